@@ -1,0 +1,38 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Strata",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "strata", targets: ["strata"]),
+        .library(name: "StrataTensor", targets: ["StrataTensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Thin C shims: OpenBLAS's cblas and libpng, nothing Swift can do itself.
+        .target(
+            name: "CStrata",
+            cSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("png"), .linkedLibrary("m")]
+        ),
+        .target(name: "StrataTensor", dependencies: ["CStrata"], swiftSettings: optimise),
+        .executableTarget(
+            name: "strata",
+            dependencies: [
+                "StrataTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimise
+        ),
+        .testTarget(
+            name: "StrataTensorTests",
+            dependencies: ["StrataTensor"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

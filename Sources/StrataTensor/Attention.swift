@@ -1,0 +1,154 @@
+// Scaled dot-product attention that never holds the whole score matrix: queries are
+// taken in blocks of `blockRows`, so the scores live in a blockRows × keys slab per
+// thread. Backward recomputes each slab from the saved row log-sum-exps, as
+// FlashAttention does. AttentionReference composes the plain ops for testing.
+import Foundation
+
+extension Tensor {
+    /// softmax(scale · Q Kᵀ [+ causal mask]) V for q [B, H, N, D], k [B, H, M, D], v [B, H, M, Dv].
+    public static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool = false, scale: Float? = nil) -> Tensor {
+        precondition(q.rank == 4 && k.rank == 4 && v.rank == 4, "attention: q \(q.shape), k \(k.shape), v \(v.shape) must be [B, H, tokens, dim]")
+        precondition(q.shape[0] == k.shape[0] && q.shape[1] == k.shape[1] && k.shape[0...2] == v.shape[0...2] && q.shape[3] == k.shape[3],
+                     "attention: q \(q.shape), k \(k.shape) and v \(v.shape) do not agree")
+        let geo = AttentionGeometry(units: q.shape[0] * q.shape[1], n: q.shape[2], m: k.shape[2], d: q.shape[3], dv: v.shape[3],
+                                    scale: scale ?? 1 / Float(q.shape[3]).squareRoot(), causal: causal)
+        let out = Tensor.empty([q.shape[0], q.shape[1], geo.n, geo.dv])
+        let lse = Tensor.empty([geo.units, geo.n])
+        AttentionKernels.forward(geo, q: q.data, k: k.data, v: v.data, o: out.data, lse: lse.data)
+        let qd = q.detached(), kd = k.detached(), vd = v.detached(), od = out.detached()
+        return record("attention", out, inputs: [q, k, v]) { g in
+            let dq = Tensor.empty(qd.shape), dk = Tensor.empty(kd.shape), dv = Tensor.empty(vd.shape)
+            AttentionKernels.backward(geo, q: qd.data, k: kd.data, v: vd.data, o: od.data, lse: lse.data, dO: g.data,
+                                      dq: dq.data, dk: dk.data, dv: dv.data)
+            return [dq, dk, dv]
+        }
+    }
+}
+
+struct AttentionGeometry {
+    let units, n, m, d, dv: Int
+    let scale: Float
+    let causal: Bool
+    /// Query rows per slab: 64 rows of 4096 keys is 1 MB per buffer.
+    var blockRows: Int { min(n, max(16, 262_144 / max(m, 1))) }
+}
+
+enum AttentionKernels {
+    static func forward(_ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                        o: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+        let br = g.blockRows, blocks = (g.n + br - 1) / br
+        Engine.withSingleThreadedBLAS {
+            Parallel.forEach(g.units * blocks, grain: 1) { work in
+                let slab = UnsafeMutablePointer<Float>.allocate(capacity: br * g.m)
+                defer { slab.deallocate() }
+                for w in work {
+                    let u = w / blocks, r0 = (w % blocks) * br, rows = min(br, g.n - r0)
+                    let qu = q + (u * g.n + r0) * g.d, ku = k + u * g.m * g.d, vu = v + u * g.m * g.dv
+                    Gemm.sgemm(transA: false, transB: true, m: rows, n: g.m, k: g.d, alpha: g.scale,
+                               a: qu, lda: g.d, b: ku, ldb: g.d, c: slab, ldc: g.m)
+                    for i in 0..<rows {
+                        let row = slab + i * g.m
+                        if g.causal { maskCausal(row, query: r0 + i, keys: g.m) }
+                        lse[u * g.n + r0 + i] = softmaxRowReturningLSE(row, g.m)
+                    }
+                    Gemm.sgemm(transA: false, transB: false, m: rows, n: g.dv, k: g.m, a: slab, lda: g.m,
+                               b: vu, ldb: g.dv, c: o + (u * g.n + r0) * g.dv, ldc: g.dv)
+                }
+            }
+        }
+    }
+
+    static func backward(_ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                         o: UnsafePointer<Float>, lse: UnsafePointer<Float>, dO: UnsafePointer<Float>,
+                         dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
+        let br = g.blockRows
+        Engine.withSingleThreadedBLAS {
+            Parallel.forEach(g.units, grain: 1) { units in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: br * g.m)
+                let dp = UnsafeMutablePointer<Float>.allocate(capacity: br * g.m)
+                defer { p.deallocate(); dp.deallocate() }
+                for u in units {
+                    let ku = k + u * g.m * g.d, vu = v + u * g.m * g.dv
+                    let dku = dk + u * g.m * g.d, dvu = dv + u * g.m * g.dv
+                    var r0 = 0
+                    while r0 < g.n {
+                        let rows = min(br, g.n - r0)
+                        let qb = q + (u * g.n + r0) * g.d, ob = o + (u * g.n + r0) * g.dv, dob = dO + (u * g.n + r0) * g.dv
+                        // P = exp(scale·Q Kᵀ − lse)
+                        Gemm.sgemm(transA: false, transB: true, m: rows, n: g.m, k: g.d, alpha: g.scale,
+                                   a: qb, lda: g.d, b: ku, ldb: g.d, c: p, ldc: g.m)
+                        for i in 0..<rows {
+                            let row = p + i * g.m
+                            if g.causal { maskCausal(row, query: r0 + i, keys: g.m) }
+                            let l = lse[u * g.n + r0 + i]
+                            mapVectorised(g.m) { j, len in
+                                storePartial(VectorMath.exp(loadPartial(row + j, len) - l), row + j, len)
+                            }
+                        }
+                        // dV += Pᵀ dO
+                        Gemm.sgemm(transA: true, transB: false, m: g.m, n: g.dv, k: rows, a: p, lda: g.m,
+                                   b: dob, ldb: g.dv, beta: r0 == 0 ? 0 : 1, c: dvu, ldc: g.dv)
+                        // dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dO ⊙ O))
+                        Gemm.sgemm(transA: false, transB: true, m: rows, n: g.m, k: g.dv, a: dob, lda: g.dv,
+                                   b: vu, ldb: g.dv, c: dp, ldc: g.m)
+                        for i in 0..<rows {
+                            let delta = Kernels.dot(dob + i * g.dv, ob + i * g.dv, g.dv)
+                            let pr = p + i * g.m, dr = dp + i * g.m
+                            mapVectorised(g.m) { j, len in
+                                let pv = loadPartial(pr + j, len), dv = loadPartial(dr + j, len)
+                                storePartial(pv * (dv - delta), dr + j, len)
+                            }
+                        }
+                        // dQ = scale · dS K ; dK += scale · dSᵀ Q
+                        Gemm.sgemm(transA: false, transB: false, m: rows, n: g.d, k: g.m, alpha: g.scale, a: dp, lda: g.m,
+                                   b: ku, ldb: g.d, c: dq + (u * g.n + r0) * g.d, ldc: g.d)
+                        Gemm.sgemm(transA: true, transB: false, m: g.m, n: g.d, k: rows, alpha: g.scale, a: dp, lda: g.m,
+                                   b: qb, ldb: g.d, beta: r0 == 0 ? 0 : 1, c: dku, ldc: g.d)
+                        r0 += rows
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func maskCausal(_ row: UnsafeMutablePointer<Float>, query: Int, keys: Int) {
+        if query + 1 < keys { (row + query + 1).update(repeating: -.infinity, count: keys - query - 1) }
+    }
+
+    /// Softmax in place; returns log Σ exp(x), the value backward needs to rebuild the row.
+    @inline(__always)
+    static func softmaxRowReturningLSE(_ row: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+        var mv = Float16x(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= n { mv = pointwiseMax(mv, .load(row + i)); i += 16 }
+        var m = mv.max()
+        while i < n { m = max(m, row[i]); i += 1 }
+        if m == -.infinity { row.update(repeating: 0, count: n); return -.infinity }  // fully masked row
+        var sv = Float16x()
+        i = 0
+        while i + 16 <= n { let e = VectorMath.exp(Float16x.load(row + i) - m); e.store(row + i); sv += e; i += 16 }
+        var s = sv.sum()
+        while i < n { let e = Foundation.exp(row[i] - m); row[i] = e; s += e; i += 1 }
+        let inv = 1 / s
+        i = 0
+        while i + 16 <= n { (Float16x.load(row + i) * inv).store(row + i); i += 16 }
+        while i < n { row[i] *= inv; i += 1 }
+        return m + Foundation.log(s)
+    }
+}
+
+/// Attention from the plain operations (full score matrix), the reference for the kernel above.
+public enum AttentionReference {
+    public static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool = false, scale: Float? = nil) -> Tensor {
+        let s = scale ?? 1 / Float(q.shape[3]).squareRoot()
+        var scores = q.matmul(k.transposedLast()) * s
+        if causal {
+            let n = q.shape[2], m = k.shape[2]
+            let mask = Tensor(zeros: [n, m])
+            for i in 0..<n { for j in 0..<m where j > i { mask.data[i * m + j] = -.infinity } }
+            scores = scores + mask
+        }
+        return scores.softmax().matmul(v)
+    }
+}

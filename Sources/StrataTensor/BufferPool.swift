@@ -1,0 +1,55 @@
+// Keeps freed buffers by exact size so that the next training or sampling step, which
+// asks for the same shapes, reuses them instead of paying for fresh pages.
+import Foundation
+
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+
+    /// Buffers below this size go straight back to malloc; pooling them saves nothing.
+    private let minPooledCount = 4096
+    /// Upper bound on bytes held idle in the pool.
+    var capacityBytes = 2 << 30
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var heldBytes = 0
+    private let lock = NSLock()
+
+    func take(count: Int) -> UnsafeMutablePointer<Float> {
+        let n = max(count, 1)
+        if n >= minPooledCount {
+            lock.lock()
+            if var list = free[n], let p = list.popLast() {
+                free[n] = list
+                heldBytes -= n * 4
+                lock.unlock()
+                return p
+            }
+            lock.unlock()
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: n * 4, alignment: 64)
+        return raw.bindMemory(to: Float.self, capacity: n)
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        let n = max(count, 1)
+        if n >= minPooledCount {
+            lock.lock()
+            if heldBytes + n * 4 <= capacityBytes {
+                free[n, default: []].append(p)
+                heldBytes += n * 4
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+        }
+        UnsafeMutableRawPointer(p).deallocate()
+    }
+
+    /// Returns every idle buffer to the system.
+    func drain() {
+        lock.lock()
+        for (_, list) in free { for p in list { UnsafeMutableRawPointer(p).deallocate() } }
+        free.removeAll()
+        heldBytes = 0
+        lock.unlock()
+    }
+}

@@ -1,0 +1,56 @@
+// Adam and AdamW (decoupled weight decay), updating parameters in place.
+import Foundation
+
+public final class Adam {
+    public let parameters: [Tensor]
+    public var learningRate: Float
+    public let beta1, beta2, eps: Float
+    /// Decoupled (AdamW) weight decay; 0 gives plain Adam.
+    public let weightDecay: Float
+    private var m: [Tensor], v: [Tensor]
+    public private(set) var step = 0
+
+    public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                eps: Float = 1e-8, weightDecay: Float = 0) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
+        m = parameters.map { Tensor(zeros: $0.shape) }
+        v = parameters.map { Tensor(zeros: $0.shape) }
+    }
+
+    /// AdamW as PyTorch's torch.optim.AdamW (weight decay applied to the parameter
+    /// before the moment update), with its defaults.
+    public static func adamW(_ parameters: [Tensor], learningRate: Float = 1e-3, weightDecay: Float = 1e-2) -> Adam {
+        Adam(parameters, learningRate: learningRate, weightDecay: weightDecay)
+    }
+
+    /// Applies one update to every parameter that has a gradient, then clears gradients.
+    public func step(zeroingGradients: Bool = true) {
+        step += 1
+        for i in parameters.indices {
+            let p = parameters[i]
+            guard let g = p.grad else { continue }
+            update(p, g, m[i], v[i])
+            if zeroingGradients { p.grad = nil }
+        }
+    }
+
+    private func update(_ p: Tensor, _ g: Tensor, _ m: Tensor, _ v: Tensor) {
+        let t = Float(step)
+        let bc1 = 1 - Foundation.pow(beta1, t), bc2 = 1 - Foundation.pow(beta2, t)
+        let stepSize = learningRate / bc1, bc2Root = bc2.squareRoot()
+        let decay = 1 - learningRate * weightDecay
+        let pp = p.data, gp = g.data, mp = m.data, vp = v.data
+        let b1 = beta1, b2 = beta2, eps = eps
+        Parallel.forEach(p.count, grain: 1 << 15) { r in
+            for j in r {
+                let gj = gp[j]
+                mp[j] = b1 * mp[j] + (1 - b1) * gj
+                vp[j] = b2 * vp[j] + (1 - b2) * gj * gj
+                let denom = vp[j].squareRoot() / bc2Root + eps
+                pp[j] = pp[j] * decay - stepSize * mp[j] / denom
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+// Splits a loop across Engine.threads threads.
+import Dispatch
+
+enum Parallel {
+    /// Calls `body` on disjoint sub-ranges covering 0..<count. Small loops run inline.
+    /// `grain` is the least amount of items worth a thread of its own.
+    static func forEach(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        let threads = Engine.threads
+        if threads <= 1 || count < 2 * grain || count < 2 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        let chunks = min(threads, count / grain)
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = count * c / chunks, hi = count * (c + 1) / chunks
+                if lo < hi { body(lo..<hi) }
+            }
+        }
+    }
+}

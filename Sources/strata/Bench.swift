@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure Strata's speed against a reference run in the same process.",
+        subcommands: [BenchKernels.self]
+    )
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+import StrataTensor
+
+@main
+struct Strata: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strata",
+        abstract: "Layered, text-guided image editing with diffusion models.",
+        subcommands: [Bench.self]
+    )
+}
