@@ -32,7 +32,8 @@ let package = Package(
         .testTarget(
             name: "StrataTensorTests",
             dependencies: ["StrataTensor"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"],
+            swiftSettings: optimise
         ),
     ]
 )

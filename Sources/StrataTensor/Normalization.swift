@@ -62,6 +62,7 @@ extension Tensor {
         return record(name, out, inputs: inputs) { g in
             let dx = Tensor.empty(xd.shape)
             let gp = g.data, dxp = dx.data, xp = xd.data
+            let mp = mean.data, rp = rstd.data  // the tensors, not just pointers, are captured
             let threads = Engine.threads
             // Per-thread partial sums for dγ and dβ, added at the end.
             let partial = Tensor(zeros: [threads, 2, channels])
