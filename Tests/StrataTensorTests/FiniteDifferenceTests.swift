@@ -1,0 +1,96 @@
+// Autograd against central finite differences for every operation.
+import XCTest
+@testable import StrataTensor
+
+final class FiniteDifferenceTests: XCTestCase {
+    func testArithmetic() {
+        checkFiniteDifferences("add", [randomTensor([2, 3, 4], seed: 1), randomTensor([3, 1], seed: 2)]) { $0[0] + $0[1] }
+        checkFiniteDifferences("sub", [randomTensor([2, 3, 4], seed: 1), randomTensor([4], seed: 2)]) { $0[0] - $0[1] }
+        checkFiniteDifferences("mul", [randomTensor([2, 3, 4], seed: 1), randomTensor([2, 1, 4], seed: 2)]) { $0[0] * $0[1] }
+        checkFiniteDifferences("div", [randomTensor([2, 3], seed: 1), randomTensor([2, 3], seed: 2, scale: 0.1, offset: 2)]) { $0[0] / $0[1] }
+        checkFiniteDifferences("affine", [randomTensor([5], seed: 3)]) { $0[0] * 3 - 1 }
+        checkFiniteDifferences("expand", [randomTensor([3, 1], seed: 3)]) { $0[0].expanded(to: [2, 3, 4]) }
+    }
+
+    func testProducts() {
+        checkFiniteDifferences("matmul", [randomTensor([2, 3, 4], seed: 4), randomTensor([4, 5], seed: 5)]) { $0[0].matmul($0[1]) }
+        checkFiniteDifferences("bmm", [randomTensor([2, 3, 4], seed: 4), randomTensor([2, 4, 5], seed: 5)]) { $0[0].matmul($0[1]) }
+        checkFiniteDifferences("linear", [randomTensor([3, 6], seed: 6), randomTensor([4, 6], seed: 7), randomTensor([4], seed: 8)]) {
+            $0[0].linear($0[1], $0[2])
+        }
+    }
+
+    func testConvolution() {
+        for (k, s, p) in [(3, 1, 1), (1, 1, 0), (3, 2, 1), (2, 1, 0), (5, 2, 2)] {
+            checkFiniteDifferences("conv \(k)x\(k) s\(s) p\(p)",
+                                   [randomTensor([2, 3, 7, 6], seed: 9), randomTensor([4, 3, k, k], seed: 10, scale: 0.3), randomTensor([4], seed: 11)]) {
+                $0[0].conv2d($0[1], $0[2], stride: s, padding: p)
+            }
+        }
+    }
+
+    func testNormalisation() {
+        checkFiniteDifferences("groupNorm", [randomTensor([2, 4, 3, 3], seed: 12), randomTensor([4], seed: 13), randomTensor([4], seed: 14)], eps: 3e-3) {
+            $0[0].groupNorm(groups: 2, weight: $0[1], bias: $0[2])
+        }
+        checkFiniteDifferences("layerNorm", [randomTensor([3, 8], seed: 15), randomTensor([8], seed: 16), randomTensor([8], seed: 17)], eps: 3e-3) {
+            $0[0].layerNorm(weight: $0[1], bias: $0[2])
+        }
+    }
+
+    func testActivations() {
+        let x = { randomTensor([3, 21], seed: 18, scale: 2) }
+        checkFiniteDifferences("softmax", [x()]) { $0[0].softmax() }
+        checkFiniteDifferences("gelu erf", [x()]) { $0[0].gelu(.erf) }
+        checkFiniteDifferences("gelu tanh", [x()]) { $0[0].gelu(.tanh) }
+        checkFiniteDifferences("silu", [x()]) { $0[0].silu() }
+        checkFiniteDifferences("sigmoid", [x()]) { $0[0].sigmoid() }
+        checkFiniteDifferences("quickGELU", [x()]) { $0[0].quickGELU() }
+        checkFiniteDifferences("geglu", [randomTensor([3, 34], seed: 19)]) { $0[0].geglu() }
+    }
+
+    func testShapesAndReductions() {
+        let x = { randomTensor([2, 3, 4], seed: 20) }
+        checkFiniteDifferences("sum", [x()]) { $0[0].sum(axes: [1]) }
+        checkFiniteDifferences("mean", [x()]) { $0[0].mean(axes: [0, 2], keepDims: true) }
+        checkFiniteDifferences("reshape", [x()]) { $0[0].reshaped([4, 6]) }
+        checkFiniteDifferences("permute", [x()]) { $0[0].permuted([2, 0, 1]) }
+        checkFiniteDifferences("concat", [x(), randomTensor([2, 1, 4], seed: 21)]) { Tensor.concat($0, axis: 1) }
+        checkFiniteDifferences("split", [x()]) { $0[0].split(axis: 2, sizes: [1, 3])[1] }
+        checkFiniteDifferences("slice", [x()]) { $0[0].slice(axis: 1, 1..<3) }
+        checkFiniteDifferences("upsample", [randomTensor([1, 2, 3, 3], seed: 22)]) { $0[0].upsampleNearest2x() }
+    }
+
+    func testEmbeddingLossTimestepsAttention() {
+        checkFiniteDifferences("embedding", [randomTensor([5, 3], seed: 23)]) {
+            Tensor.embedding($0[0], indices: [4, 0, 4, 2], indexShape: [2, 2])
+        }
+        let mask = Tensor([1, 0, 1, 1, 0, 1], shape: [1, 6])
+        checkFiniteDifferences("maskedMSE", [randomTensor([2, 6], seed: 24), randomTensor([2, 6], seed: 25)]) {
+            $0[0].maskedMSE($0[1], mask: mask)
+        }
+        checkFiniteDifferences("timestepEmbedding", [Tensor([0.5, 3, 11], shape: [3])], eps: 1e-3) {
+            Tensor.timestepEmbedding($0[0], dim: 8)
+        }
+        for causal in [false, true] {
+            checkFiniteDifferences("attention causal=\(causal)",
+                                   [randomTensor([1, 2, 9, 4], seed: 26), randomTensor([1, 2, 9, 4], seed: 27), randomTensor([1, 2, 9, 3], seed: 28)]) {
+                Tensor.attention($0[0], $0[1], $0[2], causal: causal)
+            }
+        }
+    }
+
+    func testDropoutGradientIsItsMask() {
+        var rng = StrataRandom(seed: 5)
+        let x = randomTensor([1000], seed: 29).requiringGrad()
+        let y = x.dropout(p: 0.25, using: &rng)
+        y.sum().backward()
+        var dropped = 0
+        for i in 0..<x.count {
+            let g = x.grad!.data[i]
+            if y.data[i] == 0 { dropped += 1; XCTAssertEqual(g, 0) }
+            else { XCTAssertEqual(y.data[i], x.data[i] / 0.75, accuracy: 1e-5); XCTAssertEqual(g, 1 / 0.75, accuracy: 1e-6) }
+        }
+        XCTAssertEqual(Double(dropped) / 1000, 0.25, accuracy: 0.05)
+    }
+}
