@@ -2,7 +2,7 @@
 // taken in blocks of `blockRows`, so the scores live in a blockRows × keys slab per
 // thread. Backward recomputes each slab from the saved row log-sum-exps, as
 // FlashAttention does. AttentionReference composes the plain ops for testing.
-import Foundation
+import CStrata
 
 extension Tensor {
     /// softmax(scale · Q Kᵀ [+ causal mask]) V for q [B, H, N, D], k [B, H, M, D], v [B, H, M, Dv].
@@ -49,7 +49,7 @@ enum AttentionKernels {
                     for i in 0..<rows {
                         let row = slab + i * g.m
                         if g.causal { maskCausal(row, query: r0 + i, keys: g.m) }
-                        lse[u * g.n + r0 + i] = softmaxRowReturningLSE(row, g.m)
+                        lse[u * g.n + r0 + i] = cstrata_softmax_row(UnaryOp.best, row, g.m)
                     }
                     Gemm.sgemm(transA: false, transB: false, m: rows, n: g.dv, k: g.m, a: slab, lda: g.m,
                                b: vu, ldb: g.dv, c: o + (u * g.n + r0) * g.dv, ldc: g.dv)
@@ -80,10 +80,8 @@ enum AttentionKernels {
                         for i in 0..<rows {
                             let row = p + i * g.m
                             if g.causal { maskCausal(row, query: r0 + i, keys: g.m) }
-                            let l = lse[u * g.n + r0 + i]
-                            mapVectorised(g.m) { j, len in
-                                storePartial(VectorMath.exp(loadPartial(row + j, len) - l), row + j, len)
-                            }
+                            var l = lse[u * g.n + r0 + i]
+                            cstrata_unary(Int32(CSTRATA_EXP_SHIFTED), UnaryOp.best, row, &l, row, g.m)
                         }
                         // dV += Pᵀ dO
                         Gemm.sgemm(transA: true, transB: false, m: g.m, n: g.dv, k: rows, a: p, lda: g.m,
@@ -93,11 +91,7 @@ enum AttentionKernels {
                                    b: vu, ldb: g.dv, c: dp, ldc: g.m)
                         for i in 0..<rows {
                             let delta = Kernels.dot(dob + i * g.dv, ob + i * g.dv, g.dv)
-                            let pr = p + i * g.m, dr = dp + i * g.m
-                            mapVectorised(g.m) { j, len in
-                                let pv = loadPartial(pr + j, len), dv = loadPartial(dr + j, len)
-                                storePartial(pv * (dv - delta), dr + j, len)
-                            }
+                            cstrata_softmax_grad_row(UnaryOp.best, p + i * g.m, dp + i * g.m, g.m, delta)
                         }
                         // dQ = scale · dS K ; dK += scale · dSᵀ Q
                         Gemm.sgemm(transA: false, transB: false, m: rows, n: g.d, k: g.m, alpha: g.scale, a: dp, lda: g.m,
@@ -114,27 +108,6 @@ enum AttentionKernels {
     @inline(__always)
     static func maskCausal(_ row: UnsafeMutablePointer<Float>, query: Int, keys: Int) {
         if query + 1 < keys { (row + query + 1).update(repeating: -.infinity, count: keys - query - 1) }
-    }
-
-    /// Softmax in place; returns log Σ exp(x), the value backward needs to rebuild the row.
-    @inline(__always)
-    static func softmaxRowReturningLSE(_ row: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-        var mv = Float16x(repeating: -.infinity)
-        var i = 0
-        while i + 16 <= n { mv = pointwiseMax(mv, .load(row + i)); i += 16 }
-        var m = mv.max()
-        while i < n { m = max(m, row[i]); i += 1 }
-        if m == -.infinity { row.update(repeating: 0, count: n); return -.infinity }  // fully masked row
-        var sv = Float16x()
-        i = 0
-        while i + 16 <= n { let e = VectorMath.exp(Float16x.load(row + i) - m); e.store(row + i); sv += e; i += 16 }
-        var s = sv.sum()
-        while i < n { let e = Foundation.exp(row[i] - m); row[i] = e; s += e; i += 1 }
-        let inv = 1 / s
-        i = 0
-        while i + 16 <= n { (Float16x.load(row + i) * inv).store(row + i); i += 16 }
-        while i < n { row[i] *= inv; i += 1 }
-        return m + Foundation.log(s)
     }
 }
 

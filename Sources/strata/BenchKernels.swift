@@ -1,7 +1,85 @@
 import ArgumentParser
+import Foundation
 import StrataTensor
 
 struct BenchKernels: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "kernels", abstract: "Time the engine's kernels.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "Time the engine's kernels at Stable Diffusion 1.5 UNet shapes, beside PyTorch when it is installed.")
+
+    @Option(help: "Timed runs per case (the median is reported).") var runs = 5
+    @Option(help: "Threads for Strata and for PyTorch.") var threads = 2
+    @Option(help: "Only cases whose op name contains this text.") var only: String?
+    @Flag(help: "Skip the PyTorch side even when torch is installed.") var noTorch = false
+    @Flag(help: "Print one JSON document instead of a table.") var json = false
+
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        Engine.threads = threads
+        let peakCase = KernelBenchmarks.sgemmPeak()
+        var cases = KernelBenchmarks.all()
+        if let only { cases = cases.filter { $0.op.contains(only) } }
+        let log = StderrLog(quiet: false)
+        log.line("Strata \(StrataVersion.string): \(threads) threads, AVX-512 \(Engine.hasAVX512 ? "yes" : "no"), AVX512_BF16 \(Engine.hasAVX512BF16 ? "yes" : "no"); median of \(runs) runs")
+
+        let peakMs = Timing.median(runs: runs, peakCase.prepare())
+        let peak = peakCase.flops! / peakMs / 1e6
+        log.line(String(format: "sgemm %@: %.1f ms, %.1f GFLOPS (the peak)", peakCase.shape, peakMs, peak))
+        var strataMs: [Double] = []
+        for (i, c) in cases.enumerated() {
+            log.progress("strata", i + 1, cases.count, c.op)
+            strataMs.append(Timing.median(runs: runs, c.prepare()))
+        }
+        var torchMs: [Double?] = Array(repeating: nil, count: cases.count)
+        var torchPeak: Double?
+        if !noTorch {
+            if TorchReference.isAvailable {
+                log.line("timing PyTorch on the same cases…")
+                let request: [String: Any] = ["threads": threads, "runs": runs, "cases": [peakCase.torchSpec] + cases.map(\.torchSpec)]
+                let answer = try TorchReference.json(script: torchKernelScript, request: request) as? [String: Any]
+                let ms = answer?["ms"] as? [Double] ?? []
+                if ms.count == cases.count + 1 {
+                    torchPeak = ms[0]
+                    torchMs = ms.dropFirst().map { $0 }
+                }
+            } else {
+                log.line("PyTorch is not installed (python3 -c 'import torch' failed): Strata's times only")
+            }
+        }
+        log.clearProgress()
+
+        let rows = cases.indices.map { i -> [String: Any] in
+            let c = cases[i], ms = strataMs[i]
+            var r: [String: Any] = ["op": c.op, "shape": c.shape, "ms": ms, "torch_ms": torchMs[i] as Any? ?? NSNull()]
+            if let f = c.flops {
+                r["gflops"] = f / ms / 1e6
+                r["peak_fraction"] = f / ms / 1e6 / peak
+            } else {
+                r["gflops"] = NSNull(); r["peak_fraction"] = NSNull()
+            }
+            if let b = c.bytes { r["gb_per_s"] = b / ms / 1e6 }
+            if let t = torchMs[i] { r["ratio"] = ms / t }
+            return r
+        }
+        if json {
+            let doc: [String: Any] = ["sgemm_peak_gflops": peak, "sgemm_ms": peakMs, "torch_sgemm_ms": torchPeak as Any? ?? NSNull(),
+                                      "threads": threads, "runs": runs, "avx512_bf16": Engine.hasAVX512BF16, "results": rows]
+            let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        var table = TextTable(["op", "shape", "ms", "GFLOPS", "of peak", "GB/s", "torch ms", "strata/torch"])
+        for r in rows {
+            func f(_ k: String, _ fmt: String) -> String { (r[k] as? Double).map { String(format: fmt, $0) } ?? "-" }
+            table.add([r["op"] as! String, r["shape"] as! String, f("ms", "%.2f"), f("gflops", "%.1f"),
+                       (r["peak_fraction"] as? Double).map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+                       f("gb_per_s", "%.1f"), f("torch_ms", "%.2f"), f("ratio", "%.2f×")])
+        }
+        print(table.render())
+        if let torchPeak { print(String(format: "PyTorch sgemm %@: %.1f ms (%.1f GFLOPS)", peakCase.shape, torchPeak, peakCase.flops! / torchPeak / 1e6)) }
+    }
 }

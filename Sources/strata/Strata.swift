@@ -6,6 +6,7 @@ struct Strata: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Layered, text-guided image editing with diffusion models.",
+        version: StrataVersion.string,
         subcommands: [Bench.self]
     )
 }

@@ -9,4 +9,23 @@
 int cstrata_has_avx512f(void);
 int cstrata_has_avx512bf16(void);
 
+/// Element-wise operations of cstrata_unary. Backward ops take the forward input in x
+/// (SIGMOID_BWD takes the forward output) and the upstream gradient in g.
+/// EXP_SHIFTED computes exp(x - g[0]).
+enum {
+    CSTRATA_SILU_FWD, CSTRATA_SILU_BWD, CSTRATA_SIGMOID_FWD, CSTRATA_SIGMOID_BWD,
+    CSTRATA_GELU_ERF_FWD, CSTRATA_GELU_ERF_BWD, CSTRATA_GELU_TANH_FWD, CSTRATA_GELU_TANH_BWD,
+    CSTRATA_QUICK_GELU_FWD, CSTRATA_QUICK_GELU_BWD, CSTRATA_EXP_SHIFTED
+};
+/// Instruction set choice: the scalar libm reference, or the best the CPU has.
+enum { CSTRATA_ISA_REFERENCE = 0, CSTRATA_ISA_BEST = 1 };
+
+void cstrata_unary(int op, int isa, const float *x, const float *g, float *out, long n);
+void cstrata_geglu_fwd(int isa, const float *x, float *y, long rows, long d);
+void cstrata_geglu_bwd(int isa, const float *x, const float *g, float *dx, long rows, long d);
+/// Softmax of one row in place; returns its log-sum-exp (-inf for a fully masked row, left as zeros).
+float cstrata_softmax_row(int isa, float *row, long n);
+/// dp = p * (dp - delta), the softmax backward for one row.
+void cstrata_softmax_grad_row(int isa, const float *p, float *dp, long n, float delta);
+
 #endif

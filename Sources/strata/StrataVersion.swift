@@ -1,0 +1,3 @@
+enum StrataVersion {
+    static let string = "0.1.0"
+}
