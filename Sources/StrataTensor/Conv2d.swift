@@ -1,5 +1,6 @@
 // 2-D convolution, NCHW, weights [Cout, Cin, kh, kw]. 1×1 convolutions are one sgemm;
-// others go through im2col + sgemm. ConvReference holds the direct loops they are
+// 3×3 stride-1 padding-1 ones (most of a UNet) use Winograd F(2×2, 3×3); others go
+// through im2col + sgemm. ConvReference holds the direct loops they are
 // tested against.
 
 public struct Conv2dGeometry: Equatable {
@@ -53,6 +54,10 @@ extension Tensor {
 }
 
 enum ConvKernels {
+    /// Images whose output planes are small go through one product for the whole batch
+    /// (columns of all images side by side), so sgemm sees a wide matrix.
+    static func batchesColumns(_ g: Conv2dGeometry) -> Bool { g.batch > 1 && g.outPlane < 1024 }
+
     static func forward(_ g: Conv2dGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) {
         let inPlane = g.inChannels * g.height * g.width, outSize = g.outChannels * g.outPlane
@@ -61,10 +66,19 @@ enum ConvKernels {
                 Gemm.sgemm(transA: false, transB: false, m: g.outChannels, n: g.outPlane, k: g.inChannels,
                            a: w, lda: g.inChannels, b: x + n * inPlane, ldb: g.outPlane, c: y + n * outSize, ldc: g.outPlane)
             }
+        } else if Winograd.pays(g) {
+            Winograd.forward(g, x: x, w: w, y: y)
+        } else if batchesColumns(g) {
+            let wide = g.batch * g.outPlane
+            let col = Tensor.empty([g.colRows, wide]), out = Tensor.empty([g.outChannels, wide])
+            for n in 0..<g.batch { im2col(g, x + n * inPlane, col.data + n * g.outPlane, ld: wide) }
+            Gemm.sgemm(transA: false, transB: false, m: g.outChannels, n: wide, k: g.colRows,
+                       a: w, lda: g.colRows, b: col.data, ldb: wide, c: out.data, ldc: wide)
+            Kernels.permute(out.data, shape: [g.outChannels, g.batch, g.outPlane], order: [1, 0, 2], y)
         } else {
             let col = Tensor.empty([g.colRows, g.outPlane])
             for n in 0..<g.batch {
-                im2col(g, x + n * inPlane, col.data)
+                im2col(g, x + n * inPlane, col.data, ld: g.outPlane)
                 Gemm.sgemm(transA: false, transB: false, m: g.outChannels, n: g.outPlane, k: g.colRows,
                            a: w, lda: g.colRows, b: col.data, ldb: g.outPlane, c: y + n * outSize, ldc: g.outPlane)
             }
@@ -87,13 +101,22 @@ enum ConvKernels {
                 Gemm.sgemm(transA: true, transB: false, m: g.inChannels, n: g.outPlane, k: g.outChannels,
                            a: w, lda: g.inChannels, b: dy + n * outSize, ldb: g.outPlane, c: dx + n * inPlane, ldc: g.outPlane)
             }
-            return
-        }
-        let col = Tensor.empty([g.colRows, g.outPlane])
-        for n in 0..<g.batch {
-            Gemm.sgemm(transA: true, transB: false, m: g.colRows, n: g.outPlane, k: g.outChannels,
-                       a: w, lda: g.colRows, b: dy + n * outSize, ldb: g.outPlane, c: col.data, ldc: g.outPlane)
-            col2im(g, col.data, dx + n * inPlane)
+        } else if Winograd.pays(g) {
+            Winograd.backwardData(g, dy: dy, w: w, dx: dx)
+        } else if batchesColumns(g) {
+            let wide = g.batch * g.outPlane
+            let dyWide = Tensor.empty([g.outChannels, wide]), col = Tensor.empty([g.colRows, wide])
+            Kernels.permute(dy, shape: [g.batch, g.outChannels, g.outPlane], order: [1, 0, 2], dyWide.data)
+            Gemm.sgemm(transA: true, transB: false, m: g.colRows, n: wide, k: g.outChannels,
+                       a: w, lda: g.colRows, b: dyWide.data, ldb: wide, c: col.data, ldc: wide)
+            for n in 0..<g.batch { col2im(g, col.data + n * g.outPlane, ld: wide, dx + n * inPlane) }
+        } else {
+            let col = Tensor.empty([g.colRows, g.outPlane])
+            for n in 0..<g.batch {
+                Gemm.sgemm(transA: true, transB: false, m: g.colRows, n: g.outPlane, k: g.outChannels,
+                           a: w, lda: g.colRows, b: dy + n * outSize, ldb: g.outPlane, c: col.data, ldc: g.outPlane)
+                col2im(g, col.data, ld: g.outPlane, dx + n * inPlane)
+            }
         }
     }
 
@@ -105,19 +128,29 @@ enum ConvKernels {
                            a: dy + n * outSize, lda: g.outPlane, b: x + n * inPlane, ldb: g.outPlane,
                            beta: n == 0 ? 0 : 1, c: dw, ldc: g.inChannels)
             }
-            return
-        }
-        let col = Tensor.empty([g.colRows, g.outPlane])
-        for n in 0..<g.batch {
-            im2col(g, x + n * inPlane, col.data)
-            Gemm.sgemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: g.outPlane,
-                       a: dy + n * outSize, lda: g.outPlane, b: col.data, ldb: g.outPlane,
-                       beta: n == 0 ? 0 : 1, c: dw, ldc: g.colRows)
+        } else if Winograd.pays(g) {
+            Winograd.backwardWeight(g, x: x, dy: dy, dw: dw)
+        } else if batchesColumns(g) {
+            let wide = g.batch * g.outPlane
+            let dyWide = Tensor.empty([g.outChannels, wide]), col = Tensor.empty([g.colRows, wide])
+            Kernels.permute(dy, shape: [g.batch, g.outChannels, g.outPlane], order: [1, 0, 2], dyWide.data)
+            for n in 0..<g.batch { im2col(g, x + n * inPlane, col.data + n * g.outPlane, ld: wide) }
+            Gemm.sgemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: wide,
+                       a: dyWide.data, lda: wide, b: col.data, ldb: wide, c: dw, ldc: g.colRows)
+        } else {
+            let col = Tensor.empty([g.colRows, g.outPlane])
+            for n in 0..<g.batch {
+                im2col(g, x + n * inPlane, col.data, ld: g.outPlane)
+                Gemm.sgemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: g.outPlane,
+                           a: dy + n * outSize, lda: g.outPlane, b: col.data, ldb: g.outPlane,
+                           beta: n == 0 ? 0 : 1, c: dw, ldc: g.colRows)
+            }
         }
     }
 
     /// col[(c, ky, kx), (oy, ox)] = x[c, oy·s − p + ky, ox·s − p + kx] (0 outside).
-    static func im2col(_ g: Conv2dGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+    /// Rows of `col` are `ld` apart, so several images can sit side by side.
+    static func im2col(_ g: Conv2dGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, ld: Int) {
         let oh = g.outHeight, ow = g.outWidth, kh = g.kernelH, kw = g.kernelW, s = g.stride, p = g.padding
         let h = g.height, w = g.width
         Parallel.forEach(g.inChannels, grain: 4) { cs in
@@ -125,7 +158,7 @@ enum ConvKernels {
                 let xc = x + c * h * w
                 for ky in 0..<kh {
                     for kx in 0..<kw {
-                        let row = col + ((c * kh + ky) * kw + kx) * oh * ow
+                        let row = col + ((c * kh + ky) * kw + kx) * ld
                         for oy in 0..<oh {
                             let iy = oy * s - p + ky
                             let dst = row + oy * ow
@@ -151,7 +184,7 @@ enum ConvKernels {
     }
 
     /// The adjoint of im2col: scatters col back into x, summing overlaps.
-    static func col2im(_ g: Conv2dGeometry, _ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>) {
+    static func col2im(_ g: Conv2dGeometry, _ col: UnsafePointer<Float>, ld: Int, _ x: UnsafeMutablePointer<Float>) {
         let oh = g.outHeight, ow = g.outWidth, kh = g.kernelH, kw = g.kernelW, s = g.stride, p = g.padding
         let h = g.height, w = g.width
         Parallel.forEach(g.inChannels, grain: 4) { cs in
@@ -160,7 +193,7 @@ enum ConvKernels {
                 xc.update(repeating: 0, count: h * w)
                 for ky in 0..<kh {
                     for kx in 0..<kw {
-                        let row = col + ((c * kh + ky) * kw + kx) * oh * ow
+                        let row = col + ((c * kh + ky) * kw + kx) * ld
                         for oy in 0..<oh {
                             let iy = oy * s - p + ky
                             if iy < 0 || iy >= h { continue }

@@ -21,7 +21,7 @@ final class KernelReferenceTests: XCTestCase {
     func testConvolutionPathsMatchDirectLoops() {
         let cases: [([Int], [Int], Int, Int)] = [
             ([2, 5, 9, 7], [6, 5, 3, 3], 1, 1), ([1, 4, 8, 8], [3, 4, 1, 1], 1, 0), ([2, 3, 11, 9], [4, 3, 3, 3], 2, 1),
-            ([1, 2, 6, 10], [3, 2, 3, 5], 1, 2), ([1, 3, 13, 13], [2, 3, 4, 4], 3, 0), ([2, 16, 16, 16], [8, 16, 3, 3], 1, 1),
+            ([1, 2, 6, 10], [3, 2, 3, 5], 1, 2), ([1, 3, 13, 13], [2, 3, 4, 4], 3, 0), ([2, 16, 16, 16], [8, 16, 3, 3], 1, 1), ([3, 40, 6, 6], [36, 40, 3, 3], 1, 1), ([3, 4, 40, 40], [5, 4, 3, 3], 1, 1),
         ]
         for (i, (xs, ws, s, p)) in cases.enumerated() {
             let g = Conv2dGeometry(input: xs, weight: ws, stride: s, padding: p)
@@ -40,6 +40,27 @@ final class KernelReferenceTests: XCTestCase {
             ConvKernels.backwardWeight(g, x: x.data, dy: dy.data, dw: dwF.data)
             ConvReference.backwardWeight(g, x: x.data, dy: dy.data, dw: dwR.data)
             assertClose(dwF, dwR, tolerance: 1e-5, "conv backward weight \(xs) \(ws)")
+        }
+    }
+
+    func testWinogradMatchesDirectLoopsOnEvenAndOddSizes() {
+        for (i, (c, k, h, w)) in [(32, 40, 8, 8), (33, 32, 9, 7), (64, 48, 5, 12)].enumerated() {
+            let g = Conv2dGeometry(input: [2, c, h, w], weight: [k, c, 3, 3], stride: 1, padding: 1)
+            XCTAssertTrue(Winograd.handles(g))
+            let x = randomTensor([2, c, h, w], seed: UInt64(50 + i)), wt = randomTensor([k, c, 3, 3], seed: UInt64(60 + i))
+            let dy = randomTensor([2, k, h, w], seed: UInt64(70 + i))
+            let fast = Tensor.empty([2, k, h, w]), ref = Tensor.empty([2, k, h, w])
+            Winograd.forward(g, x: x.data, w: wt.data, y: fast.data)
+            ConvReference.forward(g, x: x.data, w: wt.data, y: ref.data)
+            assertClose(fast, ref, tolerance: 1e-5, "winograd forward \(c)→\(k) \(h)×\(w)")
+            let dxF = Tensor.empty(x.shape), dxR = Tensor.empty(x.shape)
+            Winograd.backwardData(g, dy: dy.data, w: wt.data, dx: dxF.data)
+            ConvReference.backwardData(g, dy: dy.data, w: wt.data, dx: dxR.data)
+            assertClose(dxF, dxR, tolerance: 1e-5, "winograd backward data")
+            let dwF = Tensor.empty(wt.shape), dwR = Tensor.empty(wt.shape)
+            Winograd.backwardWeight(g, x: x.data, dy: dy.data, dw: dwF.data)
+            ConvReference.backwardWeight(g, x: x.data, dy: dy.data, dw: dwR.data)
+            assertClose(dwF, dwR, tolerance: 1e-5, "winograd backward weight")
         }
     }
 
