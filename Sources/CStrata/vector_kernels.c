@@ -225,13 +225,14 @@ void cstrata_geglu_bwd(int isa, const float *x, const float *g, float *dx, long 
         }
 }
 
-AVX512 static float softmax_avx512(float *row, long n) {
+// exp(x - max) in place; returns the max, stores the sum of the exponentials.
+AVX512 static float exp_row_avx512(float *row, long n, float *sum) {
     __m512 mv = set1(-INFINITY);
     long i = 0;
     for (; i + 16 <= n; i += 16) mv = _mm512_max_ps(mv, _mm512_loadu_ps(row + i));
     float m = _mm512_reduce_max_ps(mv);
     for (long j = i; j < n; j++) m = row[j] > m ? row[j] : m;
-    if (m == -INFINITY) { for (long j = 0; j < n; j++) row[j] = 0; return -INFINITY; }
+    if (m == -INFINITY) { for (long j = 0; j < n; j++) row[j] = 0; *sum = 0; return -INFINITY; }
     __m512 sv = _mm512_setzero_ps(), mm = set1(m);
     for (i = 0; i + 16 <= n; i += 16) {
         __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(row + i), mm));
@@ -245,22 +246,42 @@ AVX512 static float softmax_avx512(float *row, long n) {
         _mm512_mask_storeu_ps(row + i, k, e);
         sv = _mm512_add_ps(sv, e);
     }
-    float s = _mm512_reduce_add_ps(sv);
-    __m512 inv = set1(1.0f / s);
-    for (i = 0; i + 16 <= n; i += 16) _mm512_storeu_ps(row + i, _mm512_mul_ps(_mm512_loadu_ps(row + i), inv));
-    for (; i < n; i++) row[i] *= 1.0f / s;
+    *sum = _mm512_reduce_add_ps(sv);
+    return m;
+}
+
+AVX512 static void scale_avx512(float *row, long n, float f) {
+    __m512 v = set1(f);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(row + i, _mm512_mul_ps(_mm512_loadu_ps(row + i), v));
+    for (; i < n; i++) row[i] *= f;
+}
+
+static float exp_row_ref(float *row, long n, float *sum) {
+    float m = -INFINITY;
+    for (long j = 0; j < n; j++) m = row[j] > m ? row[j] : m;
+    if (m == -INFINITY) { for (long j = 0; j < n; j++) row[j] = 0; *sum = 0; return -INFINITY; }
+    double s = 0;
+    for (long j = 0; j < n; j++) { row[j] = expf(row[j] - m); s += row[j]; }
+    *sum = (float)s;
+    return m;
+}
+
+float cstrata_softmax_row_unscaled(int isa, float *row, long n, float *scale) {
+    float s;
+    float m = use_avx512(isa) ? exp_row_avx512(row, n, &s) : exp_row_ref(row, n, &s);
+    if (m == -INFINITY) { *scale = 0; return -INFINITY; }
+    *scale = 1.0f / s;
     return m + logf(s);
 }
 
 float cstrata_softmax_row(int isa, float *row, long n) {
-    if (use_avx512(isa)) return softmax_avx512(row, n);
-    float m = -INFINITY;
-    for (long j = 0; j < n; j++) m = row[j] > m ? row[j] : m;
-    if (m == -INFINITY) { for (long j = 0; j < n; j++) row[j] = 0; return -INFINITY; }
-    double s = 0;
-    for (long j = 0; j < n; j++) { row[j] = expf(row[j] - m); s += row[j]; }
-    for (long j = 0; j < n; j++) row[j] = (float)(row[j] / s);
-    return m + (float)log(s);
+    float scale;
+    float lse = cstrata_softmax_row_unscaled(isa, row, n, &scale);
+    if (lse == -INFINITY) return lse;
+    if (use_avx512(isa)) scale_avx512(row, n, scale);
+    else for (long j = 0; j < n; j++) row[j] *= scale;
+    return lse;
 }
 
 AVX512 static void softmax_grad_avx512(const float *p, float *dp, long n, float delta) {

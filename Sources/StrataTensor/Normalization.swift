@@ -1,123 +1,74 @@
-// Group norm (NCHW) and layer norm (last dimension), with statistics kept for backward.
+// Group norm (NCHW) and layer norm (last dimension). Both keep each set's mean and
+// 1/σ for backward, and reduce the backward pass to two sweeps: sums, then one
+// fused affine expression per value.
 
 extension Tensor {
     /// Group normalisation of [N, C, ...] over groups of C/groups channels and all positions.
     public func groupNorm(groups: Int, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
-        precondition(rank >= 2 && shape[1] % groups == 0, "groupNorm: \(shape[safe: 1] ?? 0) channels of \(shape) do not split into \(groups) groups")
-        let n = shape[0], c = shape[1], spatial = count / max(n * c, 1)
+        precondition(rank >= 2 && groups > 0 && shape[1] % groups == 0,
+                     "groupNorm: \(rank >= 2 ? shape[1] : 0) channels of \(shape) do not split into \(groups) groups")
+        let n = shape[0], c = shape[1], spatial = count / max(n * c, 1), perGroup = c / groups
         if let weight { precondition(weight.shape == [c], "groupNorm: weight \(weight.shape) does not match \(c) channels") }
         if let bias { precondition(bias.shape == [c], "groupNorm: bias \(bias.shape) does not match \(c) channels") }
-        return Tensor.normalise(self, name: "groupNorm", sets: n * groups, setSize: c / groups * spatial,
-                                channelsPerSet: c / groups, channelRun: spatial, channels: c,
-                                weight: weight, bias: bias, eps: eps)
-    }
-
-    /// Layer normalisation over the last dimension.
-    public func layerNorm(weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
-        let d = shape.last ?? 1
-        if let weight { precondition(weight.shape == [d], "layerNorm: weight \(weight.shape) does not match last dimension of \(shape)") }
-        if let bias { precondition(bias.shape == [d], "layerNorm: bias \(bias.shape) does not match last dimension of \(shape)") }
-        return Tensor.normalise(self, name: "layerNorm", sets: count / max(d, 1), setSize: d,
-                                channelsPerSet: d, channelRun: 1, channels: d,
-                                weight: weight, bias: bias, eps: eps)
-    }
-
-    /// Shared kernel. The tensor is `sets` contiguous sets of `setSize` values, each made of
-    /// `channelsPerSet` runs of `channelRun` values; run r of set s belongs to channel
-    /// (s · channelsPerSet + r) mod channels.
-    private static func normalise(_ x: Tensor, name: String, sets: Int, setSize: Int, channelsPerSet: Int,
-                                  channelRun: Int, channels: Int, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
-        let out = Tensor.empty(x.shape)
-        let mean = Tensor.empty([sets]), rstd = Tensor.empty([sets])
-        let xp = x.data, op = out.data, mp = mean.data, rp = rstd.data
+        let sets = n * groups, setSize = perGroup * spatial
+        let out = Tensor.empty(shape)
+        let stats = Tensor.empty([2, sets])  // mean, then 1/σ
+        let xp = data, op = out.data, mp = stats.data, rp = stats.data + sets
         let wp = weight?.data, bp = bias?.data
-        Parallel.forEach(sets, grain: max(1, 16384 / setSize)) { range in
+        Parallel.forEach(sets, grain: max(1, 32768 / max(setSize, 1))) { range in
             for s in range {
                 let base = xp + s * setSize
-                // Two passes: mean, then variance about it (stable for large offsets).
-                let mu = Double(Kernels.sum(base, setSize)) / Double(setSize)
-                let m = Float(mu)
-                var acc = Float16x()
-                var i = 0
-                while i + 16 <= setSize { let d = Float16x.load(base + i) - m; acc += d * d; i += 16 }
-                var v = acc.sum()
-                while i < setSize { let d = base[i] - m; v += d * d; i += 1 }
-                let r = 1 / (v / Float(setSize) + eps).squareRoot()
+                let (m, r) = Kernels.meanAndInverseDeviation(base, setSize, eps: eps)
                 mp[s] = m; rp[s] = r
-                for run in 0..<channelsPerSet {
-                    let ch = (s * channelsPerSet + run) % channels
-                    let gamma = wp?[ch] ?? 1, beta = bp?[ch] ?? 0
-                    let a = r * gamma, b = beta - m * a
-                    let src = base + run * channelRun, dst = op + s * setSize + run * channelRun
-                    if channelRun == 1 {
-                        dst[0] = src[0] * a + b
-                    } else {
-                        for j in 0..<channelRun { dst[j] = src[j] * a + b }
-                    }
+                for run in 0..<perGroup {
+                    let ch = (s % groups) * perGroup + run
+                    let a = r * (wp?[ch] ?? 1), b = (bp?[ch] ?? 0) - m * a
+                    let src = base + run * spatial, dst = op + s * setSize + run * spatial
+                    for j in 0..<spatial { dst[j] = src[j] * a + b }
                 }
             }
         }
-        let xd = x.detached()
-        let inputs = [x] + [weight, bias].compactMap { $0 }
-        return record(name, out, inputs: inputs) { g in
+        let xd = detached()
+        let inputs = [self] + [weight, bias].compactMap { $0 }
+        return Tensor.record("groupNorm", out, inputs: inputs) { g in
             let dx = Tensor.empty(xd.shape)
-            let gp = g.data, dxp = dx.data, xp = xd.data
-            let mp = mean.data, rp = rstd.data  // the tensors, not just pointers, are captured
-            let threads = Engine.threads
-            // Per-thread partial sums for dγ and dβ, added at the end.
-            let partial = Tensor(zeros: [threads, 2, channels])
-            let chunkSize = (sets + threads - 1) / threads
-            Parallel.forEach(threads, grain: 1) { ts in
-                for t in ts {
-                    let dg = partial.data + t * 2 * channels, db = dg + channels
-                    for s in (t * chunkSize)..<min(sets, (t + 1) * chunkSize) {
-                        let m = mp[s], r = rp[s]
-                        // sums of dxhat and dxhat·xhat over the set
-                        var sum1: Float = 0, sum2: Float = 0
-                        for run in 0..<channelsPerSet {
-                            let off = s * setSize + run * channelRun
-                            if channelRun == 1 {
-                                let ch = (s * channelsPerSet + run) % channels
-                                let xh = (xp[off] - m) * r, gv = gp[off]
-                                let dxh = gv * (wp?[ch] ?? 1)
-                                sum1 += dxh; sum2 += dxh * xh
-                                dg[ch] += gv * xh; db[ch] += gv
-                            } else {
-                                let ch = (s * channelsPerSet + run) % channels
-                                let gamma = wp?[ch] ?? 1
-                                var sg: Float = 0, sgx: Float = 0
-                                let xr = xp + off, gr = gp + off
-                                for j in 0..<channelRun { let xh = (xr[j] - m) * r; sg += gr[j]; sgx += gr[j] * xh }
-                                sum1 += sg * gamma; sum2 += sgx * gamma
-                                dg[ch] += sgx; db[ch] += sg
-                            }
-                        }
-                        let inv = 1 / Float(setSize)
-                        let mean1 = sum1 * inv, mean2 = sum2 * inv
-                        for run in 0..<channelsPerSet {
-                            let off = s * setSize + run * channelRun
-                            let ch = (s * channelsPerSet + run) % channels
-                            if channelRun == 1 {
-                                let xh = (xp[off] - m) * r
-                                dxp[off] = r * (gp[off] * (wp?[ch] ?? 1) - mean1 - xh * mean2)
-                            } else {
-                                let gamma = wp?[ch] ?? 1
-                                let xr = xp + off, gr = gp + off, dr = dxp + off
-                                for j in 0..<channelRun {
-                                    let xh = (xr[j] - m) * r
-                                    dr[j] = r * (gr[j] * gamma - mean1 - xh * mean2)
-                                }
-                            }
-                        }
+            // Per set and channel: Σg and Σg·x, then dγ, dβ and the dx coefficients from them.
+            let sums = Tensor.empty([2, sets * perGroup])
+            let gp = g.data, xp = xd.data, dxp = dx.data, sg = sums.data, sgx = sums.data + sets * perGroup
+            let mp = stats.data, rp = stats.data + sets
+            Parallel.forEach(sets, grain: max(1, 32768 / max(setSize, 1))) { range in
+                for s in range {
+                    let m = mp[s], r = rp[s]
+                    var sum1: Float = 0, sum2: Float = 0
+                    for run in 0..<perGroup {
+                        let ch = (s % groups) * perGroup + run, off = s * setSize + run * spatial
+                        let a = Kernels.sum(gp + off, spatial), b = Kernels.dot(gp + off, xp + off, spatial)
+                        sg[s * perGroup + run] = a; sgx[s * perGroup + run] = b
+                        let gamma = wp?[ch] ?? 1
+                        sum1 += gamma * a
+                        sum2 += gamma * r * (b - m * a)
+                    }
+                    let mean1 = sum1 / Float(setSize), mean2 = sum2 / Float(setSize)
+                    // dx = r·(γ·g − mean1 − x̂·mean2) = A·g + B·x + C
+                    let bCoef = -r * r * mean2, cCoef = r * r * mean2 * m - r * mean1
+                    for run in 0..<perGroup {
+                        let ch = (s % groups) * perGroup + run, off = s * setSize + run * spatial
+                        let aCoef = r * (wp?[ch] ?? 1)
+                        let gr = gp + off, xr = xp + off, dr = dxp + off
+                        for j in 0..<spatial { dr[j] = aCoef * gr[j] + bCoef * xr[j] + cCoef }
                     }
                 }
             }
             var grads: [Tensor?] = [dx]
             if weight != nil || bias != nil {
-                let dGamma = Tensor(zeros: [channels]), dBeta = Tensor(zeros: [channels])
-                for t in 0..<threads {
-                    let dg = partial.data + t * 2 * channels
-                    for c in 0..<channels { dGamma.data[c] += dg[c]; dBeta.data[c] += dg[channels + c] }
+                let dGamma = Tensor(zeros: [c]), dBeta = Tensor(zeros: [c])
+                for s in 0..<sets {
+                    let m = mp[s], r = rp[s]
+                    for run in 0..<perGroup {
+                        let ch = (s % groups) * perGroup + run, i = s * perGroup + run
+                        dGamma.data[ch] += r * (sgx[i] - m * sg[i])
+                        dBeta.data[ch] += sg[i]
+                    }
                 }
                 if let weight { grads.append(weight.requiresGrad ? dGamma : nil) }
                 if let bias { grads.append(bias.requiresGrad ? dBeta : nil) }
@@ -125,8 +76,76 @@ extension Tensor {
             return grads
         }
     }
+
+    /// Layer normalisation over the last dimension.
+    public func layerNorm(weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
+        let d = shape.last ?? 1, rows = count / max(d, 1)
+        if let weight { precondition(weight.shape == [d], "layerNorm: weight \(weight.shape) does not match last dimension of \(shape)") }
+        if let bias { precondition(bias.shape == [d], "layerNorm: bias \(bias.shape) does not match last dimension of \(shape)") }
+        let out = Tensor.empty(shape)
+        let stats = Tensor.empty([2, rows])
+        let xp = data, op = out.data, mp = stats.data, rp = stats.data + rows
+        let ones = Tensor(repeating: 1, shape: [d]), zeros = Tensor(zeros: [d])
+        let wp = (weight ?? ones).data, bp = (bias ?? zeros).data
+        Parallel.forEach(rows, grain: max(1, 16384 / d)) { range in
+            for row in range {
+                let x = xp + row * d, y = op + row * d
+                let (m, r) = Kernels.meanAndInverseDeviation(x, d, eps: eps)
+                mp[row] = m; rp[row] = r
+                for j in 0..<d { y[j] = (x[j] - m) * r * wp[j] + bp[j] }
+            }
+        }
+        let xd = detached()
+        let inputs = [self] + [weight, bias].compactMap { $0 }
+        return Tensor.record("layerNorm", out, inputs: inputs) { g in
+            let dx = Tensor.empty(xd.shape)
+            let threads = Engine.threads
+            let partial = Tensor(zeros: [threads, 2, d])  // per-thread dγ, dβ
+            let gp = g.data, xp = xd.data, dxp = dx.data, mp = stats.data, rp = stats.data + rows
+            let chunk = (rows + threads - 1) / threads
+            Parallel.forEach(threads, grain: 1) { ts in
+                for t in ts {
+                    let dg = partial.data + t * 2 * d, db = dg + d
+                    for row in (t * chunk)..<min(rows, (t + 1) * chunk) {
+                        let m = mp[row], r = rp[row]
+                        let x = xp + row * d, gr = gp + row * d, dr = dxp + row * d
+                        var sum1: Float = 0, sum2: Float = 0
+                        for j in 0..<d {
+                            let xh = (x[j] - m) * r, dxh = gr[j] * wp[j]
+                            sum1 += dxh; sum2 += dxh * xh
+                            dg[j] += gr[j] * xh; db[j] += gr[j]
+                        }
+                        let mean1 = sum1 / Float(d), mean2 = sum2 / Float(d)
+                        for j in 0..<d { dr[j] = r * (gr[j] * wp[j] - mean1 - (x[j] - m) * r * mean2) }
+                    }
+                }
+            }
+            var grads: [Tensor?] = [dx]
+            if weight != nil || bias != nil {
+                let dGamma = Tensor(zeros: [d]), dBeta = Tensor(zeros: [d])
+                for t in 0..<threads {
+                    let dg = partial.data + t * 2 * d
+                    for j in 0..<d { dGamma.data[j] += dg[j]; dBeta.data[j] += dg[d + j] }
+                }
+                if let weight { grads.append(weight.requiresGrad ? dGamma : nil) }
+                if let bias { grads.append(bias.requiresGrad ? dBeta : nil) }
+            }
+            _ = (ones, zeros)  // keep the default γ and β alive for the pointers above
+            return grads
+        }
+    }
 }
 
-extension Array {
-    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+extension Kernels {
+    /// Mean and 1/√(variance + eps), two passes (stable for values far from zero).
+    @inline(__always)
+    static func meanAndInverseDeviation(_ x: UnsafePointer<Float>, _ n: Int, eps: Float) -> (Float, Float) {
+        let m = sum(x, n) / Float(n)
+        var acc = Float16x()
+        var i = 0
+        while i + 16 <= n { let d = Float16x.load(x + i) - m; acc += d * d; i += 16 }
+        var v = acc.sum()
+        while i < n { let d = x[i] - m; v += d * d; i += 1 }
+        return (m, 1 / (v / Float(n) + eps).squareRoot())
+    }
 }

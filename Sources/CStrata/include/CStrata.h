@@ -25,6 +25,9 @@ void cstrata_geglu_fwd(int isa, const float *x, float *y, long rows, long d);
 void cstrata_geglu_bwd(int isa, const float *x, const float *g, float *dx, long rows, long d);
 /// Softmax of one row in place; returns its log-sum-exp (-inf for a fully masked row, left as zeros).
 float cstrata_softmax_row(int isa, float *row, long n);
+/// exp(x − max) in place, not yet divided by its sum; returns the log-sum-exp and stores
+/// the factor (1/sum) that finishes the softmax (0 for a fully masked row).
+float cstrata_softmax_row_unscaled(int isa, float *row, long n, float *scale);
 /// dp = p * (dp - delta), the softmax backward for one row.
 void cstrata_softmax_grad_row(int isa, const float *p, float *dp, long n, float delta);
 
