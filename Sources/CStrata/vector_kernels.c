@@ -64,8 +64,15 @@ AVX512 static inline __m512 exp512(__m512 x) {
     return _mm512_scalef_ps(p, n);
 }
 
+// 1/d by the 14-bit reciprocal estimate and one Newton step (relative error ~1e-8 after
+// the step), cheaper than a division on 512-bit registers.
+AVX512 static inline __m512 recip512(__m512 d) {
+    __m512 r = _mm512_rcp14_ps(d);
+    return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, set1(2.0f)));
+}
+
 AVX512 static inline __m512 sig512(__m512 x) {
-    return _mm512_div_ps(set1(1.0f), _mm512_add_ps(set1(1.0f), exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+    return recip512(_mm512_add_ps(set1(1.0f), exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
 }
 
 AVX512 static inline __m512 abs512(__m512 x) { return _mm512_abs_ps(x); }

@@ -1,5 +1,4 @@
-// Splits a loop across Engine.threads threads.
-import Dispatch
+// Splits a loop across Engine.threads threads (WorkerPool).
 
 enum Parallel {
     /// Calls `body` on disjoint sub-ranges covering 0..<count. Small loops run inline.
@@ -11,11 +10,9 @@ enum Parallel {
             return
         }
         let chunks = min(threads, count / grain)
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = count * c / chunks, hi = count * (c + 1) / chunks
-                if lo < hi { body(lo..<hi) }
-            }
+        WorkerPool.shared.run(chunks: chunks, threads: threads) { c in
+            let lo = count * c / chunks, hi = count * (c + 1) / chunks
+            if lo < hi { body(lo..<hi) }
         }
     }
 }

@@ -26,29 +26,29 @@ struct BenchKernels: ParsableCommand {
         let log = StderrLog(quiet: false)
         log.line("Strata \(StrataVersion.string): \(threads) threads, AVX-512 \(Engine.hasAVX512 ? "yes" : "no"), AVX512_BF16 \(Engine.hasAVX512BF16 ? "yes" : "no"); median of \(runs) runs")
 
-        let peakMs = Timing.median(runs: runs, peakCase.prepare())
-        let peak = peakCase.flops! / peakMs / 1e6
-        log.line(String(format: "sgemm %@: %.1f ms, %.1f GFLOPS (the peak)", peakCase.shape, peakMs, peak))
-        var strataMs: [Double] = []
-        for (i, c) in cases.enumerated() {
-            log.progress("strata", i + 1, cases.count, c.op)
-            strataMs.append(Timing.median(runs: runs, c.prepare()))
-        }
-        var torchMs: [Double?] = Array(repeating: nil, count: cases.count)
-        var torchPeak: Double?
+        var torch: TorchSession?
         if !noTorch {
             if TorchReference.isAvailable {
-                log.line("timing PyTorch on the same cases…")
-                let request: [String: Any] = ["threads": threads, "runs": runs, "cases": [peakCase.torchSpec] + cases.map(\.torchSpec)]
-                let answer = try TorchReference.json(script: torchKernelScript, request: request) as? [String: Any]
-                let ms = answer?["ms"] as? [Double] ?? []
-                if ms.count == cases.count + 1 {
-                    torchPeak = ms[0]
-                    torchMs = ms.dropFirst().map { $0 }
-                }
+                torch = try TorchSession(script: torchKernelScript, arguments: ["\(threads)", "\(runs)"])
+                log.line("PyTorch \(torch!.version) times each case right after Strata, with \(threads) threads")
             } else {
                 log.line("PyTorch is not installed (python3 -c 'import torch' failed): Strata's times only")
             }
+        }
+        // Each case is timed by Strata, then by PyTorch, so both see the machine as it is then.
+        func measure(_ c: KernelBenchmarkCase) throws -> (Double, Double?) {
+            let ms = Timing.median(runs: runs, c.prepare())
+            let t = try torch?.request(c.torchSpec)["ms"] as? Double
+            return (ms, t)
+        }
+        let (peakMs, torchPeak) = try measure(peakCase)
+        let peak = peakCase.flops! / peakMs / 1e6
+        log.line(String(format: "sgemm %@: %.1f ms, %.1f GFLOPS (the peak)", peakCase.shape, peakMs, peak))
+        var strataMs: [Double] = [], torchMs: [Double?] = []
+        for (i, c) in cases.enumerated() {
+            log.progress("timing", i + 1, cases.count, c.op + " " + c.shape)
+            let (s, t) = try measure(c)
+            strataMs.append(s); torchMs.append(t)
         }
         log.clearProgress()
 

@@ -1,12 +1,12 @@
 // The PyTorch side of `strata bench kernels`: the same cases, timed the same way
-// (warm-up, then the median of `runs`), with `threads` threads.
+// (warm-up, then the median of `runs`), with `threads` threads, one case at a time
+// as `TorchSession` asks.
 let torchKernelScript = #"""
 import json, sys, time, statistics
 import torch
 import torch.nn.functional as F
-req = json.load(sys.stdin)
-torch.set_num_threads(req["threads"])
-runs = req["runs"]
+torch.set_num_threads(int(sys.argv[1]))
+runs = int(sys.argv[2])
 
 def timed(fn):
     fn()
@@ -79,10 +79,13 @@ def prepare(s):
         return lambda: torch.autograd.grad(out, (x,), g, retain_graph=True)
     raise ValueError(k)
 
-results = []
-for s in req["cases"]:
-    fn = prepare(s)
-    results.append(timed(fn))
+# One case per input line, one answer per output line, so the two sides take turns
+# case by case and share the machine's state at that moment.
+print(json.dumps({"torch_version": torch.__version__}), flush=True)
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    fn = prepare(json.loads(line))
+    print(json.dumps({"ms": timed(fn)}), flush=True)
     del fn
-json.dump({"torch_version": torch.__version__, "ms": results}, sys.stdout)
 """#

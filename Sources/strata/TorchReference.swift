@@ -1,34 +1,70 @@
-// Runs a Python script against PyTorch, when python3 with torch is installed, and
-// reads its JSON answer. Used only by benchmarks, to time the same work side by side.
+// PyTorch beside Strata, for benchmarks only: a python3 process that times the same
+// work as Strata, case by case, when torch is installed.
 import Foundation
 
 enum TorchReference {
     /// Whether `python3 -c "import torch"` works here.
     static var isAvailable: Bool {
-        (try? run(script: "import torch", input: Data()))?.status == 0
-    }
-
-    static func run(script: String, input: Data) throws -> (status: Int32, output: Data, error: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        p.standardInput = stdin; p.standardOutput = stdout; p.standardError = stderr
-        try p.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        p.arguments = ["python3", "-c", "import torch"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
         p.waitUntilExit()
-        return (p.terminationStatus, out, String(decoding: err, as: UTF8.self))
+        return p.terminationStatus == 0
+    }
+}
+
+/// A running python3 process that reads one JSON request per line and answers with one
+/// JSON line. Its first line announces the torch version.
+final class TorchSession {
+    private let process = Process()
+    private let input = Pipe(), output = Pipe(), errors = Pipe()
+    private var buffer = Data()
+    private(set) var version = "?"
+
+    init(script: String, arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script] + arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let hello = try readObject()
+        version = hello["torch_version"] as? String ?? "?"
     }
 
-    /// Runs `script` with `request` as JSON on standard input; returns its JSON output.
-    static func json(script: String, request: Any) throws -> Any {
-        let input = try JSONSerialization.data(withJSONObject: request)
-        let r = try run(script: script, input: input)
-        guard r.status == 0 else { throw BenchError.torchFailed(r.error.split(separator: "\n").suffix(3).joined(separator: " ")) }
-        return try JSONSerialization.jsonObject(with: r.output)
+    func request(_ object: [String: Any]) throws -> [String: Any] {
+        var line = try JSONSerialization.data(withJSONObject: object)
+        line.append(0x0A)
+        input.fileHandleForWriting.write(line)
+        return try readObject()
+    }
+
+    private func readObject() throws -> [String: Any] {
+        while true {
+            if let nl = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[buffer.startIndex..<nl]
+                buffer = Data(buffer[(nl + 1)...])
+                guard let obj = try JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+                    throw BenchError.torchFailed("unexpected answer")
+                }
+                return obj
+            }
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                process.waitUntilExit()
+                let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw BenchError.torchFailed(err.split(separator: "\n").suffix(3).joined(separator: " "))
+            }
+            buffer.append(chunk)
+        }
+    }
+
+    deinit {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
     }
 }
 
