@@ -37,7 +37,7 @@ enum AttentionKernels {
     static func forward(_ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                         o: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
         let br = g.blockRows, blocks = (g.n + br - 1) / br
-        Engine.withSingleThreadedBLAS {
+        do {
             Parallel.forEach(g.units * blocks, grain: 1) { work in
                 let slab = UnsafeMutablePointer<Float>.allocate(capacity: br * g.m)
                 let scales = UnsafeMutablePointer<Float>.allocate(capacity: br)
@@ -70,7 +70,7 @@ enum AttentionKernels {
                          o: UnsafePointer<Float>, lse: UnsafePointer<Float>, dO: UnsafePointer<Float>,
                          dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
         let br = g.blockRows
-        Engine.withSingleThreadedBLAS {
+        do {
             Parallel.forEach(g.units, grain: 1) { units in
                 let p = UnsafeMutablePointer<Float>.allocate(capacity: br * g.m)
                 let dp = UnsafeMutablePointer<Float>.allocate(capacity: br * g.m)

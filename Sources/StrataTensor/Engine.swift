@@ -1,21 +1,23 @@
 // Process-wide engine settings: thread count and CPU features.
+//
+// OpenBLAS itself always runs single-threaded; Strata splits large products across
+// its own WorkerPool (Gemm.sgemm). OpenBLAS's own threads spin for a long time after
+// each product and took the second core from Strata's element-wise loops that followed
+// (measured: a SiLU right after a 2-thread sgemm ran slower on 2 threads than on 1).
+// With one set of threads, nothing competes.
 import CStrata
 import Foundation
 
 public enum Engine {
     nonisolated(unsafe) private static var threadCount: Int = {
-        let n = defaultThreads()
-        openblas_set_num_threads(Int32(n))
-        return n
+        openblas_set_num_threads(1)
+        return defaultThreads()
     }()
 
-    /// Threads used by OpenBLAS and by Strata's own parallel loops.
+    /// Threads for Strata's parallel loops and matrix products.
     public static var threads: Int {
         get { threadCount }
-        set {
-            threadCount = max(1, newValue)
-            openblas_set_num_threads(Int32(threadCount))
-        }
+        set { threadCount = max(1, newValue) }
     }
 
     /// `STRATA_THREADS` if set, else the number of cores.
@@ -24,15 +26,14 @@ public enum Engine {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// Makes sure OpenBLAS has been told the thread count before the first product.
+    /// Makes sure OpenBLAS has been set to one thread before the first product.
     @inline(__always) static func ensureConfigured() { _ = threadCount }
 
-    /// Runs `body` with OpenBLAS single-threaded, for code that parallelises around it.
-    static func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+    /// Runs `body` with OpenBLAS's own threading at `threads` (for measuring raw sgemm).
+    public static func withOpenBLASThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
         ensureConfigured()
-        if threadCount == 1 { return try body() }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(threadCount)) }
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(1) }
         return try body()
     }
 

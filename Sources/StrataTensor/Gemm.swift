@@ -1,4 +1,5 @@
-// Matrix products: OpenBLAS's sgemm, and the naive triple loop it is tested against.
+// Matrix products: OpenBLAS's sgemm split across Strata's threads, and the naive
+// triple loop it is tested against.
 import CStrata
 
 public enum Gemm {
@@ -15,6 +16,34 @@ public enum Gemm {
             return
         }
         Engine.ensureConfigured()
+        let threads = Engine.threads
+        // Split the larger of M and N across threads when each part is worth it (≥ 4 MFLOP).
+        let parts = threads > 1 && 2 * m * n * k >= threads * 4_000_000 ? min(threads, max(m, n) / 16) : 1
+        if parts <= 1 {
+            raw(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        let splitRows = m >= n
+        Parallel.forEach(parts, grain: 1) { r in
+            for part in r {
+                let total = splitRows ? m : n
+                // Boundaries on multiples of 16 keep the kernels on full vector tiles.
+                let lo = (total * part / parts) & ~15, hi = part == parts - 1 ? total : (total * (part + 1) / parts) & ~15
+                if hi <= lo { continue }
+                if splitRows {
+                    raw(transA, transB, hi - lo, n, k, alpha, transA ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc, ldc)
+                } else {
+                    raw(transA, transB, m, hi - lo, k, alpha, a, lda, transB ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc)
+                }
+            }
+        }
+    }
+
+    /// One single-threaded OpenBLAS call.
+    @inline(__always)
+    static func raw(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                    _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

@@ -21,7 +21,8 @@ public enum KernelBenchmarks {
     public static let convShapes: [(c: Int, hw: Int)] = [(320, 64), (640, 32), (1280, 16), (1280, 8)]
     public static let gegluShapes: [(tokens: Int, inner: Int)] = [(4096, 1280), (1024, 2560), (256, 5120), (64, 5120)]
 
-    public static func sgemmPeak(size n: Int = 4096) -> KernelBenchmarkCase {
+    /// Strata's own product (split across its threads) at the same size, beside the peak.
+    public static func sgemmStrata(size n: Int = 4096) -> KernelBenchmarkCase {
         KernelBenchmarkCase(op: "sgemm", shape: "\(n)x\(n)x\(n)", flops: 2 * pow(Double(n), 3), bytes: nil,
                             torchSpec: ["kind": "sgemm", "n": n]) {
             let a = randomValues([n, n], 1), b = randomValues([n, n], 2), c = Tensor.empty([n, n])
@@ -29,8 +30,17 @@ public enum KernelBenchmarks {
         }
     }
 
+    public static func sgemmPeak(size n: Int = 4096) -> KernelBenchmarkCase {
+        KernelBenchmarkCase(op: "sgemm", shape: "\(n)x\(n)x\(n)", flops: 2 * pow(Double(n), 3), bytes: nil,
+                            torchSpec: ["kind": "sgemm", "n": n]) {
+            let a = randomValues([n, n], 1), b = randomValues([n, n], 2), c = Tensor.empty([n, n])
+            // Raw cblas_sgemm with OpenBLAS's own threads: the machine's peak, not Strata's split.
+            return { Engine.withOpenBLASThreads(Engine.threads) { Gemm.raw(false, false, n, n, n, 1, a.data, n, b.data, n, 0, c.data, n) } }
+        }
+    }
+
     public static func all() -> [KernelBenchmarkCase] {
-        var cases: [KernelBenchmarkCase] = []
+        var cases: [KernelBenchmarkCase] = [sgemmStrata()]
         for (c, hw) in convShapes {
             let shape = "2x\(c)x\(hw)x\(hw) k3"
             let flops = 2.0 * 2 * Double(c * c * 9 * hw * hw)

@@ -36,12 +36,16 @@ struct BenchKernels: ParsableCommand {
             }
         }
         // Each case is timed by Strata, then by PyTorch, so both see the machine as it is then.
+        // PyTorch's OpenMP threads keep spinning after its work; let them go to sleep
+        // before Strata's turn (measured: without the pause small Strata kernels ran 2-3× slower).
         func measure(_ c: KernelBenchmarkCase) throws -> (Double, Double?) {
             let ms = Timing.median(runs: runs, c.prepare())
             let t = try torch?.request(c.torchSpec)["ms"] as? Double
+            if torch != nil { usleep(200_000) }
             return (ms, t)
         }
         let (peakMs, torchPeak) = try measure(peakCase)
+        usleep(300_000)  // OpenBLAS's own threads, used only for the peak, spin down
         let peak = peakCase.flops! / peakMs / 1e6
         log.line(String(format: "sgemm %@: %.1f ms, %.1f GFLOPS (the peak)", peakCase.shape, peakMs, peak))
         var strataMs: [Double] = [], torchMs: [Double?] = []
