@@ -39,9 +39,9 @@ enum AttentionKernels {
         let br = g.blockRows, blocks = (g.n + br - 1) / br
         do {
             Parallel.forEach(g.units * blocks, grain: 1) { work in
-                let slab = UnsafeMutablePointer<Float>.allocate(capacity: br * g.m)
-                let scales = UnsafeMutablePointer<Float>.allocate(capacity: br)
-                defer { slab.deallocate(); scales.deallocate() }
+                let slabT = Tensor.empty([br, g.m]), scalesT = Tensor.empty([br])
+                defer { withExtendedLifetime((slabT, scalesT)) {} }  // pointers into these are used below
+                let slab = slabT.data, scales = scalesT.data
                 for w in work {
                     let u = w / blocks, r0 = (w % blocks) * br, rows = min(br, g.n - r0)
                     let qu = q + (u * g.n + r0) * g.d, ku = k + u * g.m * g.d, vu = v + u * g.m * g.dv
@@ -72,9 +72,9 @@ enum AttentionKernels {
         let br = g.blockRows
         do {
             Parallel.forEach(g.units, grain: 1) { units in
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: br * g.m)
-                let dp = UnsafeMutablePointer<Float>.allocate(capacity: br * g.m)
-                defer { p.deallocate(); dp.deallocate() }
+                let pT = Tensor.empty([br, g.m]), dpT = Tensor.empty([br, g.m])
+                defer { withExtendedLifetime((pT, dpT)) {} }  // pointers into these are used below
+                let p = pT.data, dp = dpT.data
                 for u in units {
                     let ku = k + u * g.m * g.d, vu = v + u * g.m * g.dv
                     let dku = dk + u * g.m * g.d, dvu = dv + u * g.m * g.dv

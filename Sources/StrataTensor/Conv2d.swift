@@ -71,12 +71,14 @@ enum ConvKernels {
         } else if batchesColumns(g) {
             let wide = g.batch * g.outPlane
             let col = Tensor.empty([g.colRows, wide]), out = Tensor.empty([g.outChannels, wide])
+            defer { withExtendedLifetime((col, out)) {} }  // pointers into these are used below
             for n in 0..<g.batch { im2col(g, x + n * inPlane, col.data + n * g.outPlane, ld: wide) }
             Gemm.sgemm(transA: false, transB: false, m: g.outChannels, n: wide, k: g.colRows,
                        a: w, lda: g.colRows, b: col.data, ldb: wide, c: out.data, ldc: wide)
             Kernels.permute(out.data, shape: [g.outChannels, g.batch, g.outPlane], order: [1, 0, 2], y)
         } else {
             let col = Tensor.empty([g.colRows, g.outPlane])
+            defer { withExtendedLifetime((col)) {} }  // pointers into these are used below
             for n in 0..<g.batch {
                 im2col(g, x + n * inPlane, col.data, ld: g.outPlane)
                 Gemm.sgemm(transA: false, transB: false, m: g.outChannels, n: g.outPlane, k: g.colRows,
@@ -106,12 +108,14 @@ enum ConvKernels {
         } else if batchesColumns(g) {
             let wide = g.batch * g.outPlane
             let dyWide = Tensor.empty([g.outChannels, wide]), col = Tensor.empty([g.colRows, wide])
+            defer { withExtendedLifetime((dyWide, col)) {} }  // pointers into these are used below
             Kernels.permute(dy, shape: [g.batch, g.outChannels, g.outPlane], order: [1, 0, 2], dyWide.data)
             Gemm.sgemm(transA: true, transB: false, m: g.colRows, n: wide, k: g.outChannels,
                        a: w, lda: g.colRows, b: dyWide.data, ldb: wide, c: col.data, ldc: wide)
             for n in 0..<g.batch { col2im(g, col.data + n * g.outPlane, ld: wide, dx + n * inPlane) }
         } else {
             let col = Tensor.empty([g.colRows, g.outPlane])
+            defer { withExtendedLifetime((col)) {} }  // pointers into these are used below
             for n in 0..<g.batch {
                 Gemm.sgemm(transA: true, transB: false, m: g.colRows, n: g.outPlane, k: g.outChannels,
                            a: w, lda: g.colRows, b: dy + n * outSize, ldb: g.outPlane, c: col.data, ldc: g.outPlane)
@@ -133,12 +137,14 @@ enum ConvKernels {
         } else if batchesColumns(g) {
             let wide = g.batch * g.outPlane
             let dyWide = Tensor.empty([g.outChannels, wide]), col = Tensor.empty([g.colRows, wide])
+            defer { withExtendedLifetime((dyWide, col)) {} }  // pointers into these are used below
             Kernels.permute(dy, shape: [g.batch, g.outChannels, g.outPlane], order: [1, 0, 2], dyWide.data)
             for n in 0..<g.batch { im2col(g, x + n * inPlane, col.data + n * g.outPlane, ld: wide) }
             Gemm.sgemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: wide,
                        a: dyWide.data, lda: wide, b: col.data, ldb: wide, c: dw, ldc: g.colRows)
         } else {
             let col = Tensor.empty([g.colRows, g.outPlane])
+            defer { withExtendedLifetime((col)) {} }  // pointers into these are used below
             for n in 0..<g.batch {
                 im2col(g, x + n * inPlane, col.data, ld: g.outPlane)
                 Gemm.sgemm(transA: false, transB: true, m: g.outChannels, n: g.colRows, k: g.outPlane,

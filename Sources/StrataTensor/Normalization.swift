@@ -34,6 +34,7 @@ extension Tensor {
             let dx = Tensor.empty(xd.shape)
             // Per set and channel: Σg and Σg·x, then dγ, dβ and the dx coefficients from them.
             let sums = Tensor.empty([2, sets * perGroup])
+            defer { withExtendedLifetime((sums)) {} }  // pointers into these are used below
             let gp = g.data, xp = xd.data, dxp = dx.data, sg = sums.data, sgx = sums.data + sets * perGroup
             let mp = stats.data, rp = stats.data + sets
             Parallel.forEach(sets, grain: max(1, 32768 / max(setSize, 1))) { range in

@@ -46,6 +46,7 @@ enum Winograd {
     static func forward(_ g: Conv2dGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         let tiles = Tiles(batch: g.batch, height: g.height, width: g.width)
         let u = planes(g.outChannels * g.inChannels)
+        defer { withExtendedLifetime((u)) {} }  // pointers into these are used below
         transformWeights(w, k: g.outChannels, c: g.inChannels, flipTranspose: false, u.data)
         convolve(tiles, x: x, c: g.inChannels, u: u.data, k: g.outChannels, y: y)
     }
@@ -54,6 +55,7 @@ enum Winograd {
     static func backwardData(_ g: Conv2dGeometry, dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
         let tiles = Tiles(batch: g.batch, height: g.height, width: g.width)
         let u = planes(g.outChannels * g.inChannels)
+        defer { withExtendedLifetime((u)) {} }  // pointers into these are used below
         transformWeights(w, k: g.outChannels, c: g.inChannels, flipTranspose: true, u.data)
         convolve(tiles, x: dy, c: g.outChannels, u: u.data, k: g.inChannels, y: dx)
     }
@@ -62,6 +64,7 @@ enum Winograd {
         let tiles = Tiles(batch: g.batch, height: g.height, width: g.width)
         let p = tiles.count, c = g.inChannels, k = g.outChannels
         let v = planes(c * p), t = planes(k * p), du = planes(k * c)
+        defer { withExtendedLifetime((v, t, du)) {} }  // pointers into these are used below
         transformInput(tiles, x, channels: c, v.data)
         transformOutputGradient(tiles, dy, channels: k, t.data)
         for xi in 0..<16 {
@@ -126,6 +129,7 @@ enum Winograd {
     static func convolve(_ tiles: Tiles, x: UnsafePointer<Float>, c: Int, u: UnsafePointer<Float>, k: Int, y: UnsafeMutablePointer<Float>) {
         let p = tiles.count
         let v = planes(c * p), m = planes(k * p)
+        defer { withExtendedLifetime((v, m)) {} }  // pointers into these are used below
         transformInput(tiles, x, channels: c, v.data)
         for xi in 0..<16 {
             Gemm.sgemm(transA: false, transB: false, m: k, n: p, k: c, a: u + xi * planeStride(k * c), lda: c,

@@ -63,3 +63,23 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(r.nextUInt64(), 0x99EC_5F36_CB75_F2B4)
     }
 }
+
+final class AttentionMemoryTests: XCTestCase {
+    /// 4096-token self-attention, 8 heads of 40, batch 2: forward and backward hold at most
+    /// 64 MB beyond inputs, output and gradients (the full score matrix alone would be 1 GB).
+    func testLongSelfAttentionStaysWithinWorkingMemoryBound() {
+        let shape = [2, 8, 4096, 40]
+        let q = randomTensor(shape, seed: 1).requiringGrad(), k = randomTensor(shape, seed: 2).requiringGrad()
+        let v = randomTensor(shape, seed: 3).requiringGrad(), g = randomTensor(shape, seed: 4)
+        let tensorBytes = Tensor.elementCount(shape) * 4
+        BufferPool.shared.resetPeak()
+        let before = BufferPool.shared.liveBytes
+        let out = Tensor.attention(q, k, v)
+        out.backward(g)
+        let extra = BufferPool.shared.peakLiveBytes - before
+        let allowed = 4 * tensorBytes + 64 << 20  // output, three gradients, 64 MB of work
+        XCTAssertLessThanOrEqual(extra, allowed, "peak beyond inputs: \(extra >> 20) MB")
+        XCTAssertNotNil(q.grad); XCTAssertNotNil(k.grad); XCTAssertNotNil(v.grad)
+        print("attention 4096 tokens: working memory \((extra - 4 * tensorBytes) >> 10) KB beyond output and gradients")
+    }
+}
