@@ -1,7 +1,8 @@
 // Scaled dot-product attention that never holds the whole score matrix: queries are
 // taken in blocks of `blockRows`, so the scores live in a blockRows × keys slab per
 // thread. Backward recomputes each slab from the saved row log-sum-exps, as
-// FlashAttention does. AttentionReference composes the plain ops for testing.
+// FlashAttention does. The two products per block run in CStrata's attention_kernels.c;
+// AttentionReference composes the plain ops for testing.
 import CStrata
 
 extension Tensor {
@@ -34,33 +35,38 @@ struct AttentionGeometry {
 }
 
 enum AttentionKernels {
+    /// Keys (or values) of every head transposed to [units, width, tokens], the layout the
+    /// score kernel reads 64 keys at a time from.
+    static func transposedPerHead(_ x: UnsafePointer<Float>, units: Int, tokens: Int, width: Int) -> Tensor {
+        let t = Tensor.empty([units, width, tokens])
+        Kernels.permute(x, shape: [units, tokens, width], order: [0, 2, 1], t.data)
+        return t
+    }
+
     static func forward(_ g: AttentionGeometry, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                         o: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
         let br = g.blockRows, blocks = (g.n + br - 1) / br
-        do {
-            Parallel.forEach(g.units * blocks, grain: 1) { work in
-                let slabT = Tensor.empty([br, g.m]), scalesT = Tensor.empty([br])
-                defer { withExtendedLifetime((slabT, scalesT)) {} }  // pointers into these are used below
-                let slab = slabT.data, scales = scalesT.data
-                for w in work {
-                    let u = w / blocks, r0 = (w % blocks) * br, rows = min(br, g.n - r0)
-                    let qu = q + (u * g.n + r0) * g.d, ku = k + u * g.m * g.d, vu = v + u * g.m * g.dv
-                    Gemm.sgemm(transA: false, transB: true, m: rows, n: g.m, k: g.d, alpha: g.scale,
-                               a: qu, lda: g.d, b: ku, ldb: g.d, c: slab, ldc: g.m)
-                    // Exponentials only; each output row is divided by its sum after the
-                    // product, a [rows × dv] pass instead of one over the [rows × keys] slab.
-                    for i in 0..<rows {
-                        let row = slab + i * g.m
-                        if g.causal { maskCausal(row, query: r0 + i, keys: g.m) }
-                        lse[u * g.n + r0 + i] = cstrata_softmax_row_unscaled(UnaryOp.best, row, g.m, scales + i)
-                    }
-                    let ob = o + (u * g.n + r0) * g.dv
-                    Gemm.sgemm(transA: false, transB: false, m: rows, n: g.dv, k: g.m, a: slab, lda: g.m,
-                               b: vu, ldb: g.dv, c: ob, ldc: g.dv)
-                    for i in 0..<rows {
-                        let s = scales[i], orow = ob + i * g.dv
-                        for j in 0..<g.dv { orow[j] *= s }
-                    }
+        let kt = transposedPerHead(k, units: g.units, tokens: g.m, width: g.d)
+        defer { withExtendedLifetime(kt) {} }  // pointers into it are used below
+        Parallel.forEach(g.units * blocks, grain: 1) { work in
+            let slabT = Tensor.empty([br, g.m]), scalesT = Tensor.empty([br])
+            defer { withExtendedLifetime((slabT, scalesT)) {} }  // pointers into these are used below
+            let slab = slabT.data, scales = scalesT.data
+            for w in work {
+                let u = w / blocks, r0 = (w % blocks) * br, rows = min(br, g.n - r0)
+                let qb = q + (u * g.n + r0) * g.d, ob = o + (u * g.n + r0) * g.dv
+                cstrata_attention_scores(UnaryOp.best, qb, rows, g.d, kt.data + u * g.d * g.m, g.m, g.scale, slab, g.m)
+                // Exponentials only; each output row is divided by its sum after the
+                // product, a [rows × dv] pass instead of one over the [rows × keys] slab.
+                for i in 0..<rows {
+                    let row = slab + i * g.m
+                    if g.causal { maskCausal(row, query: r0 + i, keys: g.m) }
+                    lse[u * g.n + r0 + i] = cstrata_softmax_row_unscaled(UnaryOp.best, row, g.m, scales + i)
+                }
+                cstrata_attention_values(UnaryOp.best, slab, rows, g.m, 1, v + u * g.m * g.dv, g.m, g.dv, ob, g.dv, 1, 0)
+                for i in 0..<rows {
+                    let s = scales[i], orow = ob + i * g.dv
+                    for j in 0..<g.dv { orow[j] *= s }
                 }
             }
         }
@@ -70,44 +76,41 @@ enum AttentionKernels {
                          o: UnsafePointer<Float>, lse: UnsafePointer<Float>, dO: UnsafePointer<Float>,
                          dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
         let br = g.blockRows
-        do {
-            Parallel.forEach(g.units, grain: 1) { units in
-                let pT = Tensor.empty([br, g.m]), dpT = Tensor.empty([br, g.m])
-                defer { withExtendedLifetime((pT, dpT)) {} }  // pointers into these are used below
-                let p = pT.data, dp = dpT.data
-                for u in units {
-                    let ku = k + u * g.m * g.d, vu = v + u * g.m * g.dv
-                    let dku = dk + u * g.m * g.d, dvu = dv + u * g.m * g.dv
-                    var r0 = 0
-                    while r0 < g.n {
-                        let rows = min(br, g.n - r0)
-                        let qb = q + (u * g.n + r0) * g.d, ob = o + (u * g.n + r0) * g.dv, dob = dO + (u * g.n + r0) * g.dv
-                        // P = exp(scale·Q Kᵀ − lse)
-                        Gemm.sgemm(transA: false, transB: true, m: rows, n: g.m, k: g.d, alpha: g.scale,
-                                   a: qb, lda: g.d, b: ku, ldb: g.d, c: p, ldc: g.m)
-                        for i in 0..<rows {
-                            let row = p + i * g.m
-                            if g.causal { maskCausal(row, query: r0 + i, keys: g.m) }
-                            var l = lse[u * g.n + r0 + i]
-                            cstrata_unary(Int32(CSTRATA_EXP_SHIFTED), UnaryOp.best, row, &l, row, g.m)
-                        }
-                        // dV += Pᵀ dO
-                        Gemm.sgemm(transA: true, transB: false, m: g.m, n: g.dv, k: rows, a: p, lda: g.m,
-                                   b: dob, ldb: g.dv, beta: r0 == 0 ? 0 : 1, c: dvu, ldc: g.dv)
-                        // dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dO ⊙ O))
-                        Gemm.sgemm(transA: false, transB: true, m: rows, n: g.m, k: g.dv, a: dob, lda: g.dv,
-                                   b: vu, ldb: g.dv, c: dp, ldc: g.m)
-                        for i in 0..<rows {
-                            let delta = Kernels.dot(dob + i * g.dv, ob + i * g.dv, g.dv)
-                            cstrata_softmax_grad_row(UnaryOp.best, p + i * g.m, dp + i * g.m, g.m, delta)
-                        }
-                        // dQ = scale · dS K ; dK += scale · dSᵀ Q
-                        Gemm.sgemm(transA: false, transB: false, m: rows, n: g.d, k: g.m, alpha: g.scale, a: dp, lda: g.m,
-                                   b: ku, ldb: g.d, c: dq + (u * g.n + r0) * g.d, ldc: g.d)
-                        Gemm.sgemm(transA: true, transB: false, m: g.m, n: g.d, k: rows, alpha: g.scale, a: dp, lda: g.m,
-                                   b: qb, ldb: g.d, beta: r0 == 0 ? 0 : 1, c: dku, ldc: g.d)
-                        r0 += rows
+        let kt = transposedPerHead(k, units: g.units, tokens: g.m, width: g.d)
+        let vt = transposedPerHead(v, units: g.units, tokens: g.m, width: g.dv)
+        defer { withExtendedLifetime((kt, vt)) {} }  // pointers into these are used below
+        Parallel.forEach(g.units, grain: 1) { units in
+            let pT = Tensor.empty([br, g.m]), dpT = Tensor.empty([br, g.m])
+            defer { withExtendedLifetime((pT, dpT)) {} }  // pointers into these are used below
+            let p = pT.data, dp = dpT.data
+            for u in units {
+                let ku = k + u * g.m * g.d
+                let dku = dk + u * g.m * g.d, dvu = dv + u * g.m * g.dv
+                var r0 = 0
+                while r0 < g.n {
+                    let rows = min(br, g.n - r0)
+                    let qb = q + (u * g.n + r0) * g.d, ob = o + (u * g.n + r0) * g.dv, dob = dO + (u * g.n + r0) * g.dv
+                    // P = exp(scale·Q Kᵀ − lse)
+                    cstrata_attention_scores(UnaryOp.best, qb, rows, g.d, kt.data + u * g.d * g.m, g.m, g.scale, p, g.m)
+                    for i in 0..<rows {
+                        let row = p + i * g.m
+                        if g.causal { maskCausal(row, query: r0 + i, keys: g.m) }
+                        var l = lse[u * g.n + r0 + i]
+                        cstrata_unary(Int32(CSTRATA_EXP_SHIFTED), UnaryOp.best, row, &l, row, g.m)
                     }
+                    // dV (+)= Pᵀ dO
+                    cstrata_attention_values(UnaryOp.best, p, g.m, 1, g.m, dob, rows, g.dv, dvu, g.dv, 1, r0 == 0 ? 0 : 1)
+                    // dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dO ⊙ O)), scaled by `scale` for both uses below
+                    cstrata_attention_scores(UnaryOp.best, dob, rows, g.dv, vt.data + u * g.dv * g.m, g.m, 1, dp, g.m)
+                    for i in 0..<rows {
+                        let delta = Kernels.dot(dob + i * g.dv, ob + i * g.dv, g.dv)
+                        cstrata_softmax_grad_row(UnaryOp.best, p + i * g.m, dp + i * g.m, g.m, delta)
+                    }
+                    // dQ = scale · dS K ; dK += scale · dSᵀ Q
+                    let dqb = dq + (u * g.n + r0) * g.d
+                    cstrata_attention_values(UnaryOp.best, dp, rows, g.m, 1, ku, g.m, g.d, dqb, g.d, g.scale, 0)
+                    cstrata_attention_values(UnaryOp.best, dp, g.m, 1, g.m, qb, rows, g.d, dku, g.d, g.scale, r0 == 0 ? 0 : 1)
+                    r0 += rows
                 }
             }
         }

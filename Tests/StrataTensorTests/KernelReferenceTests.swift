@@ -134,6 +134,29 @@ final class KernelReferenceTests: XCTestCase {
         XCTAssertEqual(masked.scalars, [0, 0, 0, 0, 0])
     }
 
+    func testAttentionProductKernelsMatchTheirScalarReference() {
+        let best = Int32(CSTRATA_ISA_BEST), ref = Int32(CSTRATA_ISA_REFERENCE)
+        for (rows, keys, d) in [(13, 77, 40), (6, 64, 8), (1, 130, 3), (20, 5, 160)] {
+            let q = randomTensor([rows, d], seed: 1), kt = randomTensor([d, keys], seed: 2)
+            let sF = Tensor(zeros: [rows, keys + 3]), sR = Tensor(zeros: [rows, keys + 3])
+            cstrata_attention_scores(best, q.data, rows, d, kt.data, keys, 0.3, sF.data, keys + 3)
+            cstrata_attention_scores(ref, q.data, rows, d, kt.data, keys, 0.3, sR.data, keys + 3)
+            assertClose(sF, sR, tolerance: 1e-5, "scores \(rows)×\(keys)×\(d)")
+            // P (rows × keys) times V (keys × width) and Pᵀ (keys × rows) times X (rows × width), accumulating.
+            for width in [d, 100] {
+                let p = randomTensor([rows, keys], seed: 3), v = randomTensor([keys, width], seed: 4), x = randomTensor([rows, width], seed: 5)
+                let oF = randomTensor([rows, width], seed: 6), oR = oF.copy()
+                cstrata_attention_values(best, p.data, rows, keys, 1, v.data, keys, width, oF.data, width, 0.5, 1)
+                cstrata_attention_values(ref, p.data, rows, keys, 1, v.data, keys, width, oR.data, width, 0.5, 1)
+                assertClose(oF, oR, tolerance: 1e-5, "values \(rows)×\(keys)×\(width)")
+                let tF = Tensor(zeros: [keys, width]), tR = Tensor(zeros: [keys, width])
+                cstrata_attention_values(best, p.data, keys, 1, keys, x.data, rows, width, tF.data, width, 1, 0)
+                cstrata_attention_values(ref, p.data, keys, 1, keys, x.data, rows, width, tR.data, width, 1, 0)
+                assertClose(tF, tR, tolerance: 1e-5, "transposed values \(keys)×\(rows)×\(width)")
+            }
+        }
+    }
+
     func testPermuteMatchesIndexArithmetic() {
         let shape = [3, 1, 4, 5, 2]
         let x = randomTensor(shape, seed: 40)

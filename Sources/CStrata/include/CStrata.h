@@ -31,4 +31,13 @@ float cstrata_softmax_row_unscaled(int isa, float *row, long n, float *scale);
 /// dp = p * (dp - delta), the softmax backward for one row.
 void cstrata_softmax_grad_row(int isa, const float *p, float *dp, long n, float delta);
 
+/// S[i][j] = scale · Σ_t q[i][t]·kt[t][j] for `rows` query rows of width d against keys
+/// given transposed (kt is [d × keys]); rows of S are `lds` apart.
+void cstrata_attention_scores(int isa, const float *q, long rows, long d, const float *kt, long keys, float scale,
+                              float *s, long lds);
+/// O[i][c] (+)= alpha · Σ_j P(i, j)·v[j][c] for v [inner × width], where
+/// P(i, j) = p[i·row_stride + j·inner_stride] (so P or Pᵀ); rows of O are `ldo` apart.
+void cstrata_attention_values(int isa, const float *p, long rows, long row_stride, long inner_stride,
+                              const float *v, long inner, long width, float *o, long ldo, float alpha, int accumulate);
+
 #endif
