@@ -7,7 +7,7 @@ struct BenchKernels: ParsableCommand {
         commandName: "kernels",
         abstract: "Time the engine's kernels at Stable Diffusion 1.5 UNet shapes, beside PyTorch when it is installed.")
 
-    @Option(help: "Timed runs per case (the median is reported).") var runs = 5
+    @Option(help: "Least number of timed runs per case (the median is reported; short cases run for 200 ms).") var runs = 5
     @Option(help: "Threads for Strata and for PyTorch.") var threads = 2
     @Option(help: "Only cases whose op name contains this text.") var only: String?
     @Flag(help: "Skip the PyTorch side even when torch is installed.") var noTorch = false
@@ -36,12 +36,9 @@ struct BenchKernels: ParsableCommand {
             }
         }
         // Each case is timed by Strata, then by PyTorch, so both see the machine as it is then.
-        // PyTorch's OpenMP threads keep spinning after its work; let them go to sleep
-        // before Strata's turn (measured: without the pause small Strata kernels ran 2-3× slower).
         func measure(_ c: KernelBenchmarkCase) throws -> (Double, Double?) {
             let ms = Timing.median(runs: runs, c.prepare())
             let t = try torch?.request(c.torchSpec)["ms"] as? Double
-            if torch != nil { usleep(200_000) }
             return (ms, t)
         }
         let (peakMs, torchPeak) = try measure(peakCase)

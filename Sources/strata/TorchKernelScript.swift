@@ -9,9 +9,15 @@ torch.set_num_threads(int(sys.argv[1]))
 runs = int(sys.argv[2])
 
 def timed(fn):
+    # the same rule as Strata's Timing.median: warm up 100 ms, then at least `runs`
+    # runs and as many as fit in 200 ms, median
+    start = time.perf_counter()
     fn()
+    while time.perf_counter() - start < 0.1:
+        fn()
     ts = []
-    for _ in range(runs):
+    t_start = time.perf_counter()
+    while len(ts) < runs or (time.perf_counter() - t_start < 0.2 and len(ts) < 1000):
         t0 = time.perf_counter(); fn(); ts.append((time.perf_counter() - t0) * 1000)
     return statistics.median(ts)
 
