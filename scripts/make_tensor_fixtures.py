@@ -148,6 +148,19 @@ def main():
     save_file({"values": vals, "fp16_bits": vals.half().view(torch.int16).to(torch.int32),
                "bf16_bits": vals.bfloat16().view(torch.int16).to(torch.int32)}, os.path.join(OUT, "half_precision.safetensors"))
 
+    # PyTorch's CPU generator: torch.manual_seed(seed) then torch.randn(n), several sizes
+    # (below 16, a multiple of 16, with a tail) and a seed above 2**32.
+    rng = {}
+    for seed in [0, 42, 2**32 + 5]:
+        for n in [1, 2, 7, 15, 16, 17, 33, 1000, 4 * 16 * 16]:
+            torch.manual_seed(seed)
+            rng[f"seed{seed}_n{n}"] = torch.randn(n)
+    torch.manual_seed(7)
+    a, b = torch.randn(5), torch.randn(20)  # consecutive draws from one generator
+    rng["seq_a"], rng["seq_b"] = a, b
+    save_file(rng, os.path.join(OUT, "torch_randn.safetensors"))
+    torch.manual_seed(20261123)
+
     print("wrote", len(os.listdir(OUT)), "fixtures to", os.path.normpath(OUT))
 
 

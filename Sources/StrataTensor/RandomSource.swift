@@ -7,9 +7,16 @@ public protocol RandomSource {
     mutating func nextUInt64() -> UInt64
     /// A standard normal value.
     mutating func nextNormal() -> Float
+    /// Fills `count` standard normal values, in the order and grouping this generator
+    /// defines for a tensor of that many values.
+    mutating func fillNormal(_ p: UnsafeMutablePointer<Float>, count: Int)
 }
 
 extension RandomSource {
+    public mutating func fillNormal(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { p[i] = nextNormal() }
+    }
+
     /// Uniform in [0, 1) with 24 random bits.
     public mutating func nextUniform() -> Float { Float(nextUInt64() >> 40) * (1.0 / 16_777_216.0) }
 
@@ -66,7 +73,7 @@ extension Tensor {
     /// Standard normal values.
     public static func randn<R: RandomSource>(_ shape: [Int], using rng: inout R) -> Tensor {
         let t = Tensor.empty(shape)
-        for i in 0..<t.count { t.data[i] = rng.nextNormal() }
+        rng.fillNormal(t.data, count: t.count)
         return t
     }
 

@@ -83,3 +83,20 @@ final class AttentionMemoryTests: XCTestCase {
         print("attention 4096 tokens: working memory \((extra - 4 * tensorBytes) >> 10) KB beyond output and gradients")
     }
 }
+
+final class TorchRandomTests: XCTestCase {
+    /// torch.manual_seed(s); torch.randn(n) for sizes below, at and above the 16-value block.
+    func testReproducesPyTorchsCPUGenerator() throws {
+        let f = try Fixtures.op("torch_randn")
+        for seed: UInt64 in [0, 42, (1 << 32) + 5] {
+            for n in [1, 2, 7, 15, 16, 17, 33, 1000, 4 * 16 * 16] {
+                var rng = TorchRandom(seed: seed)
+                let ours = Tensor.randn([n], using: &rng)
+                assertClose(ours, try f.tensor("seed\(seed)_n\(n)"), tolerance: 2e-6, "seed \(seed), \(n) values")
+            }
+        }
+        var rng = TorchRandom(seed: 7)
+        assertClose(Tensor.randn([5], using: &rng), try f.tensor("seq_a"), tolerance: 2e-6, "first draw")
+        assertClose(Tensor.randn([20], using: &rng), try f.tensor("seq_b"), tolerance: 2e-6, "second draw")
+    }
+}
