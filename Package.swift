@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "strata", targets: ["strata"]),
         .library(name: "StrataTensor", targets: ["StrataTensor"]),
+        .library(name: "StrataModels", targets: ["StrataModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +22,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("png"), .linkedLibrary("m")]
         ),
         .target(name: "StrataTensor", dependencies: ["CStrata"], swiftSettings: optimise),
+        .target(name: "StrataModels", dependencies: ["StrataTensor"], swiftSettings: optimise),
         .executableTarget(
             name: "strata",
             dependencies: [
@@ -32,6 +34,12 @@ let package = Package(
         .testTarget(
             name: "StrataTensorTests",
             dependencies: ["StrataTensor"],
+            exclude: ["Fixtures"],
+            swiftSettings: optimise
+        ),
+        .testTarget(
+            name: "StrataModelsTests",
+            dependencies: ["StrataModels"],
             exclude: ["Fixtures"],
             swiftSettings: optimise
         ),
