@@ -1,0 +1,86 @@
+// CLIP's text transformer (transformers' CLIPTextModel): token and position
+// embeddings, pre-norm layers of causal self-attention and an MLP, a final layer norm.
+import Foundation
+import StrataTensor
+
+public final class CLIPTextModel {
+    public let config: CLIPTextConfig
+
+    struct Linear {
+        let weight: Tensor, bias: Tensor?
+        func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight, bias) }
+    }
+
+    struct LayerNorm {
+        let weight: Tensor, bias: Tensor, eps: Float
+        func callAsFunction(_ x: Tensor) -> Tensor { x.layerNorm(weight: weight, bias: bias, eps: eps) }
+    }
+
+    struct Layer {
+        let norm1: LayerNorm, q: Linear, k: Linear, v: Linear, out: Linear
+        let norm2: LayerNorm, fc1: Linear, fc2: Linear
+    }
+
+    let tokenEmbedding: Tensor, positionEmbedding: Tensor
+    let layers: [Layer]
+    let finalNorm: LayerNorm
+
+    /// Loads weights under transformers' names: `text_model.…` in Stable Diffusion
+    /// checkpoints and transformers 4, without the prefix in transformers 5.
+    public init(config: CLIPTextConfig, weights: WeightStore) throws {
+        self.config = config
+        let root = weights.contains("text_model.embeddings.token_embedding.weight") ? "text_model." : ""
+        let d = config.hiddenSize, eps = Float(config.layerNormEps)
+        func linear(_ name: String, _ outF: Int, _ inF: Int) throws -> Linear {
+            Linear(weight: try weights.tensor(name + ".weight", [outF, inF]), bias: try weights.optionalTensor(name + ".bias", [outF]))
+        }
+        func norm(_ name: String) throws -> LayerNorm {
+            LayerNorm(weight: try weights.tensor(name + ".weight", [d]), bias: try weights.tensor(name + ".bias", [d]), eps: eps)
+        }
+        tokenEmbedding = try weights.tensor(root + "embeddings.token_embedding.weight", [config.vocabSize, d])
+        positionEmbedding = try weights.tensor(root + "embeddings.position_embedding.weight", [config.maxPositionEmbeddings, d])
+        layers = try (0..<config.numHiddenLayers).map { i in
+            let p = root + "encoder.layers.\(i)."
+            return Layer(norm1: try norm(p + "layer_norm1"),
+                         q: try linear(p + "self_attn.q_proj", d, d), k: try linear(p + "self_attn.k_proj", d, d),
+                         v: try linear(p + "self_attn.v_proj", d, d), out: try linear(p + "self_attn.out_proj", d, d),
+                         norm2: try norm(p + "layer_norm2"),
+                         fc1: try linear(p + "mlp.fc1", config.intermediateSize, d), fc2: try linear(p + "mlp.fc2", d, config.intermediateSize))
+        }
+        finalNorm = try norm(root + "final_layer_norm")
+    }
+
+    /// Reads `config.json` and `model.safetensors` (or its `.fp16` variant) from a folder.
+    public convenience init(folder: URL) throws {
+        let config = try JSONDecoder().decode(CLIPTextConfig.self, from: Data(contentsOf: folder.appendingPathComponent("config.json")))
+        let file = ["model.safetensors", "model.fp16.safetensors"].map { folder.appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0.path) } ?? folder.appendingPathComponent("model.safetensors")
+        try self.init(config: config, weights: WeightStore(path: file.path))
+    }
+
+    /// Hidden states [batch, tokens, hidden] for token ids [batch][tokens]. `clipSkip` n > 0
+    /// takes the output of the n-th layer from the end (and then the final layer norm),
+    /// as diffusers' `clip_skip`.
+    public func callAsFunction(_ ids: [[Int]], clipSkip: Int = 0) -> Tensor {
+        let b = ids.count, n = ids[0].count, d = config.hiddenSize, heads = config.numAttentionHeads
+        precondition(n <= config.maxPositionEmbeddings, "CLIPTextModel: \(n) tokens exceed the model's \(config.maxPositionEmbeddings) positions")
+        var x = Tensor.embedding(tokenEmbedding, indices: ids.flatMap { $0 }, indexShape: [b, n])
+            + positionEmbedding.slice(axis: 0, 0..<n)
+        let lastLayer = config.numHiddenLayers - clipSkip
+        for layer in layers.prefix(lastLayer) {
+            let h = layer.norm1(x)
+            func split(_ t: Tensor) -> Tensor { t.reshaped([b, n, heads, d / heads]).permuted([0, 2, 1, 3]) }
+            let a = Tensor.attention(split(layer.q(h)), split(layer.k(h)), split(layer.v(h)), causal: true)
+            x = x + layer.out(a.permuted([0, 2, 1, 3]).reshaped([b, n, d]))
+            let m = layer.fc1(layer.norm2(x))
+            let act: Tensor
+            switch config.hiddenAct {
+            case "quick_gelu": act = m.quickGELU()
+            case "gelu_new", "gelu_pytorch_tanh": act = m.gelu(.tanh)
+            default: act = m.gelu(.erf)
+            }
+            x = x + layer.fc2(act)
+        }
+        return finalNorm(x)
+    }
+}

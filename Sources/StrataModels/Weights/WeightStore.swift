@@ -1,0 +1,57 @@
+// Named tensors read from safetensors files, handed to models by name with their
+// expected shape, so a wrong or partial checkpoint fails with a message naming the
+// tensor, not with a crash later.
+import Foundation
+import StrataTensor
+
+public enum WeightError: Error, CustomStringConvertible, Equatable {
+    case missing(name: String, source: String)
+    case shape(name: String, expected: [Int], found: [Int], source: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(n, s): return "\(s): no tensor '\(n)'"
+        case let .shape(n, e, f, s): return "\(s): tensor '\(n)' has shape \(f), the model expects \(e)"
+        }
+    }
+}
+
+public final class WeightStore {
+    public let source: String
+    private var files: [SafeTensorsFile]
+    private var index: [String: Int] = [:]
+    /// Names read so far, to report weights a model never used.
+    public private(set) var used = Set<String>()
+
+    public init(files: [SafeTensorsFile], source: String) {
+        self.files = files
+        self.source = source
+        for (i, f) in files.enumerated() { for n in f.names { index[n] = i } }
+    }
+
+    public convenience init(path: String) throws {
+        try self.init(files: [SafeTensorsFile(path: path)], source: path)
+    }
+
+    public var names: [String] { index.keys.sorted() }
+
+    public func contains(_ name: String) -> Bool { index[name] != nil }
+
+    /// The tensor `name`, checked against `shape`, as a parameter (requires no gradient
+    /// until a trainer asks for one).
+    public func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+        guard let i = index[name] else { throw WeightError.missing(name: name, source: source) }
+        let f = files[i]
+        let found = f.entries[name]!.shape
+        guard Tensor.elementCount(found) == Tensor.elementCount(shape), found == shape || found.filter({ $0 != 1 }) == shape.filter({ $0 != 1 }) else {
+            throw WeightError.shape(name: name, expected: shape, found: found, source: source)
+        }
+        used.insert(name)
+        let t = try f.tensor(name)
+        return found == shape ? t : t.reshaped(shape)
+    }
+
+    public func optionalTensor(_ name: String, _ shape: [Int]) throws -> Tensor? {
+        contains(name) ? try tensor(name, shape) : nil
+    }
+}
