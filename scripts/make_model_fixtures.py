@@ -31,10 +31,59 @@ def clip_text(name, act):
                "clip_skip_1": skip1.contiguous()}, os.path.join(folder, "io.safetensors"))
 
 
+def unet(name, **overrides):
+    """A diffusers test-sized UNet; weights rounded through fp16 and stored as fp16 (half the
+    size), outputs computed from those same values in fp32."""
+    from diffusers import UNet2DConditionModel
+    torch.manual_seed(0)
+    kw = dict(block_out_channels=(32, 64), layers_per_block=2, sample_size=16, in_channels=4, out_channels=4,
+              down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+              cross_attention_dim=32, norm_num_groups=32)
+    kw.update(overrides)
+    model = UNet2DConditionModel(**kw)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float() + 0.02 * torch.randn_like(p).half().float())  # also make norms and biases non-trivial
+            p.copy_(p.half().float())
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        f.write(model.to_json_string())
+    save_file({k: v.half().contiguous() for k, v in model.state_dict().items()},
+              os.path.join(folder, "diffusion_pytorch_model.safetensors"), metadata={"format": "pt"})
+    g = torch.Generator().manual_seed(2)
+    sample = torch.randn(2, 4, 16, 16, generator=g)
+    t = torch.tensor([10.0, 731.0])
+    ctx = torch.randn(2, 77, kw["cross_attention_dim"], generator=g)
+    target = torch.randn(2, 4, 16, 16, generator=g)
+    mask = (torch.rand(2, 1, 16, 16, generator=g) > 0.5).float()
+    model.train()
+    pred = model(sample, t, encoder_hidden_states=ctx).sample
+    loss = torch.nn.functional.mse_loss(pred * mask, target * mask)
+    loss.backward()
+    # (a time projection in a block of one channel per group gets no gradient: the next
+    # GroupNorm removes per-channel shifts, so the one checked is in the 64-channel block)
+    chosen = ["conv_in.weight", "time_embedding.linear_1.weight", "down_blocks.0.resnets.1.conv2.weight",
+              "down_blocks.1.attentions.1.transformer_blocks.0.attn2.to_k.weight",
+              "down_blocks.1.attentions.0.transformer_blocks.0.ff.net.0.proj.weight",
+              "mid_block.attentions.0.proj_out.weight",
+              "mid_block.resnets.1.norm1.weight", "up_blocks.0.resnets.2.conv_shortcut.weight", "up_blocks.0.upsamplers.0.conv.bias",
+              "up_blocks.0.resnets.1.time_emb_proj.weight", "conv_out.weight", "conv_norm_out.bias"]
+    params = dict(model.named_parameters())
+    tensors = {"sample": sample, "timesteps": t, "context": ctx, "target": target, "mask": mask,
+               "prediction": pred.detach().contiguous(), "loss": loss.detach().reshape(1)}
+    for n in chosen:
+        tensors["grad:" + n] = params[n].grad.contiguous()
+    save_file(tensors, os.path.join(folder, "io.safetensors"))
+    return sum(p.numel() for p in model.parameters())
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     clip_text("clip_text_quick_gelu", "quick_gelu")
     clip_text("clip_text_gelu", "gelu")
+    unet("unet_tiny")
+    unet("unet_tiny_linear", use_linear_projection=True, attention_head_dim=(2, 4))
     print("wrote model fixtures to", os.path.normpath(OUT))
 
 

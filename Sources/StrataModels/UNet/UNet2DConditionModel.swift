@@ -1,0 +1,137 @@
+// diffusers' UNet2DConditionModel for Stable Diffusion 1.x: sinusoidal time embedding
+// and MLP, down blocks (ResNets, optional cross-attention transformers, stride-2
+// downsampling), a mid block (ResNet, transformer, ResNet), up blocks that concatenate
+// the skip activations, and GroupNorm, SiLU, 3×3 conv out. Built from config.json,
+// weights under diffusers' names.
+import Foundation
+import StrataTensor
+
+public final class UNet2DConditionModel {
+    public let config: UNetConfig
+    /// Every parameter, by diffusers name.
+    public let parameters: ParameterRegistry
+    /// Recompute each ResNet and transformer during backward instead of keeping its
+    /// activations (for fine-tuning within memory).
+    public var gradientCheckpointing = false
+
+    struct Stage {
+        var resnets: [ResnetBlock]
+        var attentions: [SpatialTransformer]
+        var resample: Conv2d?
+    }
+
+    let convIn: Conv2d, timeLinear1: Linear, timeLinear2: Linear
+    let down: [Stage], up: [Stage]
+    let midResnets: [ResnetBlock], midAttention: SpatialTransformer
+    let normOut: GroupNorm, convOut: Conv2d
+
+    public init(config: UNetConfig, weights: WeightStore) throws {
+        self.config = config
+        let p = ParameterRegistry(weights)
+        parameters = p
+        let ch = config.blockOutChannels, groups = config.normNumGroups, eps = Float(config.normEps)
+        let timeDim = ch[0] * 4
+        convIn = try Conv2d(p, "conv_in", config.inChannels, ch[0], kernel: 3, padding: 1)
+        timeLinear1 = try Linear(p, "time_embedding.linear_1", ch[0], timeDim)
+        timeLinear2 = try Linear(p, "time_embedding.linear_2", timeDim, timeDim)
+        func transformer(_ name: String, _ c: Int, _ heads: Int) throws -> SpatialTransformer {
+            try SpatialTransformer(p, name, channels: c, contextDim: config.crossAttentionDim, heads: heads, groups: groups,
+                                   linearProjection: config.useLinearProjection)
+        }
+
+        var downStages: [Stage] = []
+        var outC = ch[0]
+        for (i, type) in config.downBlockTypes.enumerated() {
+            let inC = outC
+            outC = ch[i]
+            let name = "down_blocks.\(i)"
+            var stage = Stage(resnets: [], attentions: [], resample: nil)
+            for j in 0..<config.layersPerBlock {
+                stage.resnets.append(try ResnetBlock(p, "\(name).resnets.\(j)", inC: j == 0 ? inC : outC, outC: outC, timeDim: timeDim, groups: groups, eps: eps))
+                if type == "CrossAttnDownBlock2D" { stage.attentions.append(try transformer("\(name).attentions.\(j)", outC, config.attentionHeads[i])) }
+            }
+            if i < ch.count - 1 { stage.resample = try Conv2d(p, "\(name).downsamplers.0.conv", outC, outC, kernel: 3, stride: 2, padding: 1) }
+            downStages.append(stage)
+        }
+        down = downStages
+
+        let midC = ch.last!
+        midResnets = try (0..<2).map { try ResnetBlock(p, "mid_block.resnets.\($0)", inC: midC, outC: midC, timeDim: timeDim, groups: groups, eps: eps) }
+        midAttention = try transformer("mid_block.attentions.0", midC, config.attentionHeads.last!)
+
+        let reversed = Array(ch.reversed()), reversedHeads = Array(config.attentionHeads.reversed())
+        var upStages: [Stage] = []
+        var upOut = reversed[0]
+        for (i, type) in config.upBlockTypes.enumerated() {
+            let prevOut = upOut
+            upOut = reversed[i]
+            let inC = reversed[min(i + 1, ch.count - 1)]
+            let name = "up_blocks.\(i)"
+            var stage = Stage(resnets: [], attentions: [], resample: nil)
+            let layers = config.layersPerBlock + 1
+            for j in 0..<layers {
+                let skip = j == layers - 1 ? inC : upOut
+                let resIn = j == 0 ? prevOut : upOut
+                stage.resnets.append(try ResnetBlock(p, "\(name).resnets.\(j)", inC: resIn + skip, outC: upOut, timeDim: timeDim, groups: groups, eps: eps))
+                if type == "CrossAttnUpBlock2D" { stage.attentions.append(try transformer("\(name).attentions.\(j)", upOut, reversedHeads[i])) }
+            }
+            if i < ch.count - 1 { stage.resample = try Conv2d(p, "\(name).upsamplers.0.conv", upOut, upOut, kernel: 3, padding: 1) }
+            upStages.append(stage)
+        }
+        up = upStages
+        normOut = try GroupNorm(p, "conv_norm_out", ch[0], groups: groups, eps: eps)
+        convOut = try Conv2d(p, "conv_out", ch[0], config.outChannels, kernel: 3, padding: 1)
+    }
+
+    /// Reads `config.json` and `diffusion_pytorch_model.safetensors` (or `.fp16`) from a folder.
+    public convenience init(folder: URL) throws {
+        let config = try JSONDecoder().decode(UNetConfig.self, from: Data(contentsOf: folder.appendingPathComponent("config.json")))
+        let file = ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"].map { folder.appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0.path) } ?? folder.appendingPathComponent("diffusion_pytorch_model.safetensors")
+        try self.init(config: config, weights: WeightStore(path: file.path))
+    }
+
+    /// The noise prediction for `sample` [N, C, H, W] at `timesteps` [N] given the text
+    /// states `context` [N, tokens, crossAttentionDim].
+    public func callAsFunction(_ sample: Tensor, timesteps: Tensor, context: Tensor) -> Tensor {
+        precondition(sample.rank == 4 && sample.shape[1] == config.inChannels,
+                     "UNet: sample \(sample.shape) must be [N, \(config.inChannels), H, W]")
+        precondition(context.rank == 3 && context.shape[0] == sample.shape[0] && context.shape[2] == config.crossAttentionDim,
+                     "UNet: context \(context.shape) must be [\(sample.shape[0]), tokens, \(config.crossAttentionDim)]")
+        let factor = 1 << (config.blockOutChannels.count - 1)
+        precondition(sample.shape[2] % factor == 0 && sample.shape[3] % factor == 0,
+                     "UNet: sample size \(sample.shape[2])×\(sample.shape[3]) must be a multiple of \(factor)")
+        let emb = Tensor.timestepEmbedding(timesteps, dim: config.blockOutChannels[0], flipSinToCos: config.flipSinToCos,
+                                           downscaleFreqShift: Float(config.freqShift))
+        let temb = timeLinear2(timeLinear1(emb).silu()).silu()
+
+        func resnet(_ r: ResnetBlock, _ x: Tensor) -> Tensor {
+            gradientCheckpointing ? Tensor.checkpoint([x, temb]) { r($0[0], $0[1]) } : r(x, temb)
+        }
+        func attend(_ a: SpatialTransformer, _ x: Tensor) -> Tensor {
+            gradientCheckpointing ? Tensor.checkpoint([x, context]) { a($0[0], context: $0[1]) } : a(x, context: context)
+        }
+
+        var x = convIn(sample)
+        var skips = [x]
+        for stage in down {
+            for (j, r) in stage.resnets.enumerated() {
+                x = resnet(r, x)
+                if j < stage.attentions.count { x = attend(stage.attentions[j], x) }
+                skips.append(x)
+            }
+            if let ds = stage.resample { x = ds(x); skips.append(x) }
+        }
+        x = resnet(midResnets[0], x)
+        x = attend(midAttention, x)
+        x = resnet(midResnets[1], x)
+        for stage in up {
+            for (j, r) in stage.resnets.enumerated() {
+                x = resnet(r, Tensor.concat([x, skips.removeLast()], axis: 1))
+                if j < stage.attentions.count { x = attend(stage.attentions[j], x) }
+            }
+            if let us = stage.resample { x = us(x.upsampleNearest2x()) }
+        }
+        return convOut(normOut(x).silu())
+    }
+}
