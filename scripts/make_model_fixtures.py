@@ -78,12 +78,40 @@ def unet(name, **overrides):
     return sum(p.numel() for p in model.parameters())
 
 
+def vae(name):
+    """A diffusers test-sized AutoencoderKL, weights rounded through fp16 and stored as fp16."""
+    from diffusers import AutoencoderKL
+    torch.manual_seed(0)
+    model = AutoencoderKL(block_out_channels=[32, 64], in_channels=3, out_channels=3,
+                          down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+                          up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"], latent_channels=4, norm_num_groups=32)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_((p + 0.02 * torch.randn_like(p)).half().float())
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        f.write(model.to_json_string())
+    save_file({k: v.half().contiguous() for k, v in model.state_dict().items()},
+              os.path.join(folder, "diffusion_pytorch_model.safetensors"), metadata={"format": "pt"})
+    g = torch.Generator().manual_seed(3)
+    image = torch.rand(2, 3, 32, 32, generator=g) * 2 - 1
+    z = torch.randn(2, 4, 16, 16, generator=g)
+    with torch.no_grad():
+        dist = model.encode(image).latent_dist
+        decoded = model.decode(z).sample
+    save_file({"image": image, "mean": dist.mean.contiguous(), "logvar": dist.logvar.contiguous(), "latents": z,
+               "decoded": decoded.contiguous(), "scaling_factor": torch.tensor([model.config.scaling_factor])},
+              os.path.join(folder, "io.safetensors"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     clip_text("clip_text_quick_gelu", "quick_gelu")
     clip_text("clip_text_gelu", "gelu")
     unet("unet_tiny")
     unet("unet_tiny_linear", use_linear_projection=True, attention_head_dim=(2, 4))
+    vae("vae_tiny")
     print("wrote model fixtures to", os.path.normpath(OUT))
 
 

@@ -93,6 +93,9 @@ def main():
     save("silu", [act], F.silu)
     save("sigmoid", [act], torch.sigmoid)
     save("quick_gelu", [act], lambda x: x * torch.sigmoid(1.702 * x))
+    save("exp", [rnd(3, 41, scale=3.0)], torch.exp)
+    save("clamp", [rnd(3, 41, scale=3.0)], lambda x: x.clamp(-1.5, 2.0), {"low": -1.5, "high": 2.0})
+    save("pad", [rnd(2, 3, 4, 5)], lambda x: F.pad(x, (0, 1, 2, 1)), {"left": 0, "right": 1, "top": 2, "bottom": 1})
 
     def geglu(x):
         h, gate = x.chunk(2, dim=-1)

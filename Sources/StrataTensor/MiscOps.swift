@@ -1,4 +1,5 @@
 // Upsampling, embedding lookup, dropout, masked MSE and timestep embeddings.
+import CStrata
 import Foundation
 
 extension Tensor {
@@ -106,6 +107,54 @@ extension Tensor {
                 dt.data[r] = s
             }
             return [dt]
+        }
+    }
+}
+
+extension Tensor {
+    /// Zero padding of the last two dimensions of [..., H, W].
+    public func padded(top: Int, bottom: Int, left: Int, right: Int) -> Tensor {
+        precondition(rank >= 2 && min(top, bottom, left, right) >= 0, "padded: needs [..., H, W] and non-negative padding, got \(shape)")
+        let h = shape[rank - 2], w = shape[rank - 1], planes = count / max(h * w, 1)
+        let oh = h + top + bottom, ow = w + left + right
+        var s = shape; s[rank - 2] = oh; s[rank - 1] = ow
+        let out = Tensor(zeros: s)
+        for p in 0..<planes {
+            for y in 0..<h { (out.data + p * oh * ow + (y + top) * ow + left).update(from: data + p * h * w + y * w, count: w) }
+        }
+        let inShape = shape
+        return Tensor.record("padded", out, inputs: [self]) { g in
+            let dx = Tensor.empty(inShape)
+            for p in 0..<planes {
+                for y in 0..<h { (dx.data + p * h * w + y * w).update(from: g.data + p * oh * ow + (y + top) * ow + left, count: w) }
+            }
+            return [dx]
+        }
+    }
+}
+
+extension Tensor {
+    /// e^x element-wise.
+    public func exp() -> Tensor {
+        let out = Tensor.empty(shape)
+        let x = data, o = out.data
+        Parallel.forEach(count, grain: 1 << 15) { r in
+            var shift: Float = 0
+            cstrata_unary(Int32(CSTRATA_EXP_SHIFTED), UnaryOp.best, x + r.lowerBound, &shift, o + r.lowerBound, r.count)
+        }
+        let od = out.detached()
+        return Tensor.record("exp", out, inputs: [self]) { g in [GradMode.disabled { g * od }] }
+    }
+
+    /// Values limited to [low, high]; the gradient passes where low ≤ x ≤ high (as PyTorch's clamp).
+    public func clamped(_ low: Float, _ high: Float) -> Tensor {
+        let out = Tensor.empty(shape)
+        for i in 0..<count { out.data[i] = Swift.min(Swift.max(data[i], low), high) }
+        let xd = detached()
+        return Tensor.record("clamped", out, inputs: [self]) { g in
+            let dx = Tensor.empty(xd.shape)
+            for i in 0..<xd.count { let v = xd.data[i]; dx.data[i] = (v >= low && v <= high) ? g.data[i] : 0 }
+            return [dx]
         }
     }
 }

@@ -47,6 +47,10 @@ final class FiniteDifferenceTests: XCTestCase {
         checkFiniteDifferences("sigmoid", [x()]) { $0[0].sigmoid() }
         checkFiniteDifferences("quickGELU", [x()]) { $0[0].quickGELU() }
         checkFiniteDifferences("geglu", [randomTensor([3, 34], seed: 19)]) { $0[0].geglu() }
+        checkFiniteDifferences("exp", [x()], eps: 1e-3) { $0[0].exp() }
+        // points at least 0.03 from the bounds, where the derivative jumps
+        checkFiniteDifferences("clamped", [Tensor((0..<30).map { -3.07 + Float($0) * 0.21 }, shape: [30])]) { $0[0].clamped(-1.5, 2) }
+        checkFiniteDifferences("padded", [randomTensor([1, 2, 3, 3], seed: 30)]) { $0[0].padded(top: 1, bottom: 0, left: 2, right: 1) }
     }
 
     func testShapesAndReductions() {

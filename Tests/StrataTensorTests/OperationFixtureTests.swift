@@ -41,6 +41,9 @@ final class OperationFixtureTests: XCTestCase {
         try checkAgainstFixture("sigmoid") { x, _ in x[0].sigmoid() }
         try checkAgainstFixture("quick_gelu") { x, _ in x[0].quickGELU() }
         try checkAgainstFixture("geglu") { x, _ in x[0].geglu() }
+        try checkAgainstFixture("exp") { x, _ in x[0].exp() }
+        try checkAgainstFixture("clamp") { x, _ in x[0].clamped(-1.5, 2) }
+        try checkAgainstFixture("pad") { x, _ in x[0].padded(top: 2, bottom: 1, left: 0, right: 1) }
     }
 
     func testReductionsAndShapes() throws {
