@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Derives the CLIP BPE vocabulary (vocab.json, merges.txt) from open_clip's
+"""Derives the CLIP BPE vocabulary (vocab.json, merges.txt, tokenizer_config.json) from open_clip's
 bpe_simple_vocab_16e6.txt.gz into Assets/clip-tokenizer/, in the layout of a diffusers
 `tokenizer/` folder, with open_clip's MIT licence beside it.
 
@@ -45,6 +45,10 @@ def main():
         f.write("#version: 0.2\n")
         for a, b in merges:
             f.write(f"{a} {b}\n")
+    with open(os.path.join(OUT, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "CLIPTokenizer", "model_max_length": 77, "do_lower_case": True,
+                   "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>",
+                   "unk_token": "<|endoftext|>"}, f, indent=2)
     lic = os.path.join(pkg, "..", f"open_clip_torch-{open_clip.__version__}.dist-info", "licenses", "LICENSE")
     shutil.copy(lic, os.path.join(OUT, "LICENSE-open_clip"))
     with open(os.path.join(OUT, "NOTICE"), "w") as f:

@@ -105,6 +105,44 @@ def vae(name):
               os.path.join(folder, "io.safetensors"))
 
 
+def pipeline(name):
+    """A whole text-to-image run of diffusers' StableDiffusionPipeline on the tiny UNet and VAE
+    above and a CLIP text encoder of width 32 over the full CLIP vocabulary, from given latents."""
+    import json
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTokenizer
+    root = os.path.join(os.path.dirname(__file__), "..")
+    torch.manual_seed(0)
+    config = CLIPTextConfig(bos_token_id=49406, eos_token_id=49407, hidden_size=32, intermediate_size=37, layer_norm_eps=1e-05,
+                            num_attention_heads=4, num_hidden_layers=5, pad_token_id=49407, vocab_size=49408)
+    text = CLIPTextModel(config).eval()
+    with torch.no_grad():
+        for p in text.parameters():
+            p.copy_(p.half().float())
+    folder = os.path.join(OUT, name)
+    os.makedirs(os.path.join(folder, "text_encoder"), exist_ok=True)
+    text.config.save_pretrained(os.path.join(folder, "text_encoder"))
+    save_file({k: v.half().contiguous() for k, v in text.state_dict().items()},
+              os.path.join(folder, "text_encoder", "model.safetensors"), metadata={"format": "pt"})
+    unet = UNet2DConditionModel.from_pretrained(os.path.join(OUT, "unet_tiny")).eval()
+    vae = AutoencoderKL.from_pretrained(os.path.join(OUT, "vae_tiny")).eval()
+    tok = CLIPTokenizer.from_pretrained(os.path.join(root, "Assets", "clip-tokenizer"))
+    sched = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
+                          set_alpha_to_one=False, steps_offset=1)
+    pipe = StableDiffusionPipeline(vae=vae, text_encoder=text, tokenizer=tok, unet=unet, scheduler=sched,
+                                   safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    g = torch.Generator().manual_seed(5)
+    latents = torch.randn(1, 4, 16, 16, generator=g)
+    run = {"prompt": "a blue dog jumping in a forest", "negative": "blurry", "steps": 6, "cfg": 7.5}
+    with torch.no_grad():
+        image = pipe(run["prompt"], negative_prompt=run["negative"], num_inference_steps=run["steps"], guidance_scale=run["cfg"],
+                     latents=latents, output_type="np", height=32, width=32).images
+    save_file({"latents": latents, "image": torch.from_numpy(image).contiguous()}, os.path.join(folder, "io.safetensors"),
+              metadata={"run": json.dumps(run)})
+    with open(os.path.join(folder, "scheduler_config.json"), "w") as f:
+        f.write(sched.to_json_string())
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     clip_text("clip_text_quick_gelu", "quick_gelu")
@@ -112,6 +150,7 @@ def main():
     unet("unet_tiny")
     unet("unet_tiny_linear", use_linear_projection=True, attention_head_dim=(2, 4))
     vae("vae_tiny")
+    pipeline("pipeline_tiny")
     print("wrote model fixtures to", os.path.normpath(OUT))
 
 

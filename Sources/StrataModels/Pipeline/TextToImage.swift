@@ -1,0 +1,70 @@
+// Text-to-image with classifier-free guidance, as diffusers' StableDiffusionPipeline:
+// encode [negative, prompt], start from noise × the sampler's initial σ, and at each step
+// run the UNet on both halves and move along uncond + g·(cond − uncond); decode at the end.
+import Foundation
+import StrataTensor
+
+public struct TextToImageSettings: Equatable {
+    public var prompt: String
+    public var negativePrompt: String = ""
+    public var steps: Int = 50
+    public var guidanceScale: Double = 7.5
+    public var scheduler: SchedulerKind = .ddim
+    public var seed: UInt64 = 0
+    public var width: Int
+    public var height: Int
+    public var eta: Double = 0
+
+    public init(prompt: String, width: Int, height: Int) {
+        self.prompt = prompt; self.width = width; self.height = height
+    }
+}
+
+public enum GenerationError: Error, CustomStringConvertible {
+    case size(width: Int, height: Int, multiple: Int)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case let .size(w, h, m): return "image size \(w)×\(h) must be a positive multiple of \(m)"
+        case .cancelled: return "cancelled"
+        }
+    }
+}
+
+public struct TextToImage {
+    public let model: StableDiffusionModel
+
+    public init(model: StableDiffusionModel) { self.model = model }
+
+    /// The initial latents [1, C, H/f, W/f] for a seed, from `rng`'s normal draws.
+    public func initialLatents<R: RandomSource>(_ s: TextToImageSettings, rng: inout R) -> Tensor {
+        let f = model.vaeScaleFactor
+        return Tensor.randn([1, model.unet.config.inChannels, s.height / f, s.width / f], using: &rng)
+    }
+
+    /// Runs the whole generation; returns the image [1, 3, H, W] in [0, 1]. `progress`
+    /// is called after every step with (step, total) and returns false to cancel.
+    public func run<R: RandomSource>(_ s: TextToImageSettings, latents given: Tensor? = nil, rng: inout R,
+                                     progress: (Int, Int) -> Bool = { _, _ in true }) throws -> Tensor {
+        let f = model.vaeScaleFactor * (1 << (model.unet.config.blockOutChannels.count - 1))
+        guard s.width > 0, s.height > 0, s.width % f == 0, s.height % f == 0 else {
+            throw GenerationError.size(width: s.width, height: s.height, multiple: f)
+        }
+        var scheduler = try s.scheduler.make(model.schedulerConfig, steps: s.steps, eta: s.eta)
+        let context = model.encode([s.negativePrompt, s.prompt])
+        var latents = (given ?? initialLatents(s, rng: &rng)) * scheduler.initNoiseSigma
+        return try GradMode.disabled {
+            for (i, t) in scheduler.timesteps.enumerated() {
+                let input = scheduler.scaleModelInput(Tensor.concat([latents, latents], axis: 0), step: i)
+                let out = model.unet(input, timesteps: Tensor([Float(t), Float(t)], shape: [2]), context: context)
+                let halves = out.chunk(2, axis: 0)
+                let guided = halves[0] + (halves[1] - halves[0]) * Float(s.guidanceScale)
+                latents = scheduler.step(guided, step: i, sample: latents) { Tensor.randn(latents.shape, using: &rng) }
+                guard progress(i + 1, scheduler.timesteps.count) else { throw GenerationError.cancelled }
+            }
+            let image = model.vae.decode(latents)
+            return (image * 0.5 + 0.5).clamped(0, 1)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import XCTest
+@testable import StrataModels
+@testable import StrataTensor
+
+final class TextToImageTests: XCTestCase {
+    static func tinyModel() throws -> StableDiffusionModel {
+        let m = UNetTests.models
+        return StableDiffusionModel(
+            tokenizer: try CLIPTokenizer(folder: CLIPTokenizerTests.root.appendingPathComponent("Assets/clip-tokenizer")),
+            textEncoder: try CLIPTextModel(folder: m.appendingPathComponent("pipeline_tiny/text_encoder")),
+            unet: try UNet2DConditionModel(folder: m.appendingPathComponent("unet_tiny")),
+            vae: try AutoencoderKL(folder: m.appendingPathComponent("vae_tiny")),
+            schedulerConfig: try SchedulerConfig.load(m.appendingPathComponent("pipeline_tiny/scheduler_config.json")))
+    }
+
+    /// A whole run of diffusers' StableDiffusionPipeline (prompt, negative prompt, 6 DDIM steps,
+    /// guidance 7.5) on tiny random components, from the same initial latents.
+    func testWholeRunMatchesDiffusers() throws {
+        let io = try SafeTensorsFile(path: UNetTests.models.appendingPathComponent("pipeline_tiny/io.safetensors").path)
+        let run = try JSONSerialization.jsonObject(with: Data(io.metadata["run"]!.utf8)) as! [String: Any]
+        var s = TextToImageSettings(prompt: run["prompt"] as! String, width: 32, height: 32)
+        s.negativePrompt = run["negative"] as! String
+        s.steps = run["steps"] as! Int
+        s.guidanceScale = run["cfg"] as! Double
+        var rng = StrataRandom(seed: 0)
+        var seen: [Int] = []
+        let image = try TextToImage(model: Self.tinyModel()).run(s, latents: try io.tensor("latents"), rng: &rng) { step, _ in seen.append(step); return true }
+        XCTAssertEqual(seen, Array(1...6))
+        let expected = try io.tensor("image").permuted([0, 3, 1, 2])  // diffusers returns [N, H, W, C]
+        XCTAssertLessThanOrEqual(relativeError(image, expected), 1e-4)
+    }
+
+    func testCancellationAndBadSizesStopWithErrors() throws {
+        let model = try Self.tinyModel()
+        var rng = StrataRandom(seed: 1)
+        var s = TextToImageSettings(prompt: "a dog", width: 32, height: 32)
+        s.steps = 3
+        XCTAssertThrowsError(try TextToImage(model: model).run(s, rng: &rng) { step, _ in step < 2 }) {
+            guard case GenerationError.cancelled = $0 else { return XCTFail("\($0)") }
+        }
+        s.width = 30
+        XCTAssertThrowsError(try TextToImage(model: model).run(s, rng: &rng)) {
+            guard case GenerationError.size = $0 else { return XCTFail("\($0)") }
+        }
+    }
+}
