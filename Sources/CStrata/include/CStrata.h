@@ -40,4 +40,14 @@ void cstrata_attention_scores(int isa, const float *q, long rows, long d, const 
 void cstrata_attention_values(int isa, const float *p, long rows, long row_stride, long inner_stride,
                               const float *v, long inner, long width, float *o, long ldo, float alpha, int accumulate);
 
+/// Writes an 8-bit PNG (1, 3 or 4 channels) with text chunks: tEXt where utf8[i] is 0
+/// (values in Latin-1), iTXt where it is 1. Returns 0 on success.
+int cstrata_png_write(const char *path, int width, int height, int channels, const unsigned char *pixels,
+                      int text_count, const char **keys, const char **values, const int *utf8);
+/// Reads a PNG as 8-bit RGBA and its text chunks (tEXt, zTXt, iTXt); free with cstrata_png_free.
+/// Returns 0 on success, 1 unreadable, 5 not a PNG, 3 corrupt.
+int cstrata_png_read(const char *path, int *width, int *height, unsigned char **pixels,
+                     int *text_count, char ***keys, char ***values);
+void cstrata_png_free(unsigned char *pixels, int text_count, char **keys, char **values);
+
 #endif

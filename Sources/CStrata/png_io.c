@@ -1,0 +1,87 @@
+// PNG reading and writing through libpng. A shim because libpng reports errors by
+// longjmp, which Swift cannot catch: these functions set the jump point and return an
+// error code instead.
+#include "CStrata.h"
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cstrata_png_write(const char *path, int width, int height, int channels, const unsigned char *pixels,
+                      int text_count, const char **keys, const char **values, const int *utf8) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return 1;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    png_textp text = text_count > 0 ? calloc((size_t)text_count, sizeof(png_text)) : NULL;
+    if (!png || !info || (text_count > 0 && !text)) { fclose(f); free(text); png_destroy_write_struct(&png, &info); return 2; }
+    if (setjmp(png_jmpbuf(png))) { fclose(f); free(text); png_destroy_write_struct(&png, &info); return 3; }
+    png_init_io(png, f);
+    int type = channels == 4 ? PNG_COLOR_TYPE_RGBA : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY;
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, type, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    for (int i = 0; i < text_count; i++) {
+        text[i].compression = utf8[i] ? PNG_ITXT_COMPRESSION_NONE : PNG_TEXT_COMPRESSION_NONE;
+        text[i].key = (png_charp)keys[i];
+        text[i].text = (png_charp)values[i];
+        text[i].text_length = strlen(values[i]);
+        text[i].itxt_length = utf8[i] ? strlen(values[i]) : 0;
+        text[i].lang = NULL;
+        text[i].lang_key = NULL;
+    }
+    if (text_count > 0) png_set_text(png, info, text, text_count);
+    png_write_info(png, info);
+    for (int y = 0; y < height; y++) png_write_row(png, pixels + (size_t)y * (size_t)width * (size_t)channels);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(text);
+    return fclose(f) == 0 ? 0 : 4;
+}
+
+int cstrata_png_read(const char *path, int *width, int *height, unsigned char **pixels,
+                     int *text_count, char ***keys, char ***values) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;
+    unsigned char sig[8];
+    if (fread(sig, 1, 8, f) != 8 || png_sig_cmp(sig, 0, 8)) { fclose(f); return 5; }
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) { fclose(f); png_destroy_read_struct(&png, &info, NULL); return 2; }
+    unsigned char *buffer = NULL;
+    png_bytep *rows = NULL;
+    if (setjmp(png_jmpbuf(png))) { fclose(f); free(buffer); free(rows); png_destroy_read_struct(&png, &info, NULL); return 3; }
+    png_init_io(png, f);
+    png_set_sig_bytes(png, 8);
+    png_read_info(png, info);
+    // Everything becomes 8-bit RGBA.
+    png_set_expand(png);
+    png_set_strip_16(png);
+    png_set_gray_to_rgb(png);
+    png_set_add_alpha(png, 0xFF, PNG_FILLER_AFTER);
+    png_read_update_info(png, info);
+    int w = (int)png_get_image_width(png, info), h = (int)png_get_image_height(png, info);
+    buffer = malloc((size_t)w * (size_t)h * 4);
+    rows = malloc(sizeof(png_bytep) * (size_t)h);
+    if (!buffer || !rows) longjmp(png_jmpbuf(png), 1);
+    for (int y = 0; y < h; y++) rows[y] = buffer + (size_t)y * (size_t)w * 4;
+    png_read_image(png, rows);
+    png_read_end(png, info);
+    png_textp text = NULL;
+    int n = png_get_text(png, info, &text, NULL);
+    *keys = n > 0 ? calloc((size_t)n, sizeof(char *)) : NULL;
+    *values = n > 0 ? calloc((size_t)n, sizeof(char *)) : NULL;
+    for (int i = 0; i < n; i++) { (*keys)[i] = strdup(text[i].key); (*values)[i] = strdup(text[i].text ? text[i].text : ""); }
+    *text_count = n;
+    *width = w; *height = h; *pixels = buffer;
+    free(rows);
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(f);
+    return 0;
+}
+
+void cstrata_png_free(unsigned char *pixels, int text_count, char **keys, char **values) {
+    free(pixels);
+    for (int i = 0; i < text_count; i++) { free(keys[i]); free(values[i]); }
+    free(keys);
+    free(values);
+}
