@@ -22,11 +22,12 @@ let package = Package(
             linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("png"), .linkedLibrary("m")]
         ),
         .target(name: "StrataTensor", dependencies: ["CStrata"], swiftSettings: optimise),
-        .target(name: "StrataModels", dependencies: ["StrataTensor"], swiftSettings: optimise),
+        .target(name: "StrataModels", dependencies: ["StrataTensor", "CStrata"], swiftSettings: optimise),
         .executableTarget(
             name: "strata",
             dependencies: [
                 "StrataTensor",
+                "StrataModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimise

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import StrataModels
+import StrataTensor
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Text-to-image with a Stable Diffusion 1.x model folder (diffusers layout).")
+
+    enum RNGChoice: String, ExpressibleByArgument { case torch, strata }
+
+    @Option(help: "A diffusers model folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/).") var model: String
+    @Option(help: "What the image should show.") var prompt: String
+    @Option(help: "What it should not show.") var negative = ""
+    @Option(help: "Sampling steps.") var steps = 50
+    @Option(help: "Classifier-free guidance scale.") var cfg = 7.5
+    @Option(help: "Seed of the initial noise.") var seed: UInt64 = 0
+    @Option(help: "Sampler: \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")).") var scheduler = "ddim"
+    @Option(help: "Noise generator: torch (the same noise as diffusers with a CPU generator) or strata.") var rng: RNGChoice = .torch
+    @Option(help: "Image width in pixels.") var width: Int?
+    @Option(help: "Image height in pixels.") var height: Int?
+    @Option(help: "Output PNG file.") var out: String
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+
+    func validate() throws {
+        guard SchedulerKind(rawValue: scheduler) != nil else {
+            throw ValidationError("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard steps >= 1 && steps <= 1000 else { throw ValidationError("--steps must be between 1 and 1000") }
+        guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("--prompt is empty") }
+        guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file") }
+    }
+
+    func run() throws {
+        if let threads { Engine.threads = threads }
+        let log = StderrLog(quiet: false)
+        let folder = URL(fileURLWithPath: model)
+        let started = Date()
+        let sd: StableDiffusionModel
+        do { sd = try StableDiffusionModel(folder: folder) } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let native = sd.vae.config.sampleSize
+        var s = TextToImageSettings(prompt: prompt, width: width ?? native, height: height ?? native)
+        s.negativePrompt = negative; s.steps = steps; s.guidanceScale = cfg; s.seed = seed
+        s.scheduler = SchedulerKind(rawValue: scheduler)!
+        log.line(String(format: "model loaded in %.1f s; %d×%d, %d steps of %@", Date().timeIntervalSince(started), s.width, s.height, s.steps, s.scheduler.displayName))
+        let t0 = Date()
+        let progress: (Int, Int) -> Bool = { step, total in
+            let elapsed = Date().timeIntervalSince(t0)
+            let eta = elapsed / Double(step) * Double(total - step)
+            let filled = step * 30 / total
+            log.progress("sampling", step, total, "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled)
+                         + String(format: "] %.1f s, %.1f s left", elapsed, eta))
+            return true
+        }
+        let image: Tensor
+        do {
+        switch rng {
+        case .torch:
+            var r = TorchRandom(seed: seed)
+            image = try TextToImage(model: sd).run(s, rng: &r, progress: progress)
+        case .strata:
+            var r = StrataRandom(seed: seed)
+            image = try TextToImage(model: sd).run(s, rng: &r, progress: progress)
+        }
+        } catch let e as GenerationError {
+            log.clearProgress()
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(2)
+        }
+        log.clearProgress()
+        let unetFile = ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"]
+            .map { folder.appendingPathComponent("unet").appendingPathComponent($0).path }
+            .first { FileManager.default.fileExists(atPath: $0) }
+        let hash = try unetFile.map { try Infotext.shortHash(ofFile: $0) }
+        let text = Infotext.parameters(s, modelHash: hash, modelName: folder.lastPathComponent, rng: rng.rawValue)
+        try PNGImage.write(out, width: s.width, height: s.height, channels: 3, pixels: PNGImage.rgbBytes(image), text: [("parameters", text)])
+        log.line(String(format: "wrote %@ (%.1f s)", out, Date().timeIntervalSince(t0)))
+    }
+}
