@@ -124,8 +124,8 @@ def pipeline(name):
     text.config.save_pretrained(os.path.join(folder, "text_encoder"))
     save_file({k: v.half().contiguous() for k, v in text.state_dict().items()},
               os.path.join(folder, "text_encoder", "model.safetensors"), metadata={"format": "pt"})
-    unet = UNet2DConditionModel.from_pretrained(os.path.join(OUT, "unet_tiny")).eval()
-    vae = AutoencoderKL.from_pretrained(os.path.join(OUT, "vae_tiny")).eval()
+    unet = UNet2DConditionModel.from_pretrained(os.path.join(OUT, "unet_tiny"), torch_dtype=torch.float32).eval()
+    vae = AutoencoderKL.from_pretrained(os.path.join(OUT, "vae_tiny"), torch_dtype=torch.float32).eval()
     tok = CLIPTokenizer.from_pretrained(os.path.join(root, "Assets", "clip-tokenizer"))
     sched = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
                           set_alpha_to_one=False, steps_offset=1)
@@ -137,7 +137,16 @@ def pipeline(name):
     with torch.no_grad():
         image = pipe(run["prompt"], negative_prompt=run["negative"], num_inference_steps=run["steps"], guidance_scale=run["cfg"],
                      latents=latents, output_type="np", height=32, width=32).images
-    save_file({"latents": latents, "image": torch.from_numpy(image).contiguous()}, os.path.join(folder, "io.safetensors"),
+    # A second run from a seeded CPU generator with Euler ancestral, which also draws noise at every step.
+    from diffusers import EulerAncestralDiscreteScheduler
+    # from the saved JSON: from_config(sched.config) in memory loses timestep_spacing="leading"
+    pipe.scheduler = EulerAncestralDiscreteScheduler.from_config(json.loads(sched.to_json_string()))
+    assert pipe.scheduler.config.timestep_spacing == "leading"
+    with torch.no_grad():
+        seeded = pipe(run["prompt"], negative_prompt=run["negative"], num_inference_steps=5, guidance_scale=run["cfg"],
+                      generator=torch.Generator("cpu").manual_seed(11), output_type="np", height=32, width=32).images
+    save_file({"latents": latents, "image": torch.from_numpy(image).contiguous(),
+               "image_seeded_euler_a": torch.from_numpy(seeded).contiguous()}, os.path.join(folder, "io.safetensors"),
               metadata={"run": json.dumps(run)})
     with open(os.path.join(folder, "scheduler_config.json"), "w") as f:
         f.write(sched.to_json_string())

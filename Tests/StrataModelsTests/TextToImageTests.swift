@@ -31,6 +31,17 @@ final class TextToImageTests: XCTestCase {
         XCTAssertLessThanOrEqual(relativeError(image, expected), 1e-4)
     }
 
+    /// Seed 11 through PyTorch's CPU generator with Euler ancestral: the initial latents and
+    /// every step's noise come from the generator, in diffusers' order.
+    func testSeededRunWithTorchGeneratorMatchesDiffusers() throws {
+        let io = try SafeTensorsFile(path: UNetTests.models.appendingPathComponent("pipeline_tiny/io.safetensors").path)
+        var s = TextToImageSettings(prompt: "a blue dog jumping in a forest", width: 32, height: 32)
+        s.negativePrompt = "blurry"; s.steps = 5; s.guidanceScale = 7.5; s.scheduler = .eulerAncestral; s.seed = 11
+        var rng = TorchRandom(seed: 11)
+        let image = try TextToImage(model: Self.tinyModel()).run(s, rng: &rng)
+        XCTAssertLessThanOrEqual(relativeError(image, try io.tensor("image_seeded_euler_a").permuted([0, 3, 1, 2])), 1e-4)
+    }
+
     func testCancellationAndBadSizesStopWithErrors() throws {
         let model = try Self.tinyModel()
         var rng = StrataRandom(seed: 1)
