@@ -7,7 +7,7 @@ struct BenchKernels: ParsableCommand {
         commandName: "kernels",
         abstract: "Time the engine's kernels at Stable Diffusion 1.5 UNet shapes, beside PyTorch when it is installed.")
 
-    @Option(help: "Least number of timed runs per case (the median is reported; short cases run for 200 ms).") var runs = 5
+    @Option(help: "Least number of timed runs per case, spread over three rounds (short cases run for 120 ms a round).") var runs = 5
     @Option(help: "Threads for Strata and for PyTorch.") var threads = 2
     @Option(help: "Only cases whose op name contains this text.") var only: String?
     @Flag(help: "Skip the PyTorch side even when torch is installed.") var noTorch = false
@@ -29,20 +29,30 @@ struct BenchKernels: ParsableCommand {
         var torch: TorchSession?
         if !noTorch {
             if TorchReference.isAvailable {
-                torch = try TorchSession(script: torchKernelScript, arguments: ["\(threads)", "\(runs)"])
+                torch = try TorchSession(script: torchKernelScript, arguments: ["\(threads)"])
                 log.line("PyTorch \(torch!.version) times each case right after Strata, with \(threads) threads")
             } else {
                 log.line("PyTorch is not installed (python3 -c 'import torch' failed): Strata's times only")
             }
         }
         // Each case is timed by Strata, then by PyTorch, so both see the machine as it is then.
+        // The two sides take turns in three short rounds per case, and each reports the
+        // median of its round medians: slow phases of this shared machine (its memory
+        // bandwidth varies by tens of percent over seconds) then fall on both sides.
         func measure(_ c: KernelBenchmarkCase) throws -> (Double, Double?) {
-            let ms = Timing.median(runs: runs, c.prepare())
-            let t = try torch?.request(c.torchSpec)["ms"] as? Double
-            // PyTorch's OpenMP and MKL threads keep spinning for up to 200 ms after its
-            // work; Strata's next case waits them out (Timing then warms up the CPU).
-            if torch != nil { usleep(400_000) }
-            return (ms, t)
+            let work = c.prepare()
+            let perRound = max(2, (runs + 2) / 3)
+            var mine: [Double] = [], theirs: [Double] = []
+            for _ in 0..<3 {
+                mine.append(Timing.median(runs: perRound, warmUpMs: 60, measureMs: 120, work))
+                if let torch {
+                    let request: [String: Any] = ["case": c.torchSpec, "runs": perRound, "warm_ms": 60, "measure_ms": 120]
+                    if let t = try torch.request(request)["ms"] as? Double { theirs.append(t) }
+                    // PyTorch's OpenMP and MKL threads keep spinning for up to 200 ms after its work.
+                    usleep(250_000)
+                }
+            }
+            return (Timing.median(of: mine), theirs.isEmpty ? nil : Timing.median(of: theirs))
         }
         // The peak is measured first and again last, and the faster of the two kept: a
         // single reading was sometimes taken while the machine was still settling.

@@ -1,23 +1,21 @@
 // The PyTorch side of `strata bench kernels`: the same cases, timed the same way
-// (warm-up, then the median of `runs`), with `threads` threads, one case at a time
-// as `TorchSession` asks.
+// (warm-up, then a median), with `threads` threads, in the rounds `TorchSession` asks for.
 let torchKernelScript = #"""
 import json, sys, time, statistics
 import torch
 import torch.nn.functional as F
 torch.set_num_threads(int(sys.argv[1]))
-runs = int(sys.argv[2])
 
-def timed(fn):
-    # the same rule as Strata's Timing.median: warm up 100 ms, then at least `runs`
-    # runs and as many as fit in 200 ms, median
+def timed(fn, runs, warm_ms, measure_ms):
+    # the same rule as Strata's Timing.median: warm up, then at least `runs` runs and as
+    # many as fit in the measuring window, median
     start = time.perf_counter()
     fn()
-    while time.perf_counter() - start < 0.1:
+    while time.perf_counter() - start < warm_ms / 1000:
         fn()
     ts = []
     t_start = time.perf_counter()
-    while len(ts) < runs or (time.perf_counter() - t_start < 0.2 and len(ts) < 1000):
+    while len(ts) < runs or (time.perf_counter() - t_start < measure_ms / 1000 and len(ts) < 1000):
         t0 = time.perf_counter(); fn(); ts.append((time.perf_counter() - t0) * 1000)
     return statistics.median(ts)
 
@@ -88,10 +86,15 @@ def prepare(s):
 # One case per input line, one answer per output line, so the two sides take turns
 # case by case and share the machine's state at that moment.
 print(json.dumps({"torch_version": torch.__version__}), flush=True)
+# The case's inputs are kept while the same case is asked for again (several rounds).
+current, fn = None, None
 for line in sys.stdin:
     if not line.strip():
         continue
-    fn = prepare(json.loads(line))
-    print(json.dumps({"ms": timed(fn)}), flush=True)
-    del fn
+    req = json.loads(line)
+    spec = json.dumps(req["case"], sort_keys=True)
+    if spec != current:
+        fn = None
+        current, fn = spec, prepare(req["case"])
+    print(json.dumps({"ms": timed(fn, req["runs"], req["warm_ms"], req["measure_ms"])}), flush=True)
 """#
