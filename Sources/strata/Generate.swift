@@ -71,10 +71,7 @@ struct Generate: ParsableCommand {
             throw ExitCode(2)
         }
         log.clearProgress()
-        let unetFile = ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"]
-            .map { folder.appendingPathComponent("unet").appendingPathComponent($0).path }
-            .first { FileManager.default.fileExists(atPath: $0) }
-        let hash = try unetFile.map { try Infotext.shortHash(ofFile: $0) }
+        let hash = try Infotext.shortHash(ofFile: WeightStore.file(in: folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path)
         let text = Infotext.parameters(s, modelHash: hash, modelName: folder.lastPathComponent, rng: rng.rawValue)
         try PNGImage.write(out, width: s.width, height: s.height, channels: 3, pixels: PNGImage.rgbBytes(image), text: [("parameters", text)])
         log.line(String(format: "wrote %@ (%.1f s)", out, Date().timeIntervalSince(t0)))

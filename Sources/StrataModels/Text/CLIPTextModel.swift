@@ -5,16 +5,8 @@ import StrataTensor
 
 public final class CLIPTextModel {
     public let config: CLIPTextConfig
-
-    struct Linear {
-        let weight: Tensor, bias: Tensor?
-        func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight, bias) }
-    }
-
-    struct LayerNorm {
-        let weight: Tensor, bias: Tensor, eps: Float
-        func callAsFunction(_ x: Tensor) -> Tensor { x.layerNorm(weight: weight, bias: bias, eps: eps) }
-    }
+    /// Every parameter, by checkpoint name.
+    public let parameters: ParameterRegistry
 
     struct Layer {
         let norm1: LayerNorm, q: Linear, k: Linear, v: Linear, out: Linear
@@ -31,14 +23,12 @@ public final class CLIPTextModel {
         self.config = config
         let root = weights.contains("text_model.embeddings.token_embedding.weight") ? "text_model." : ""
         let d = config.hiddenSize, eps = Float(config.layerNormEps)
-        func linear(_ name: String, _ outF: Int, _ inF: Int) throws -> Linear {
-            Linear(weight: try weights.tensor(name + ".weight", [outF, inF]), bias: try weights.optionalTensor(name + ".bias", [outF]))
-        }
-        func norm(_ name: String) throws -> LayerNorm {
-            LayerNorm(weight: try weights.tensor(name + ".weight", [d]), bias: try weights.tensor(name + ".bias", [d]), eps: eps)
-        }
-        tokenEmbedding = try weights.tensor(root + "embeddings.token_embedding.weight", [config.vocabSize, d])
-        positionEmbedding = try weights.tensor(root + "embeddings.position_embedding.weight", [config.maxPositionEmbeddings, d])
+        let p = ParameterRegistry(weights)
+        parameters = p
+        func linear(_ name: String, _ outF: Int, _ inF: Int) throws -> Linear { try Linear(p, name, inF, outF) }
+        func norm(_ name: String) throws -> LayerNorm { try LayerNorm(p, name, d, eps: eps) }
+        tokenEmbedding = try p.load(root + "embeddings.token_embedding.weight", [config.vocabSize, d])
+        positionEmbedding = try p.load(root + "embeddings.position_embedding.weight", [config.maxPositionEmbeddings, d])
         layers = try (0..<config.numHiddenLayers).map { i in
             let p = root + "encoder.layers.\(i)."
             return Layer(norm1: try norm(p + "layer_norm1"),
@@ -53,9 +43,7 @@ public final class CLIPTextModel {
     /// Reads `config.json` and `model.safetensors` (or its `.fp16` variant) from a folder.
     public convenience init(folder: URL) throws {
         let config = try JSONDecoder().decode(CLIPTextConfig.self, from: Data(contentsOf: folder.appendingPathComponent("config.json")))
-        let file = ["model.safetensors", "model.fp16.safetensors"].map { folder.appendingPathComponent($0) }
-            .first { FileManager.default.fileExists(atPath: $0.path) } ?? folder.appendingPathComponent("model.safetensors")
-        try self.init(config: config, weights: WeightStore(path: file.path))
+        try self.init(config: config, weights: WeightStore(path: WeightStore.file(in: folder, named: "model").path))
     }
 
     /// Hidden states [batch, tokens, hidden] for token ids [batch][tokens]. `clipSkip` n > 0

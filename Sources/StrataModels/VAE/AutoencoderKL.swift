@@ -85,9 +85,7 @@ public final class AutoencoderKL {
     /// Reads `config.json` and `diffusion_pytorch_model.safetensors` (or `.fp16`) from a folder.
     public convenience init(folder: URL) throws {
         let config = try JSONDecoder().decode(VAEConfig.self, from: Data(contentsOf: folder.appendingPathComponent("config.json")))
-        let file = ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"].map { folder.appendingPathComponent($0) }
-            .first { FileManager.default.fileExists(atPath: $0.path) } ?? folder.appendingPathComponent("diffusion_pytorch_model.safetensors")
-        try self.init(config: config, weights: WeightStore(path: file.path))
+        try self.init(config: config, weights: WeightStore(path: WeightStore.file(in: folder, named: "diffusion_pytorch_model").path))
     }
 
     /// The latent distribution's mean and log-variance (clamped to [−30, 20]), unscaled.

@@ -35,6 +35,13 @@ public final class WeightStore {
 
     public var names: [String] { index.keys.sorted() }
 
+    /// `NAME.safetensors` in a component folder, or its `NAME.fp16.safetensors` variant.
+    public static func file(in folder: URL, named name: String) -> URL {
+        let plain = folder.appendingPathComponent(name + ".safetensors")
+        let half = folder.appendingPathComponent(name + ".fp16.safetensors")
+        return !FileManager.default.fileExists(atPath: plain.path) && FileManager.default.fileExists(atPath: half.path) ? half : plain
+    }
+
     public func contains(_ name: String) -> Bool { index[name] != nil }
 
     /// The tensor `name`, checked against `shape`, as a parameter (requires no gradient
@@ -49,9 +56,5 @@ public final class WeightStore {
         used.insert(name)
         let t = try f.tensor(name)
         return found == shape ? t : t.reshaped(shape)
-    }
-
-    public func optionalTensor(_ name: String, _ shape: [Int]) throws -> Tensor? {
-        contains(name) ? try tensor(name, shape) : nil
     }
 }
