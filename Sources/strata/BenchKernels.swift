@@ -24,13 +24,13 @@ struct BenchKernels: ParsableCommand {
         var cases = KernelBenchmarks.all()
         if let only { cases = cases.filter { $0.op.contains(only) } }
         let log = StderrLog(quiet: false)
-        log.line("Strata \(StrataVersion.string): \(threads) threads, AVX-512 \(Engine.hasAVX512 ? "yes" : "no"), AVX512_BF16 \(Engine.hasAVX512BF16 ? "yes" : "no"); median of \(runs) runs")
+        log.line("Strata \(StrataVersion.string): \(threads) threads, AVX-512 \(Engine.hasAVX512 ? "yes" : "no"), AVX512_BF16 \(Engine.hasAVX512BF16 ? "yes" : "no"); at least \(runs) runs a case, in three rounds")
 
         var torch: TorchSession?
         if !noTorch {
             if TorchReference.isAvailable {
                 torch = try TorchSession(script: torchKernelScript, arguments: ["\(threads)"])
-                log.line("PyTorch \(torch!.version) times each case right after Strata, with \(threads) threads")
+                log.line("PyTorch \(torch!.version) takes turns with Strata on each case, with \(threads) threads")
             } else {
                 log.line("PyTorch is not installed (python3 -c 'import torch' failed): Strata's times only")
             }
