@@ -54,13 +54,4 @@ final class BufferPool: @unchecked Sendable {
         lock.unlock()
         UnsafeMutableRawPointer(p).deallocate()
     }
-
-    /// Returns every idle buffer to the system.
-    func drain() {
-        lock.lock()
-        for (_, list) in free { for p in list { UnsafeMutableRawPointer(p).deallocate() } }
-        free.removeAll()
-        heldBytes = 0
-        lock.unlock()
-    }
 }

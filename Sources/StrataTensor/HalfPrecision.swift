@@ -27,15 +27,3 @@ public enum HalfPrecision {
         for i in 0..<n { out[i] = fromBF16Bits(x[i]) }
     }
 }
-
-extension Tensor {
-    /// The values rounded through fp16 or bf16 storage and back.
-    public func roundedThrough16Bit(bf16: Bool) -> Tensor {
-        let out = Tensor.empty(shape)
-        for i in 0..<count {
-            out.data[i] = bf16 ? HalfPrecision.fromBF16Bits(HalfPrecision.bf16Bits(data[i]))
-                               : HalfPrecision.fromFP16Bits(HalfPrecision.fp16Bits(data[i]))
-        }
-        return out
-    }
-}

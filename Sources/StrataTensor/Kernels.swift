@@ -9,20 +9,6 @@ enum Kernels {
         }
     }
 
-    @inline(__always)
-    static func addInPlace(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) {
-        Parallel.forEach(n, grain: 1 << 16) { r in
-            for i in r { a[i] += b[i] }
-        }
-    }
-
-    @inline(__always)
-    static func scale(_ a: UnsafePointer<Float>, _ s: Float, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-        Parallel.forEach(n, grain: 1 << 16) { r in
-            for i in r { out[i] = a[i] * s }
-        }
-    }
-
     static func sum(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
         // Pairwise over 16 lanes keeps the rounding error of long sums small.
         var acc = Float16x()

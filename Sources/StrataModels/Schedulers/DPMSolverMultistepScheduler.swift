@@ -56,8 +56,9 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         let x0 = schedule.config.predictionType == "v_prediction"
             ? sample.combined(aS, modelOutput, -sS)
             : sample.combined(1 / aS, modelOutput, -sS / aS)
-        let lowerOrderFinal = step == n - 1  // final σ is 0: always first order at the end
-        let lowerOrderSecond = step == n - 2 && n < 15
+        // The last step goes to σ = 0 and is first order; with order 2 the step before it
+        // is second order whether or not diffusers' lower_order_final applies.
+        let lowerOrderFinal = step == n - 1
         defer { previousX0 = x0; lowerOrderCount = min(lowerOrderCount + 1, 2) }
         let target = sigmas[step + 1]
         if target == 0 { return x0 }
@@ -68,7 +69,6 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         if lowerOrderCount < 1 || lowerOrderFinal || previousX0 == nil {
             return sample.combined(sT / sS, x0, -aT * e)
         }
-        _ = lowerOrderSecond  // with order 2, the second-to-last step is second order either way
         let (aP, sP) = alphaSigma(sigmas[step - 1])
         let lambdaP = log(aP) - log(sP)
         let r0 = (lambdaS - lambdaP) / h

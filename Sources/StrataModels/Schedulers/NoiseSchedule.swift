@@ -76,17 +76,6 @@ public struct NoiseSchedule {
         n == 1 ? [a] : (0..<n).map { a + (b - a) * Double($0) / Double(n - 1) }
     }
 
-    /// x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε, for training and for noising an image.
-    public func addNoise(_ x0: Tensor, noise: Tensor, timestep: Int) -> Tensor {
-        let a = alphasCumprod[timestep]
-        return x0 * Float(a.squareRoot()) + noise * Float((1 - a).squareRoot())
-    }
-
-    /// The velocity target v = √ᾱ·ε − √(1−ᾱ)·x0 for v-prediction training.
-    public func velocity(_ x0: Tensor, noise: Tensor, timestep: Int) -> Tensor {
-        let a = alphasCumprod[timestep]
-        return noise * Float(a.squareRoot()) - x0 * Float((1 - a).squareRoot())
-    }
 }
 
 /// Karras et al. (2022) sigmas, ρ = 7, between the schedule's smallest and largest.
