@@ -1,7 +1,6 @@
 // The training noise schedule shared by every sampler: betas, ᾱ_t, and the inference
 // timesteps for a number of steps, as diffusers computes them.
 import Foundation
-import StrataTensor
 
 public enum SchedulerError: Error, CustomStringConvertible, Equatable {
     case unknownBetaSchedule(String)
