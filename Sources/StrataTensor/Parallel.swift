@@ -9,7 +9,10 @@ enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
-        let chunks = min(threads, count / grain)
+        // Several chunks per thread, taken first come first served: a thread that starts
+        // late (asleep, or its core busy) still gets a share instead of leaving it all to
+        // the caller, which measured as single-thread time for half-millisecond kernels.
+        let chunks = min(threads * 4, count / grain)
         WorkerPool.shared.run(chunks: chunks, threads: threads) { c in
             let lo = count * c / chunks, hi = count * (c + 1) / chunks
             if lo < hi { body(lo..<hi) }
