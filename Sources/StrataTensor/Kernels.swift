@@ -28,3 +28,15 @@ enum Kernels {
         return s
     }
 }
+
+/// max|a − b| / max|b|: the relative error in the infinity norm by which results are
+/// compared with their references (fixtures, naive kernels).
+public func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
+    precondition(a.count == b.count, "relativeError: \(a.count) values against \(b.count)")
+    var num: Float = 0, den: Float = 0
+    for i in 0..<a.count {
+        num = max(num, abs(a.data[i] - b.data[i]))
+        den = max(den, abs(b.data[i]))
+    }
+    return den == 0 ? num : num / den
+}

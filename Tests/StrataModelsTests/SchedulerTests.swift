@@ -81,10 +81,3 @@ final class SchedulerTests: XCTestCase {
         XCTAssertThrowsError(try DDIMScheduler(SchedulerConfig(), steps: 0)) { XCTAssertEqual($0 as? SchedulerError, .badStepCount(0, max: 1000)) }
     }
 }
-
-/// max|a − b| / max|b|.
-func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
-    var num: Float = 0, den: Float = 0
-    for i in 0..<a.count { num = max(num, abs(a.data[i] - b.data[i])); den = max(den, abs(b.data[i])) }
-    return den == 0 ? num : num / den
-}

@@ -17,16 +17,6 @@ enum Fixtures {
     }
 }
 
-/// max|a − b| / max|b|: relative error in the infinity norm.
-func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
-    precondition(a.count == b.count)
-    var num: Float = 0, den: Float = 0
-    for i in 0..<a.count {
-        num = max(num, abs(a.data[i] - b.data[i]))
-        den = max(den, abs(b.data[i]))
-    }
-    return den == 0 ? num : num / den
-}
 
 func assertClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4, _ what: String = "",
                  file: StaticString = #filePath, line: UInt = #line) {
