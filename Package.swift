@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "strata", targets: ["strata"]),
         .library(name: "StrataTensor", targets: ["StrataTensor"]),
         .library(name: "StrataModels", targets: ["StrataModels"]),
+        .library(name: "StrataSprites", targets: ["StrataSprites"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,11 +24,15 @@ let package = Package(
         ),
         .target(name: "StrataTensor", dependencies: ["CStrata"], swiftSettings: optimise),
         .target(name: "StrataModels", dependencies: ["StrataTensor", "CStrata"], swiftSettings: optimise),
+        .target(name: "StrataSprites", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
+        .target(name: "StrataTraining", dependencies: ["StrataSprites", "StrataModels", "StrataTensor"], swiftSettings: optimise),
         .executableTarget(
             name: "strata",
             dependencies: [
                 "StrataTensor",
                 "StrataModels",
+                "StrataSprites",
+                "StrataTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimise

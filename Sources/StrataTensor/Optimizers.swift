@@ -10,6 +10,26 @@ public final class Adam {
     private var m: [Tensor], v: [Tensor]
     public private(set) var step = 0
 
+    /// The moments and step count, to save a training run and resume it.
+    public var state: [String: Tensor] {
+        var s: [String: Tensor] = ["step": Tensor([Float(step)], shape: [1])]
+        for i in parameters.indices { s["m.\(i)"] = m[i]; s["v.\(i)"] = v[i] }
+        return s
+    }
+
+    /// Restores what `state` returned for the same parameters.
+    public func load(state s: [String: Tensor]) throws {
+        struct Mismatch: Error, CustomStringConvertible { let description: String }
+        guard let st = s["step"] else { throw Mismatch(description: "optimiser state has no step count") }
+        for i in parameters.indices {
+            guard let mi = s["m.\(i)"], let vi = s["v.\(i)"], mi.shape == parameters[i].shape, vi.shape == parameters[i].shape else {
+                throw Mismatch(description: "optimiser state does not match parameter \(i) of shape \(parameters[i].shape)")
+            }
+            m[i].data.update(from: mi.data, count: mi.count); v[i].data.update(from: vi.data, count: vi.count)
+        }
+        step = Int(st.data[0])
+    }
+
     public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 eps: Float = 1e-8, weightDecay: Float = 0) {
         self.parameters = parameters

@@ -99,7 +99,7 @@ public final class AutoencoderKL {
         x = encConvOut(encNorm(encMid(x)).silu())
         if let quantConv { x = quantConv(x) }
         let parts = x.chunk(2, axis: 1)
-        return (parts[0], GradMode.disabled { parts[1].clamped(-30, 20) })
+        return (parts[0], parts[1].clamped(-30, 20))
     }
 
     /// Scaled latents: the distribution's mode, or a sample when `rng` is given.

@@ -22,6 +22,15 @@ public final class WeightStore {
     private var index: [String: Int] = [:]
     /// Names read so far, to report weights a model never used.
     public private(set) var used = Set<String>()
+    /// Makes tensors that no file holds (fresh weights for training from scratch).
+    private var maker: ((String, [Int]) -> Tensor)?
+
+    /// A store with no files whose tensors `maker` creates on request.
+    public init(source: String, maker: @escaping (String, [Int]) -> Tensor) {
+        files = []
+        self.source = source
+        self.maker = maker
+    }
 
     public init(files: [SafeTensorsFile], source: String) {
         self.files = files
@@ -42,11 +51,12 @@ public final class WeightStore {
         return !FileManager.default.fileExists(atPath: plain.path) && FileManager.default.fileExists(atPath: half.path) ? half : plain
     }
 
-    public func contains(_ name: String) -> Bool { index[name] != nil }
+    public func contains(_ name: String) -> Bool { maker != nil || index[name] != nil }
 
     /// The tensor `name`, checked against `shape`, as a parameter (requires no gradient
     /// until a trainer asks for one).
     public func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+        if let maker, index[name] == nil { used.insert(name); return maker(name, shape) }
         guard let i = index[name] else { throw WeightError.missing(name: name, source: source) }
         let f = files[i]
         let found = f.entries[name]!.shape

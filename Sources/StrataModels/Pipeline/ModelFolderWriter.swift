@@ -1,0 +1,108 @@
+// Writes a Stable Diffusion 1.x model in the diffusers folder layout, so that diffusers
+// (and Strata) load it as it is: model_index.json, each component's config.json with
+// the class names diffusers and transformers look for, weights as safetensors, the
+// tokenizer's vocab.json and merges.txt, scheduler/scheduler_config.json.
+import Foundation
+import StrataTensor
+
+public enum ModelFolderWriter {
+    /// Diffusers version written into configs; the format has not changed since 0.20.
+    static let diffusersVersion = "0.42.1"
+
+    /// Every tensor of a registry by checkpoint name.
+    public static func tensors(_ parameters: ParameterRegistry) -> [String: Tensor] {
+        Dictionary(parameters.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// `config` encoded as JSON, with `extra` keys merged in, written atomically.
+    static func writeConfig<T: Encodable>(_ config: T, extra: [String: Any], to url: URL) throws {
+        let encoded = try JSONEncoder().encode(config)
+        var object = try JSONSerialization.jsonObject(with: encoded) as! [String: Any]
+        object.merge(extra) { _, new in new }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try (data + Data("\n".utf8)).write(to: url, options: .atomic)
+    }
+
+    public static func writeUNet(_ unet: UNet2DConditionModel, to folder: URL, as type: SafeTensorsFile.StorageType) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let c = unet.config
+        try writeConfig(c, extra: ["_class_name": "UNet2DConditionModel", "_diffusers_version": diffusersVersion,
+                                   "act_fn": "silu", "center_input_sample": false, "downsample_padding": 1,
+                                   "mid_block_scale_factor": 1, "mid_block_type": "UNetMidBlock2DCrossAttn"],
+                        to: folder.appendingPathComponent("config.json"))
+        try SafeTensorsFile.write(tensors(unet.parameters), to: weightsPath(folder, "diffusion_pytorch_model", type), as: type)
+    }
+
+    public static func writeVAE(_ vae: AutoencoderKL, to folder: URL, as type: SafeTensorsFile.StorageType) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let c = vae.config
+        let n = c.blockOutChannels.count
+        try writeConfig(c, extra: ["_class_name": "AutoencoderKL", "_diffusers_version": diffusersVersion, "act_fn": "silu",
+                                   "down_block_types": [String](repeating: "DownEncoderBlock2D", count: n),
+                                   "up_block_types": [String](repeating: "UpDecoderBlock2D", count: n),
+                                   "force_upcast": true, "mid_block_add_attention": true,
+                                   "use_quant_conv": true, "use_post_quant_conv": true],
+                        to: folder.appendingPathComponent("config.json"))
+        try SafeTensorsFile.write(tensors(vae.parameters), to: weightsPath(folder, "diffusion_pytorch_model", type), as: type)
+    }
+
+    public static func writeTextEncoder(_ text: CLIPTextModel, to folder: URL, as type: SafeTensorsFile.StorageType) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try writeConfig(text.config, extra: ["architectures": ["CLIPTextModel"], "model_type": "clip_text_model",
+                                             "bos_token_id": 49406, "eos_token_id": 49407, "pad_token_id": 49407,
+                                             "attention_dropout": 0.0, "initializer_factor": 1.0, "initializer_range": 0.02,
+                                             "projection_dim": text.config.hiddenSize,
+                                             "torch_dtype": type == .f32 ? "float32" : "float16"],
+                        to: folder.appendingPathComponent("config.json"))
+        try SafeTensorsFile.write(tensors(text.parameters), to: weightsPath(folder, "model", type), as: type)
+    }
+
+    /// The whole folder. `tokenizerSource` holds vocab.json and merges.txt (and optionally
+    /// tokenizer_config.json and licence files), copied as they are.
+    public static func write(_ model: StableDiffusionModel, to folder: URL, tokenizerSource: URL,
+                             as type: SafeTensorsFile.StorageType) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        try writeTextEncoder(model.textEncoder, to: folder.appendingPathComponent("text_encoder"), as: type)
+        try writeUNet(model.unet, to: folder.appendingPathComponent("unet"), as: type)
+        try writeVAE(model.vae, to: folder.appendingPathComponent("vae"), as: type)
+        try writeTokenizer(from: tokenizerSource, to: folder.appendingPathComponent("tokenizer"))
+        try writeScheduler(model.schedulerConfig, to: folder.appendingPathComponent("scheduler"))
+        try writeModelIndex(to: folder)
+    }
+
+    public static func writeTokenizer(from source: URL, to folder: URL) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in try fm.contentsOfDirectory(atPath: source.path).sorted() where !name.hasPrefix(".") {
+            let data = try Data(contentsOf: source.appendingPathComponent(name))
+            try data.write(to: folder.appendingPathComponent(name), options: .atomic)
+        }
+    }
+
+    public static func writeScheduler(_ config: SchedulerConfig, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try writeConfig(config, extra: ["_class_name": config.className ?? "DDIMScheduler", "_diffusers_version": diffusersVersion,
+                                        "clip_sample": false],
+                        to: folder.appendingPathComponent("scheduler_config.json"))
+    }
+
+    public static func writeModelIndex(to folder: URL, schedulerClass: String = "DDIMScheduler") throws {
+        let index: [String: Any] = [
+            "_class_name": "StableDiffusionPipeline", "_diffusers_version": diffusersVersion,
+            "feature_extractor": [NSNull(), NSNull()], "safety_checker": [NSNull(), NSNull()], "image_encoder": [NSNull(), NSNull()],
+            "requires_safety_checker": false,
+            "scheduler": ["diffusers", schedulerClass], "text_encoder": ["transformers", "CLIPTextModel"],
+            "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
+            "vae": ["diffusers", "AutoencoderKL"],
+        ]
+        let data = try JSONSerialization.data(withJSONObject: index, options: [.prettyPrinted, .sortedKeys])
+        try (data + Data("\n".utf8)).write(to: folder.appendingPathComponent("model_index.json"), options: .atomic)
+    }
+
+    /// Always the plain name, whatever the storage type: diffusers loads it without
+    /// being asked for a variant.
+    static func weightsPath(_ folder: URL, _ name: String, _ type: SafeTensorsFile.StorageType) -> String {
+        folder.appendingPathComponent(name + ".safetensors").path
+    }
+}

@@ -1,0 +1,34 @@
+// Fresh weights for a model built from its config alone (training from scratch, and
+// benchmarks of models whose weights are not on disk), by PyTorch's default rules:
+// linear and convolution weights uniform in ±1/√fan_in (kaiming_uniform with a = √5),
+// biases zero, norm scales one and shifts zero, embeddings N(0, 0.02²) as CLIP's.
+import StrataTensor
+
+public enum WeightInitializer {
+    public static func tensor<R: RandomSource>(_ name: String, _ shape: [Int], rng: inout R) -> Tensor {
+        if name.hasSuffix("embedding.weight") {
+            let t = Tensor.randn(shape, using: &rng)
+            for i in 0..<t.count { t.data[i] *= 0.02 }
+            return t
+        }
+        if shape.count == 1 {
+            let isNormScale = name.hasSuffix(".weight")
+            return Tensor(repeating: isNormScale ? 1 : 0, shape: shape)
+        }
+        let fanIn = shape.dropFirst().reduce(1, *)
+        let bound = 1 / Float(fanIn).squareRoot()
+        let t = Tensor(zeros: shape)
+        for i in 0..<t.count { t.data[i] = (rng.nextUniform() * 2 - 1) * bound }
+        return t
+    }
+}
+
+extension WeightStore {
+    /// A store that makes every tensor a model asks for, in the order it asks, from `seed`.
+    public static func initialized(seed: UInt64) -> WeightStore {
+        var rng = StrataRandom(seed: seed)
+        return WeightStore(source: "initialised weights (seed \(seed))") { name, shape in
+            WeightInitializer.tensor(name, shape, rng: &rng)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+// A scene on disk: the image PNG (with its caption as a text chunk), the subject mask
+// PNG beside it and a labels JSON, all written atomically.
+import Foundation
+import StrataModels
+
+public struct SceneLabels: Codable, Equatable {
+    public var seed: UInt64?
+    public var caption: String
+    public var subjectText: String
+    public var backgroundText: String
+    public var animal: String, tint: String, size: String, pose: String, background: String
+    public var groundLine: Int
+    /// x, y, width, height of the subject (alpha > 0.5).
+    public var spriteBox: [Int]
+
+    enum CodingKeys: String, CodingKey {
+        case seed, caption, animal, tint, size, pose, background
+        case subjectText = "subject_text", backgroundText = "background_text"
+        case groundLine = "ground_line", spriteBox = "sprite_box"
+    }
+
+    public init(_ scene: Scene, seed: UInt64?) {
+        let s = scene.spec
+        self.seed = seed
+        caption = scene.caption.text; subjectText = scene.caption.subjectText; backgroundText = scene.caption.backgroundText
+        animal = s.animal.word; tint = s.tint.word; size = s.size.word; pose = s.pose.word; background = s.background.word
+        groundLine = s.groundLine
+        spriteBox = [scene.spriteBox.x, scene.spriteBox.y, scene.spriteBox.width, scene.spriteBox.height]
+    }
+}
+
+public enum SceneFiles {
+    /// "dir/name.png" → ("dir/name.mask.png", "dir/name.json").
+    public static func companions(of imagePath: String) -> (mask: String, labels: String) {
+        let base = imagePath.lowercased().hasSuffix(".png") ? String(imagePath.dropLast(4)) : imagePath
+        return (base + ".mask.png", base + ".json")
+    }
+
+    public static func write(_ scene: Scene, seed: UInt64?, to imagePath: String) throws {
+        let side = SceneCanvas.side
+        let labels = SceneLabels(scene, seed: seed)
+        try PNGImage.write(imagePath, width: side, height: side, channels: 3, pixels: scene.rgb,
+                           text: [("caption", labels.caption)])
+        let (maskPath, labelsPath) = companions(of: imagePath)
+        try PNGImage.write(maskPath, width: side, height: side, channels: 1, pixels: scene.mask.map { $0 * 255 })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try (encoder.encode(labels) + Data("\n".utf8)).write(to: URL(fileURLWithPath: labelsPath), options: .atomic)
+    }
+}

@@ -1,0 +1,63 @@
+// A training run's folder: the parameters (fp32), the optimiser's moments and a small
+// JSON of progress, saved together and atomically after every few hundred steps, so a
+// run stopped at any moment resumes from its last save with the same data order.
+import Foundation
+import StrataModels
+import StrataTensor
+
+public struct TrainingProgress: Codable {
+    public var step: Int
+    public var samplesSeen: Int
+    public var secondsTrained: Double
+    public var lossEMA: Double?
+    public var settings: [String: String]
+    enum CodingKeys: String, CodingKey {
+        case step, settings
+        case samplesSeen = "samples_seen", secondsTrained = "seconds_trained", lossEMA = "loss_ema"
+    }
+}
+
+public enum TrainingStateError: Error, CustomStringConvertible {
+    case mismatch(String)
+    public var description: String {
+        switch self { case .mismatch(let s): return s }
+    }
+}
+
+public struct TrainingState {
+    public let folder: URL
+    public init(folder: URL) { self.folder = folder }
+
+    var progressURL: URL { folder.appendingPathComponent("progress.json") }
+    var parametersURL: URL { folder.appendingPathComponent("parameters.safetensors") }
+    var optimiserURL: URL { folder.appendingPathComponent("optimiser.safetensors") }
+
+    public var exists: Bool { FileManager.default.fileExists(atPath: progressURL.path) }
+
+    public func readProgress() throws -> TrainingProgress {
+        try JSONDecoder().decode(TrainingProgress.self, from: Data(contentsOf: progressURL))
+    }
+
+    /// Saves parameters and optimiser first, the progress file last: a run killed in
+    /// between resumes from the previous progress file with newer weights, which only
+    /// repeats a few batches.
+    public func save(parameters: [(name: String, tensor: Tensor)], optimiser: Adam, progress: TrainingProgress) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try SafeTensorsFile.write(Dictionary(parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }),
+                                  to: parametersURL.path)
+        try SafeTensorsFile.write(optimiser.state, to: optimiserURL.path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(progress).write(to: progressURL, options: .atomic)
+    }
+
+    /// A weight store over the saved parameters, for building the model to resume.
+    public func parameterStore() throws -> WeightStore { try WeightStore(path: parametersURL.path) }
+
+    public func restore(optimiser: Adam) throws {
+        let file = try SafeTensorsFile(path: optimiserURL.path)
+        var state: [String: Tensor] = [:]
+        for n in file.names { state[n] = try file.tensor(n) }
+        try optimiser.load(state: state)
+    }
+}

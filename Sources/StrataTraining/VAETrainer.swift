@@ -1,0 +1,100 @@
+// Trains the built-in model's AutoencoderKL on scenes drawn on the fly: mean squared
+// error weighted ×`spriteWeight` on subject pixels (the tint lives on few pixels and is
+// what edits must keep), plus a small KL term towards N(0, 1), with Adam.
+import Foundation
+import StrataModels
+import StrataSprites
+import StrataTensor
+
+public struct VAETrainingSettings: Codable {
+    public var steps = 20_000
+    public var batch = 16
+    public var learningRate: Float = 5e-4
+    public var warmupSteps = 200
+    public var spriteWeight: Float = 10
+    public var klWeight: Float = 1e-6
+    public var saveEvery = 250
+    public var logEvery = 25
+    public var seed: UInt64 = 1
+    public init() {}
+}
+
+public final class VAETrainer {
+    public let vae: AutoencoderKL
+    public let settings: VAETrainingSettings
+    let state: TrainingState
+    let optimiser: Adam
+    var progress: TrainingProgress
+    let renderer: SceneRenderer
+    let log: TrainingLog
+
+    public init(folder: URL, settings: VAETrainingSettings, renderer: SceneRenderer) throws {
+        state = TrainingState(folder: folder)
+        self.settings = settings
+        self.renderer = renderer
+        log = TrainingLog(folder: folder)
+        let resuming = state.exists
+        vae = try AutoencoderKL(config: SpriteModelRecipe.vae,
+                                weights: resuming ? state.parameterStore() : .initialized(seed: settings.seed))
+        let params = vae.parameters.tensors.map { $0.tensor.requiringGrad() }
+        optimiser = Adam(params, learningRate: settings.learningRate)
+        if resuming {
+            try state.restore(optimiser: optimiser)
+            progress = try state.readProgress()
+            log.line("resuming VAE training at step \(progress.step)")
+        } else {
+            progress = TrainingProgress(step: 0, samplesSeen: 0, secondsTrained: 0, lossEMA: nil,
+                                        settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
+                                                   "sprite_weight": "\(settings.spriteWeight)", "kl": "\(settings.klWeight)",
+                                                   "seed": "\(settings.seed)"])
+            log.line("new VAE training run: \(vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }) parameters")
+        }
+    }
+
+    /// One optimisation step on the batch at `step`; returns (weighted MSE, KL per sample).
+    func step() -> (Float, Float) {
+        let batch = SceneBatch(renderer: renderer, run: settings.seed, first: progress.step * settings.batch, count: settings.batch)
+        let weights = (batch.masks * (settings.spriteWeight - 1) + 1)
+        let rootWeights = Tensor(zeros: weights.shape)
+        for i in 0..<weights.count { rootWeights.data[i] = weights.data[i].squareRoot() }
+        var noise = StrataRandom(seed: settings.seed &+ UInt64(progress.step) &* 7919)
+        let (mean, logVar) = vae.encodeMoments(batch.images)
+        let z = mean + (logVar * 0.5).exp() * Tensor.randn(mean.shape, using: &noise)
+        let recon = vae.decode(z * Float(vae.config.scalingFactor))
+        let mse = recon.maskedMSE(batch.images, mask: rootWeights)
+        let kl = ((mean * mean + logVar.exp() - logVar - 1) * 0.5).sum() / Float(settings.batch)
+        let loss = mse + kl * settings.klWeight
+        loss.backward()
+        let warm = min(1, Float(progress.step + 1) / Float(max(1, settings.warmupSteps)))
+        optimiser.learningRate = settings.learningRate * warm
+        optimiser.step()
+        return (mse.data[0], kl.data[0])
+    }
+
+    public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
+        var last = Date()
+        var samplesSinceLog = 0
+        while progress.step < steps && !shouldStop() {
+            let t0 = Date()
+            let (mse, kl) = step()
+            progress.secondsTrained += Date().timeIntervalSince(t0)
+            progress.step += 1
+            progress.samplesSeen += settings.batch
+            samplesSinceLog += settings.batch
+            progress.lossEMA = progress.lossEMA.map { 0.98 * $0 + 0.02 * Double(mse) } ?? Double(mse)
+            if progress.step % settings.logEvery == 0 {
+                let rate = Double(samplesSinceLog) / Date().timeIntervalSince(last)
+                let left = Double((steps - progress.step) * settings.batch) / rate
+                log.line(String(format: "vae step %d/%d  mse %.5f (ema %.5f)  kl %.1f  %.1f img/s  %@ left",
+                                progress.step, steps, mse, progress.lossEMA!, kl, rate, TrainingLog.clock(left)))
+                last = Date(); samplesSinceLog = 0
+            }
+            if progress.step % settings.saveEvery == 0 || progress.step == steps { try save() }
+        }
+        try save()
+    }
+
+    func save() throws {
+        try state.save(parameters: vae.parameters.tensors, optimiser: optimiser, progress: progress)
+    }
+}

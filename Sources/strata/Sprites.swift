@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import StrataSprites
+
+struct Sprites: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scenes of the sprite world, the built-in model's domain.",
+        subcommands: [Render.self, Dataset.self])
+
+    struct Render: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw one scene: FILE.png, its subject mask FILE.mask.png and labels FILE.json.")
+        @Option(help: "Scene seed.") var seed: UInt64
+        @Option(help: "Output PNG file.") var out: String
+
+        func validate() throws {
+            guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file") }
+        }
+
+        func run() throws {
+            let renderer = try loadRenderer()
+            let scene = renderer.render(seed: seed)
+            try SceneFiles.write(scene, seed: seed, to: out)
+            print("\(out): \(scene.caption.text) (\(scene.spec.tint.word))")
+        }
+    }
+
+    struct Dataset: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw N scenes into a folder, with their masks, labels and a captions index (metadata.jsonl).")
+        @Option(help: "Number of scenes.") var count: Int
+        @Option(help: "First seed; scenes use seeds first, first+1, ...") var firstSeed: UInt64 = 0
+        @Option(help: "Output folder.") var out: String
+
+        func validate() throws {
+            guard count > 0 else { throw ValidationError("--count must be positive") }
+        }
+
+        func run() throws {
+            let renderer = try loadRenderer()
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            var index = ""
+            let log = StderrLog(quiet: false)
+            for i in 0..<count {
+                let seed = firstSeed + UInt64(i)
+                let scene = renderer.render(seed: seed)
+                let name = String(format: "%09llu.png", seed)
+                try SceneFiles.write(scene, seed: seed, to: (out as NSString).appendingPathComponent(name))
+                let line = try JSONSerialization.data(withJSONObject: ["file_name": name, "text": scene.caption.text], options: [.sortedKeys])
+                index += String(decoding: line, as: UTF8.self) + "\n"
+                if i % 50 == 0 { log.progress("rendering", i + 1, count, "") }
+            }
+            try Data(index.utf8).write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("metadata.jsonl")), options: .atomic)
+            log.clearProgress()
+            log.line("wrote \(count) scenes to \(out)")
+        }
+    }
+}
+
+func loadRenderer() throws -> SceneRenderer {
+    do { return try SceneRenderer.shipped() } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+}
