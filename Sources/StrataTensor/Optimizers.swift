@@ -45,6 +45,25 @@ public final class Adam {
         Adam(parameters, learningRate: learningRate, weightDecay: weightDecay)
     }
 
+    /// Fuses the update into the backward pass: each parameter is updated, and its
+    /// gradient freed, as soon as its gradient is complete, so gradients of the whole
+    /// model never exist at once. Call `beginStep()` before each backward pass instead
+    /// of `step()` after it. Parameters must not be read by later backward rules once
+    /// their own gradient is complete (true when each is used once, as in the models).
+    public func updateDuringBackward() {
+        for i in parameters.indices {
+            let m = m[i], v = v[i]
+            parameters[i].onGradientReady = { [unowned self] p in
+                guard let g = p.grad else { return }
+                self.update(p, g, m, v)
+                p.grad = nil
+            }
+        }
+    }
+
+    /// Starts a step whose updates `updateDuringBackward` applies.
+    public func beginStep() { step += 1 }
+
     /// Applies one update to every parameter that has a gradient, then clears gradients.
     public func step(zeroingGradients: Bool = true) {
         step += 1

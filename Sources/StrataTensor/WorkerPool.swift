@@ -51,10 +51,15 @@ final class WorkerPool: @unchecked Sendable {
         while true {
             let i = nextChunk.add(1, ordering: .acquiringAndReleasing).oldValue
             if i >= chunks { return }
-            body!(i)
+            runChunk(i)
             finished.add(1, ordering: .releasing)
         }
     }
+
+    // Out of line, so this thread's reference to the job's closure is released before it
+    // reports the chunk finished: `run` checks that no reference outlives the job.
+    @inline(never)
+    private func runChunk(_ i: Int) { body!(i) }
 
     private func ensureWorkers(_ count: Int) {
         while workers < count {

@@ -29,7 +29,7 @@ public enum SpriteModelRecipe {
     public static var unet: UNetConfig {
         var c = UNetConfig()
         c.sampleSize = 16
-        c.blockOutChannels = [64, 128, 128]
+        c.blockOutChannels = [32, 64, 128]
         c.layersPerBlock = 1
         c.downBlockTypes = ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"]
         c.upBlockTypes = ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]

@@ -29,7 +29,7 @@ public struct TrainingState {
     public init(folder: URL) { self.folder = folder }
 
     var progressURL: URL { folder.appendingPathComponent("progress.json") }
-    var parametersURL: URL { folder.appendingPathComponent("parameters.safetensors") }
+    func parametersURL(_ group: String) -> URL { folder.appendingPathComponent("parameters-\(group).safetensors") }
     var optimiserURL: URL { folder.appendingPathComponent("optimiser.safetensors") }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: progressURL.path) }
@@ -41,18 +41,20 @@ public struct TrainingState {
     /// Saves parameters and optimiser first, the progress file last: a run killed in
     /// between resumes from the previous progress file with newer weights, which only
     /// repeats a few batches.
-    public func save(parameters: [(name: String, tensor: Tensor)], optimiser: Adam, progress: TrainingProgress) throws {
+    public func save(parameters groups: [String: [(name: String, tensor: Tensor)]], optimiser: Adam, progress: TrainingProgress) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try SafeTensorsFile.write(Dictionary(parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }),
-                                  to: parametersURL.path)
+        for (group, parameters) in groups {
+            try SafeTensorsFile.write(Dictionary(parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }),
+                                      to: parametersURL(group).path)
+        }
         try SafeTensorsFile.write(optimiser.state, to: optimiserURL.path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(progress).write(to: progressURL, options: .atomic)
     }
 
-    /// A weight store over the saved parameters, for building the model to resume.
-    public func parameterStore() throws -> WeightStore { try WeightStore(path: parametersURL.path) }
+    /// A weight store over one group of saved parameters (one model), to resume or export.
+    public func parameterStore(_ group: String) throws -> WeightStore { try WeightStore(path: parametersURL(group).path) }
 
     public func restore(optimiser: Adam) throws {
         let file = try SafeTensorsFile(path: optimiserURL.path)

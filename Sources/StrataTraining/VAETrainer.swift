@@ -16,6 +16,8 @@ public struct VAETrainingSettings: Codable {
     public var saveEvery = 250
     public var logEvery = 25
     public var seed: UInt64 = 1
+    /// Train the decoder alone, keeping the latent space that a UNet was trained on.
+    public var freezeEncoder = false
     public init() {}
 }
 
@@ -35,18 +37,25 @@ public final class VAETrainer {
         log = TrainingLog(folder: folder)
         let resuming = state.exists
         vae = try AutoencoderKL(config: SpriteModelRecipe.vae,
-                                weights: resuming ? state.parameterStore() : .initialized(seed: settings.seed))
-        let params = vae.parameters.tensors.map { $0.tensor.requiringGrad() }
+                                weights: resuming ? state.parameterStore("vae") : .initialized(seed: settings.seed))
+        let trained = vae.parameters.tensors.filter { !settings.freezeEncoder || VAETrainer.isDecoder($0.name) }
+        let params = trained.map { $0.tensor.requiringGrad() }
         optimiser = Adam(params, learningRate: settings.learningRate)
+        let mode = settings.freezeEncoder ? "decoder" : "all"
         if resuming {
-            try state.restore(optimiser: optimiser)
             progress = try state.readProgress()
-            log.line("resuming VAE training at step \(progress.step)")
+            if progress.settings["trains"] ?? "all" == mode {
+                try state.restore(optimiser: optimiser)
+                log.line("resuming VAE training at step \(progress.step)")
+            } else {
+                progress.settings["trains"] = mode
+                log.line("VAE training goes on at step \(progress.step), now training \(mode) parameters with a fresh optimiser")
+            }
         } else {
             progress = TrainingProgress(step: 0, samplesSeen: 0, secondsTrained: 0, lossEMA: nil,
                                         settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
                                                    "sprite_weight": "\(settings.spriteWeight)", "kl": "\(settings.klWeight)",
-                                                   "seed": "\(settings.seed)"])
+                                                   "seed": "\(settings.seed)", "trains": mode])
             log.line("new VAE training run: \(vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }) parameters")
         }
     }
@@ -58,12 +67,12 @@ public final class VAETrainer {
         let rootWeights = Tensor(zeros: weights.shape)
         for i in 0..<weights.count { rootWeights.data[i] = weights.data[i].squareRoot() }
         var noise = StrataRandom(seed: settings.seed &+ UInt64(progress.step) &* 7919)
-        let (mean, logVar) = vae.encodeMoments(batch.images)
+        let (mean, logVar) = settings.freezeEncoder ? GradMode.disabled { vae.encodeMoments(batch.images) } : vae.encodeMoments(batch.images)
         let z = mean + (logVar * 0.5).exp() * Tensor.randn(mean.shape, using: &noise)
         let recon = vae.decode(z * Float(vae.config.scalingFactor))
         let mse = recon.maskedMSE(batch.images, mask: rootWeights)
         let kl = ((mean * mean + logVar.exp() - logVar - 1) * 0.5).sum() / Float(settings.batch)
-        let loss = mse + kl * settings.klWeight
+        let loss = settings.freezeEncoder ? mse : mse + kl * settings.klWeight
         loss.backward()
         let warm = min(1, Float(progress.step + 1) / Float(max(1, settings.warmupSteps)))
         optimiser.learningRate = settings.learningRate * warm
@@ -94,7 +103,9 @@ public final class VAETrainer {
         try save()
     }
 
+    static func isDecoder(_ name: String) -> Bool { name.hasPrefix("decoder.") || name.hasPrefix("post_quant_conv.") }
+
     func save() throws {
-        try state.save(parameters: vae.parameters.tensors, optimiser: optimiser, progress: progress)
+        try state.save(parameters: ["vae": vae.parameters.tensors], optimiser: optimiser, progress: progress)
     }
 }

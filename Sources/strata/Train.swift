@@ -8,7 +8,7 @@ import StrataTraining
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the built-in model's parts on the sprite world (resumable runs).",
-        subcommands: [TrainVAE.self])
+        subcommands: [TrainVAE.self, TrainUNet.self, TrainExportVAE.self, TrainExportModel.self])
 }
 
 struct TrainVAE: ParsableCommand {
@@ -21,15 +21,73 @@ struct TrainVAE: ParsableCommand {
     @Option(help: "Adam learning rate.") var lr: Float = 5e-4
     @Option(help: "Loss weight of subject pixels.") var spriteWeight: Float = 10
     @Option(help: "Seed of the run (weights and scenes).") var seed: UInt64 = 1
+    @Flag(help: "Train the decoder only (once a UNet depends on the latent space).") var freezeEncoder = false
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
     @Option(help: "Threads (default: all cores).") var threads: Int?
 
     func run() throws {
         if let threads { Engine.threads = threads }
         var s = VAETrainingSettings()
+        s.freezeEncoder = freezeEncoder
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.seed = seed
         let trainer = try VAETrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer())
         let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
         try trainer.run(until: steps) { deadline.map { Date() > $0 } ?? false }
+    }
+}
+
+struct TrainUNet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unet",
+        abstract: "Train the text encoder and UNet on a trained VAE's latents; a run folder that already holds a run is resumed.")
+    @Option(name: .customLong("run"), help: "Run folder (parameters, optimiser state, latent cache, progress, log).") var runFolder: String
+    @Option(help: "A vae/ folder written by `strata train export-vae`.") var vae: String
+    @Option(help: "Train until this many steps in all.") var steps = 100_000
+    @Option(help: "Samples per step.") var batch = 64
+    @Option(help: "Adam learning rate.") var lr: Float = 5e-4
+    @Option(help: "Scenes in the latent cache.") var dataset = 60_000
+    @Option(help: "Seed of the run (weights and data order).") var seed: UInt64 = 2
+    @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+
+    func run() throws {
+        if let threads { Engine.threads = threads }
+        var s = UNetTrainingSettings()
+        s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.seed = seed
+        let vaeModel = try AutoencoderKL(folder: URL(fileURLWithPath: vae))
+        let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
+        let trainer = try UNetTrainer(folder: URL(fileURLWithPath: runFolder), vae: vaeModel, tokenizer: tokenizer,
+                                      settings: s, renderer: loadRenderer())
+        let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
+        try trainer.run(until: steps) { deadline.map { Date() > $0 } ?? false }
+    }
+}
+
+struct TrainExportVAE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-vae",
+        abstract: "Write a VAE run as a vae/ folder (fp16, scaling factor from its latents).")
+    @Option(name: .customLong("run"), help: "VAE run folder.") var runFolder: String
+    @Option(help: "Output vae/ folder.") var out: String
+
+    func run() throws {
+        let factor = try VAEExport.export(run: URL(fileURLWithPath: runFolder), to: URL(fileURLWithPath: out), renderer: loadRenderer())
+        print(String(format: "wrote %@ (scaling factor %.5f)", out, factor))
+    }
+}
+
+struct TrainExportModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-model",
+        abstract: "Write the whole model folder (diffusers layout, fp16) from a UNet run and a vae/ folder.")
+    @Option(name: .customLong("run"), help: "UNet run folder.") var runFolder: String
+    @Option(help: "The vae/ folder the UNet was trained on.") var vae: String
+    @Option(help: "Output model folder.") var out: String
+
+    func run() throws {
+        try UNetTrainer.exportModel(run: URL(fileURLWithPath: runFolder), vaeFolder: URL(fileURLWithPath: vae),
+                                    tokenizerSource: StrataAssets.directory().appendingPathComponent("clip-tokenizer"),
+                                    to: URL(fileURLWithPath: out))
+        print("wrote \(out)")
     }
 }

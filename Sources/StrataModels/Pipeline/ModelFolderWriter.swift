@@ -72,6 +72,11 @@ public enum ModelFolderWriter {
     }
 
     public static func writeTokenizer(from source: URL, to folder: URL) throws {
+        try copyFiles(from: source, to: folder)
+    }
+
+    /// Copies the files of one folder (not hidden, not nested) into another.
+    public static func copyFiles(from source: URL, to folder: URL) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: folder, withIntermediateDirectories: true)
         for name in try fm.contentsOfDirectory(atPath: source.path).sorted() where !name.hasPrefix(".") {

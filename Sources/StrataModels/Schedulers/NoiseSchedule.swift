@@ -1,6 +1,7 @@
 // The training noise schedule shared by every sampler: betas, ᾱ_t, and the inference
 // timesteps for a number of steps, as diffusers computes them.
 import Foundation
+import StrataTensor
 
 public enum SchedulerError: Error, CustomStringConvertible, Equatable {
     case unknownBetaSchedule(String)
@@ -66,6 +67,21 @@ public struct NoiseSchedule {
         default:
             throw SchedulerError.unknownSpacing(config.timestepSpacing)
         }
+    }
+
+    /// Forward diffusion for training, as diffusers' `add_noise`:
+    /// √ᾱ_t · x + √(1 − ᾱ_t) · ε, each sample [i] at its own timestep.
+    public func addNoise(_ latents: Tensor, noise: Tensor, timesteps: [Int]) -> Tensor {
+        precondition(latents.shape == noise.shape && latents.shape[0] == timesteps.count,
+                     "addNoise: latents \(latents.shape), noise \(noise.shape), \(timesteps.count) timesteps")
+        let n = timesteps.count
+        let a = Tensor(zeros: [n] + [Int](repeating: 1, count: latents.rank - 1))
+        let b = Tensor(zeros: a.shape)
+        for (i, t) in timesteps.enumerated() {
+            let ac = Float(alphasCumprod[t])
+            a.data[i] = ac.squareRoot(); b.data[i] = (1 - ac).squareRoot()
+        }
+        return latents * a + noise * b
     }
 
     /// σ_t = √((1 − ᾱ_t)/ᾱ_t) for every training timestep.

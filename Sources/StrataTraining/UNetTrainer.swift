@@ -1,0 +1,148 @@
+// Trains the built-in model's text encoder and UNet together on cached scene latents:
+// ε-prediction with the DDPM schedule, timesteps uniform, captions replaced by the
+// empty text 10% of the time (for classifier-free guidance), one Adam over both.
+import Foundation
+import StrataModels
+import StrataSprites
+import StrataTensor
+
+public struct UNetTrainingSettings: Codable {
+    public var steps = 100_000
+    public var batch = 64
+    public var learningRate: Float = 5e-4
+    public var warmupSteps = 500
+    public var captionDropout: Float = 0.1
+    public var datasetSize = 60_000
+    public var saveEvery = 200
+    public var logEvery = 20
+    public var seed: UInt64 = 2
+    public init() {}
+}
+
+public final class UNetTrainer {
+    public let unet: UNet2DConditionModel
+    public let textEncoder: CLIPTextModel
+    public let tokenizer: CLIPTokenizer
+    public let settings: UNetTrainingSettings
+    let schedule: NoiseSchedule
+    let cache: LatentCache
+    let state: TrainingState
+    let optimiser: Adam
+    var progress: TrainingProgress
+    let log: TrainingLog
+    var tokenCache: [String: [Int]] = [:]
+
+    public init(folder: URL, vae: AutoencoderKL, tokenizer: CLIPTokenizer, settings: UNetTrainingSettings, renderer: SceneRenderer) throws {
+        state = TrainingState(folder: folder)
+        self.settings = settings
+        self.tokenizer = tokenizer
+        log = TrainingLog(folder: folder)
+        let resuming = state.exists
+        textEncoder = try CLIPTextModel(config: SpriteModelRecipe.textEncoder,
+                                        weights: resuming ? state.parameterStore("text_encoder") : .initialized(seed: settings.seed))
+        unet = try UNet2DConditionModel(config: SpriteModelRecipe.unet,
+                                        weights: resuming ? state.parameterStore("unet") : .initialized(seed: settings.seed &+ 1))
+        schedule = try NoiseSchedule(SpriteModelRecipe.scheduler)
+        let params = (textEncoder.parameters.tensors + unet.parameters.tensors).map { $0.tensor.requiringGrad() }
+        optimiser = Adam(params, learningRate: settings.learningRate)
+        if resuming {
+            try state.restore(optimiser: optimiser)
+            progress = try state.readProgress()
+            log.line("resuming UNet training at step \(progress.step)")
+        } else {
+            progress = TrainingProgress(step: 0, samplesSeen: 0, secondsTrained: 0, lossEMA: nil,
+                                        settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
+                                                   "caption_dropout": "\(settings.captionDropout)", "seed": "\(settings.seed)",
+                                                   "dataset": "\(settings.datasetSize)"])
+            let count = { (r: ParameterRegistry) in r.tensors.reduce(0) { $0 + $1.tensor.count } }
+            log.line("new UNet training run: UNet \(count(unet.parameters)), text encoder \(count(textEncoder.parameters)) parameters")
+        }
+        cache = try LatentCache(folder: folder, vae: vae, renderer: renderer, run: settings.seed, count: settings.datasetSize, log: log)
+    }
+
+    func tokens(_ caption: String) -> [Int] {
+        if let t = tokenCache[caption] { return t }
+        let t = tokenizer.encodePadded(caption, length: textEncoder.config.maxPositionEmbeddings)
+        tokenCache[caption] = t
+        return t
+    }
+
+    /// One step on the batch that `progress.step` selects; returns the loss.
+    func step() -> Float {
+        var rng = StrataRandom(seed: settings.seed &* 1_000_003 &+ UInt64(progress.step))
+        let b = settings.batch
+        let per = cache.latents.count / cache.count
+        let x0 = Tensor(zeros: [b] + Array(cache.latents.shape.dropFirst()))
+        var ids: [[Int]] = []
+        var timesteps: [Int] = []
+        for i in 0..<b {
+            let k = rng.nextInt(below: cache.count)
+            x0.data.advanced(by: i * per).update(from: cache.latents.data.advanced(by: k * per), count: per)
+            ids.append(tokens(rng.nextUniform() < settings.captionDropout ? "" : cache.captions[k]))
+            timesteps.append(rng.nextInt(below: schedule.config.numTrainTimesteps))
+        }
+        let noise = Tensor.randn(x0.shape, using: &rng)
+        let noisy = schedule.addNoise(x0, noise: noise, timesteps: timesteps)
+        let context = textEncoder(ids)
+        let prediction = unet(noisy, timesteps: Tensor(timesteps.map(Float.init), shape: [b]), context: context)
+        let loss = prediction.maskedMSE(noise, mask: nil)
+        loss.backward()
+        let warm = min(1, Float(progress.step + 1) / Float(max(1, settings.warmupSteps)))
+        optimiser.learningRate = settings.learningRate * warm
+        optimiser.step()
+        return loss.data[0]
+    }
+
+    public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
+        var last = Date()
+        var samplesSinceLog = 0
+        while progress.step < steps && !shouldStop() {
+            let t0 = Date()
+            let loss = step()
+            progress.secondsTrained += Date().timeIntervalSince(t0)
+            progress.step += 1
+            progress.samplesSeen += settings.batch
+            samplesSinceLog += settings.batch
+            progress.lossEMA = progress.lossEMA.map { 0.99 * $0 + 0.01 * Double(loss) } ?? Double(loss)
+            if progress.step % settings.logEvery == 0 {
+                let rate = Double(samplesSinceLog) / Date().timeIntervalSince(last)
+                let left = Double((steps - progress.step) * settings.batch) / rate
+                log.line(String(format: "unet step %d/%d  loss %.4f (ema %.4f)  %.1f samples/s  %@ left",
+                                progress.step, steps, loss, progress.lossEMA!, rate, TrainingLog.clock(left)))
+                last = Date(); samplesSinceLog = 0
+            }
+            if progress.step % settings.saveEvery == 0 || progress.step == steps { try save() }
+        }
+        try save()
+    }
+
+    func save() throws {
+        try state.save(parameters: ["unet": unet.parameters.tensors, "text_encoder": textEncoder.parameters.tensors],
+                       optimiser: optimiser, progress: progress)
+    }
+
+    /// Writes the whole model folder from this run and a finished vae/ folder.
+    public static func exportModel(run: URL, vaeFolder: URL, tokenizerSource: URL, to folder: URL) throws {
+        let state = TrainingState(folder: run)
+        let text = try CLIPTextModel(config: SpriteModelRecipe.textEncoder, weights: state.parameterStore("text_encoder"))
+        let unet = try UNet2DConditionModel(config: SpriteModelRecipe.unet, weights: state.parameterStore("unet"))
+        let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial")
+        try? FileManager.default.removeItem(at: staging)
+        try ModelFolderWriter.writeTextEncoder(text, to: staging.appendingPathComponent("text_encoder"), as: .f16)
+        try ModelFolderWriter.writeUNet(unet, to: staging.appendingPathComponent("unet"), as: .f16)
+        try ModelFolderWriter.writeTokenizer(from: tokenizerSource, to: staging.appendingPathComponent("tokenizer"))
+        try ModelFolderWriter.copyFiles(from: vaeFolder, to: staging.appendingPathComponent("vae"))
+        try ModelFolderWriter.writeScheduler(SpriteModelRecipe.scheduler, to: staging.appendingPathComponent("scheduler"))
+        try ModelFolderWriter.writeModelIndex(to: staging)
+        // Swap the finished folder in whole, so a reader never sees half a model.
+        if FileManager.default.fileExists(atPath: folder.path) {
+            let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old")
+            try? FileManager.default.removeItem(at: old)
+            try FileManager.default.moveItem(at: folder, to: old)
+            try FileManager.default.moveItem(at: staging, to: folder)
+            try FileManager.default.removeItem(at: old)
+        } else {
+            try FileManager.default.moveItem(at: staging, to: folder)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+// Turns a VAE training run into the model folder's vae/: fp16 weights and a config whose
+// scaling factor is 1/std of the latents of training scenes, as Stable Diffusion's
+// 0.18215 was chosen, so the UNet sees latents of unit variance.
+import Foundation
+import StrataModels
+import StrataSprites
+import StrataTensor
+
+public enum VAEExport {
+    /// The standard deviation of latent means over `count` training scenes.
+    public static func latentStd(_ vae: AutoencoderKL, renderer: SceneRenderer, count: Int = 512) -> Double {
+        var sum = 0.0, sumSq = 0.0, n = 0.0
+        for first in stride(from: 0, to: count, by: 32) {
+            let batch = SceneBatch(renderer: renderer, run: 99, first: first, count: min(32, count - first))
+            let mean = GradMode.disabled { vae.encodeMoments(batch.images).mean }
+            for i in 0..<mean.count { let v = Double(mean.data[i]); sum += v; sumSq += v * v; n += 1 }
+        }
+        let m = sum / n
+        return (sumSq / n - m * m).squareRoot()
+    }
+
+    /// Writes `folder` (config.json + fp16 weights) from the run's parameters.
+    @discardableResult
+    public static func export(run: URL, to folder: URL, renderer: SceneRenderer) throws -> Double {
+        let store = try TrainingState(folder: run).parameterStore("vae")
+        let trained = try AutoencoderKL(config: SpriteModelRecipe.vae, weights: store)
+        let std = latentStd(trained, renderer: renderer)
+        var config = SpriteModelRecipe.vae
+        config.scalingFactor = Double(Float(1 / std))
+        let vae = try AutoencoderKL(config: config, weights: TrainingState(folder: run).parameterStore("vae"))
+        try ModelFolderWriter.writeVAE(vae, to: folder, as: .f16)
+        return config.scalingFactor
+    }
+}

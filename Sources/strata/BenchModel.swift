@@ -1,0 +1,178 @@
+// `strata bench unet|vae|clip`: one model's forward pass or training step, timed in
+// Strata and, when torch is installed, in PyTorch beforehand in a process of its own,
+// with each side's peak resident memory.
+import ArgumentParser
+import Foundation
+import StrataModels
+import StrataSprites
+import StrataTensor
+import StrataTraining
+
+enum ModelPreset: String, ExpressibleByArgument, CaseIterable { case sd15, sprites }
+
+/// What both sides measured.
+struct ModelBenchResult {
+    var model: String, mode: String
+    var strataMs: Double, torchMs: Double?
+    var strataPeakMB: Double, torchPeakMB: Double?
+    var torchVersion: String?
+
+    var json: [String: Any] {
+        ["model": model, "mode": mode, "strata_ms": strataMs, "torch_ms": torchMs ?? NSNull(),
+         "ratio": torchMs.map { strataMs / $0 } ?? NSNull(), "strata_peak_rss_mb": strataPeakMB,
+         "torch_peak_rss_mb": torchPeakMB ?? NSNull()]
+    }
+
+    func print(asJSON: Bool) throws {
+        if asJSON {
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+            Swift.print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        var table = TextTable(["", "time (ms)", "peak RSS (MB)"])
+        table.add(["Strata", String(format: "%.1f", strataMs), String(format: "%.0f", strataPeakMB)])
+        if let torchMs, let torchPeakMB {
+            table.add(["PyTorch \(torchVersion ?? "")", String(format: "%.1f", torchMs), String(format: "%.0f", torchPeakMB)])
+            table.add(["Strata / PyTorch", String(format: "%.2f×", strataMs / torchMs), String(format: "%.2f×", strataPeakMB / torchPeakMB)])
+        }
+        Swift.print("\(model), \(mode)")
+        Swift.print(table.render())
+    }
+}
+
+/// Options every model benchmark shares.
+struct ModelBenchOptions: ParsableArguments {
+    @Option(help: "A model's built-in shape: sd15 (Stable Diffusion 1.5) or sprites (the built-in model).") var config: ModelPreset?
+    @Option(help: "A diffusers model folder, whose component config (and weights) are used instead.") var model: String?
+    @Flag(help: "Time one training step (forward, backward, Adam) instead of a forward pass.") var train = false
+    @Option(help: "Batch size (default: 2 for a forward pass, the CFG pair; 1 for a training step).") var batch: Int?
+    @Option(help: "Timed runs after one warm-up; the median is reported.") var runs = 3
+    @Option(help: "Threads for Strata and for PyTorch.") var threads = 2
+    @Flag(help: "Skip the PyTorch side even when torch is installed.") var noTorch = false
+    @Flag(help: "Print one JSON document.") var json = false
+
+    func validate() throws {
+        guard (config == nil) != (model == nil) else { throw ValidationError("give exactly one of --config and --model") }
+        guard runs >= 1, threads >= 1 else { throw ValidationError("--runs and --threads must be at least 1") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+    }
+
+    var mode: String { train ? "train" : "forward" }
+    var batchSize: Int { batch ?? (train ? 1 : 2) }
+
+    /// The component's config.json in --model, decoded.
+    func componentConfig<T: Decodable>(_ component: String, as: T.Type) throws -> T {
+        let url = URL(fileURLWithPath: model!).appendingPathComponent(component).appendingPathComponent("config.json")
+        do { return try JSONDecoder().decode(T.self, from: Data(contentsOf: url)) } catch {
+            throw ValidationError("\(url.path): \(error)")
+        }
+    }
+
+    /// Runs the PyTorch side first (its process exits before Strata allocates anything).
+    func torchSide(kind: String, config: Data, extra: [String: Any], log: StderrLog) throws -> (ms: Double, mb: Double, version: String)? {
+        guard !noTorch else { return nil }
+        guard TorchReference.isAvailable else {
+            log.line("PyTorch is not installed (python3 -c 'import torch' failed): Strata's side only")
+            return nil
+        }
+        var request: [String: Any] = ["kind": kind, "mode": mode, "batch": batchSize, "runs": runs, "threads": threads,
+                                      "config": try JSONSerialization.jsonObject(with: config)]
+        request.merge(extra) { _, new in new }
+        let arg = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+        log.line("PyTorch side: \(kind) \(mode), batch \(batchSize), \(threads) threads …")
+        let p = Process(), out = Pipe(), err = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", torchModelScript, arg]
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+              let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let ms = obj["ms"] as? Double, let mb = obj["peak_rss_mb"] as? Double else {
+            let tail = String(decoding: errors, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " ")
+            throw BenchError.torchFailed(tail)
+        }
+        return (ms, mb, obj["torch_version"] as? String ?? "?")
+    }
+
+    /// Strata's side: a warm-up, then the median of `runs` runs of `work`.
+    func strataSide(_ work: () -> Void) -> (ms: Double, mb: Double) {
+        Engine.threads = threads
+        work()
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            work()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        return (Timing.median(of: times), PeakMemory.residentMB)
+    }
+}
+
+enum PeakMemory {
+    /// This process's peak resident set so far, in MB (getrusage's ru_maxrss, KB on Linux).
+    static var residentMB: Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_maxrss) / 1024
+    }
+}
+
+/// A training step: forward, a mean squared error against zeros, backward with each
+/// parameter's Adam update applied as its gradient completes.
+func trainingStep(_ parameters: [Tensor], optimiser: Adam, _ forward: () -> Tensor) {
+    optimiser.beginStep()
+    let out = forward()
+    let loss = out.maskedMSE(Tensor(zeros: out.shape), mask: nil)
+    loss.backward()
+    _ = parameters
+}
+
+struct BenchUNet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unet",
+        abstract: "Time a UNet forward pass (batch 2) or training step (batch 1), beside PyTorch.")
+    @OptionGroup var options: ModelBenchOptions
+    @Option(help: "Latent side (64 for 512×512 images with SD 1.5).") var latent: Int?
+    @Flag(help: "Train without gradient checkpointing.") var noCheckpointing = false
+
+    func run() throws {
+        let log = StderrLog(quiet: false)
+        var config: UNetConfig
+        switch options.config {
+        case .sd15: config = UNetConfig()
+        case .sprites: config = SpriteModelRecipe.unet
+        case nil: config = try options.componentConfig("unet", as: UNetConfig.self)
+        }
+        let side = latent ?? config.sampleSize
+        let name = options.config.map { "unet-\($0.rawValue)" } ?? "unet(\(URL(fileURLWithPath: options.model!).lastPathComponent))"
+        let checkpointing = options.train && !noCheckpointing
+        var torchConfig = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        torchConfig["attention_head_dim"] = config.attentionHeads
+        torchConfig["sample_size"] = side
+        let torch = try options.torchSide(kind: "unet", config: try JSONSerialization.data(withJSONObject: torchConfig),
+                                          extra: ["latent": side, "checkpointing": checkpointing], log: log)
+        log.line("Strata side: \(name) \(options.mode), batch \(options.batchSize), latent \(side)×\(side) …")
+        let weights: WeightStore = options.model.map { try? WeightStore(path: WeightStore.file(in: URL(fileURLWithPath: $0).appendingPathComponent("unet"), named: "diffusion_pytorch_model").path) }?.flatMap { $0 } ?? .initialized(seed: 0)
+        let unet = try UNet2DConditionModel(config: config, weights: weights)
+        let b = options.batchSize
+        var rng = StrataRandom(seed: 1)
+        let x = Tensor.randn([b, config.inChannels, side, side], using: &rng)
+        let t = Tensor(repeating: 999, shape: [b])
+        let ctx = Tensor.randn([b, 77, config.crossAttentionDim], using: &rng)
+        let strata: (ms: Double, mb: Double)
+        if options.train {
+            unet.gradientCheckpointing = checkpointing
+            let params = unet.parameters.tensors.map { $0.tensor.requiringGrad() }
+            let adam = Adam(params, learningRate: 1e-5)
+            adam.updateDuringBackward()
+            strata = options.strataSide { trainingStep(params, optimiser: adam) { unet(x, timesteps: t, context: ctx) } }
+        } else {
+            strata = options.strataSide { _ = GradMode.disabled { unet(x, timesteps: t, context: ctx) } }
+        }
+        try ModelBenchResult(model: name, mode: options.mode, strataMs: strata.ms, torchMs: torch?.ms,
+                             strataPeakMB: strata.mb, torchPeakMB: torch?.mb, torchVersion: torch?.version).print(asJSON: options.json)
+    }
+}
