@@ -49,5 +49,10 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: optimise
         ),
+        .testTarget(
+            name: "StrataSpritesTests",
+            dependencies: ["StrataSprites", "StrataModels"],
+            swiftSettings: optimise
+        ),
     ]
 )
