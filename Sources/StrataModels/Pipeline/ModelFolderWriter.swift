@@ -48,9 +48,10 @@ public enum ModelFolderWriter {
 
     public static func writeTextEncoder(_ text: CLIPTextModel, to folder: URL, as type: SafeTensorsFile.StorageType) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Only keys whose values JSON keeps typed: transformers 5 checks float fields
+        // strictly, and JSONSerialization writes 1.0 as 1.
         try writeConfig(text.config, extra: ["architectures": ["CLIPTextModel"], "model_type": "clip_text_model",
                                              "bos_token_id": 49406, "eos_token_id": 49407, "pad_token_id": 49407,
-                                             "attention_dropout": 0.0, "initializer_factor": 1.0, "initializer_range": 0.02,
                                              "projection_dim": text.config.hiddenSize,
                                              "torch_dtype": type == .f32 ? "float32" : "float16"],
                         to: folder.appendingPathComponent("config.json"))
@@ -68,7 +69,7 @@ public enum ModelFolderWriter {
         try writeVAE(model.vae, to: folder.appendingPathComponent("vae"), as: type)
         try writeTokenizer(from: tokenizerSource, to: folder.appendingPathComponent("tokenizer"))
         try writeScheduler(model.schedulerConfig, to: folder.appendingPathComponent("scheduler"))
-        try writeModelIndex(to: folder)
+        try writeModelIndex(to: folder, schedulerClass: model.schedulerConfig.className ?? "DDIMScheduler")
     }
 
     public static func writeTokenizer(from source: URL, to folder: URL) throws {
@@ -87,8 +88,9 @@ public enum ModelFolderWriter {
 
     public static func writeScheduler(_ config: SchedulerConfig, to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Strata's PNDM is the PLMS form Stable Diffusion uses (no Runge-Kutta warm-up).
         try writeConfig(config, extra: ["_class_name": config.className ?? "DDIMScheduler", "_diffusers_version": diffusersVersion,
-                                        "clip_sample": false],
+                                        "clip_sample": false, "skip_prk_steps": true],
                         to: folder.appendingPathComponent("scheduler_config.json"))
     }
 

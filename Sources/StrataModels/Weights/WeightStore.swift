@@ -25,6 +25,18 @@ public final class WeightStore {
     /// Makes tensors that no file holds (fresh weights for training from scratch).
     private var maker: ((String, [Int]) -> Tensor)?
 
+    /// Where a requested name is kept in the files (single-file checkpoints keep weights
+    /// under other names).
+    private var rename: (String) -> String = { $0 }
+
+    /// The same files, read under other names: `rename` maps a name a model asks for to
+    /// the name in the files.
+    public func renamed(_ rename: @escaping (String) -> String) -> WeightStore {
+        let store = WeightStore(files: files, source: source)
+        store.rename = rename
+        return store
+    }
+
     /// A store with no files whose tensors `maker` creates on request.
     public init(source: String, maker: @escaping (String, [Int]) -> Tensor) {
         files = []
@@ -51,11 +63,12 @@ public final class WeightStore {
         return !FileManager.default.fileExists(atPath: plain.path) && FileManager.default.fileExists(atPath: half.path) ? half : plain
     }
 
-    public func contains(_ name: String) -> Bool { maker != nil || index[name] != nil }
+    public func contains(_ name: String) -> Bool { maker != nil || index[rename(name)] != nil }
 
     /// The tensor `name`, checked against `shape`, as a parameter (requires no gradient
     /// until a trainer asks for one).
-    public func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+    public func tensor(_ requested: String, _ shape: [Int]) throws -> Tensor {
+        let name = rename(requested)
         if let maker, index[name] == nil { used.insert(name); return maker(name, shape) }
         guard let i = index[name] else { throw WeightError.missing(name: name, source: source) }
         let f = files[i]
