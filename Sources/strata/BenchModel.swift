@@ -176,3 +176,134 @@ struct BenchUNet: ParsableCommand {
                              strataPeakMB: strata.mb, torchPeakMB: torch?.mb, torchVersion: torch?.version).print(asJSON: options.json)
     }
 }
+
+struct BenchVAE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vae",
+        abstract: "Time a VAE decode (forward) or an encode-decode training step, beside PyTorch.")
+    @OptionGroup var options: ModelBenchOptions
+    @Option(help: "Image side in pixels (default: the config's sample size).") var size: Int?
+
+    func run() throws {
+        let log = StderrLog(quiet: false)
+        var config: VAEConfig
+        switch options.config {
+        case .sd15: config = VAEConfig()
+        case .sprites: config = SpriteModelRecipe.vae
+        case nil: config = try options.componentConfig("vae", as: VAEConfig.self)
+        }
+        let side = size ?? config.sampleSize
+        let name = options.config.map { "vae-\($0.rawValue)" } ?? "vae(\(URL(fileURLWithPath: options.model!).lastPathComponent))"
+        var torchConfig = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        let n = config.blockOutChannels.count
+        torchConfig["down_block_types"] = [String](repeating: "DownEncoderBlock2D", count: n)
+        torchConfig["up_block_types"] = [String](repeating: "UpDecoderBlock2D", count: n)
+        torchConfig["sample_size"] = side
+        let torch = try options.torchSide(kind: "vae", config: try JSONSerialization.data(withJSONObject: torchConfig),
+                                          extra: ["size": side], log: log)
+        log.line("Strata side: \(name) \(options.mode), batch \(options.batchSize), \(side)×\(side) …")
+        let vae = try AutoencoderKL(config: config, weights: .initialized(seed: 0))
+        let b = options.batchSize, f = 1 << (n - 1)
+        var rng = StrataRandom(seed: 1)
+        let strata: (ms: Double, mb: Double)
+        if options.train {
+            let image = Tensor.randn([b, 3, side, side], using: &rng)
+            let params = vae.parameters.tensors.map { $0.tensor.requiringGrad() }
+            let adam = Adam(params, learningRate: 1e-5)
+            adam.updateDuringBackward()
+            strata = options.strataSide {
+                trainingStep(params, optimiser: adam) {
+                    var r = StrataRandom(seed: 2)
+                    let (mean, logVar) = vae.encodeMoments(image)
+                    return vae.decode((mean + (logVar * 0.5).exp() * Tensor.randn(mean.shape, using: &r)) * Float(config.scalingFactor))
+                }
+            }
+        } else {
+            let z = Tensor.randn([b, config.latentChannels, side / f, side / f], using: &rng)
+            strata = options.strataSide { _ = GradMode.disabled { vae.decode(z * Float(config.scalingFactor)) } }
+        }
+        try ModelBenchResult(model: name, mode: options.mode, strataMs: strata.ms, torchMs: torch?.ms,
+                             strataPeakMB: strata.mb, torchPeakMB: torch?.mb, torchVersion: torch?.version).print(asJSON: options.json)
+    }
+}
+
+struct BenchCLIP: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clip",
+        abstract: "Time the CLIP text encoder on 77 tokens (forward or training step), beside PyTorch.")
+    @OptionGroup var options: ModelBenchOptions
+
+    func run() throws {
+        let log = StderrLog(quiet: false)
+        var config: CLIPTextConfig
+        switch options.config {
+        case .sd15: config = CLIPTextConfig()
+        case .sprites: config = SpriteModelRecipe.textEncoder
+        case nil: config = try options.componentConfig("text_encoder", as: CLIPTextConfig.self)
+        }
+        let name = options.config.map { "clip-\($0.rawValue)" } ?? "clip(\(URL(fileURLWithPath: options.model!).lastPathComponent))"
+        let torchConfig = try JSONEncoder().encode(config)
+        let torch = try options.torchSide(kind: "clip", config: torchConfig, extra: [:], log: log)
+        log.line("Strata side: \(name) \(options.mode), batch \(options.batchSize) …")
+        let text = try CLIPTextModel(config: config, weights: .initialized(seed: 0))
+        var rng = StrataRandom(seed: 1)
+        let ids = (0..<options.batchSize).map { _ in (0..<77).map { _ in rng.nextInt(below: config.vocabSize) } }
+        let strata: (ms: Double, mb: Double)
+        if options.train {
+            let params = text.parameters.tensors.map { $0.tensor.requiringGrad() }
+            let adam = Adam(params, learningRate: 1e-5)
+            adam.updateDuringBackward()
+            strata = options.strataSide { trainingStep(params, optimiser: adam) { text(ids) } }
+        } else {
+            strata = options.strataSide { _ = GradMode.disabled { text(ids) } }
+        }
+        try ModelBenchResult(model: name, mode: options.mode, strataMs: strata.ms, torchMs: torch?.ms,
+                             strataPeakMB: strata.mb, torchPeakMB: torch?.mb, torchVersion: torch?.version).print(asJSON: options.json)
+    }
+}
+
+struct BenchGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Run a whole text-to-image generation (text encoder, sampling with CFG, VAE decode) on fresh weights: time per step and peak memory.")
+    @Option(help: "Model shape: sd15 or sprites.") var config: ModelPreset = .sd15
+    @Option(help: "Image side in pixels (default: 512 for sd15, 64 for sprites).") var size: Int?
+    @Option(help: "Sampling steps.") var steps = 3
+    @Option(help: "Threads.") var threads = 2
+    @Flag(help: "Print one JSON document.") var json = false
+
+    func run() throws {
+        Engine.threads = threads
+        let log = StderrLog(quiet: false)
+        let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
+        let (u, v, t) = config == .sd15 ? (UNetConfig(), VAEConfig(), CLIPTextConfig())
+            : (SpriteModelRecipe.unet, SpriteModelRecipe.vae, SpriteModelRecipe.textEncoder)
+        let model = StableDiffusionModel(tokenizer: tokenizer,
+                                         textEncoder: try CLIPTextModel(config: t, weights: .initialized(seed: 0)),
+                                         unet: try UNet2DConditionModel(config: u, weights: .initialized(seed: 1)),
+                                         vae: try AutoencoderKL(config: v, weights: .initialized(seed: 2)),
+                                         schedulerConfig: SpriteModelRecipe.scheduler)
+        let side = size ?? (config == .sd15 ? 512 : 64)
+        var s = TextToImageSettings(prompt: "a dog jumping in a forest", width: side, height: side)
+        s.steps = steps; s.negativePrompt = "blurry"
+        log.line("whole text-to-image, \(config.rawValue) shape, \(side)×\(side), \(steps) DDIM steps with CFG …")
+        var rng = StrataRandom(seed: 3)
+        var stepTimes: [Double] = []
+        var last = DispatchTime.now().uptimeNanoseconds
+        let start = last
+        _ = try TextToImage(model: model).run(s, rng: &rng) { _, _ in
+            let now = DispatchTime.now().uptimeNanoseconds
+            stepTimes.append(Double(now - last) / 1e6); last = now
+            return true
+        }
+        let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        let result: [String: Any] = ["model": "generate-\(config.rawValue)", "size": side, "steps": steps, "total_ms": total,
+                                     "step_ms": Timing.median(of: stepTimes), "peak_rss_mb": PeakMemory.residentMB]
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "%@ %d×%d: %.0f ms in all, %.0f ms a sampling step (median), peak RSS %.0f MB",
+                         config.rawValue, side, side, total, Timing.median(of: stepTimes), PeakMemory.residentMB))
+        }
+    }
+}
