@@ -66,7 +66,15 @@ def main():
             tensors["sigmas"] = sched.sigmas.double()
         meta = {"kind": kind, "steps": str(steps), "eta": str(kw.get("eta", 0.0)), "config": json.dumps(config)}
         save_file(tensors, os.path.join(OUT, f"{name}.safetensors"), metadata=meta)
-    print("wrote", len(RUNS), "scheduler runs to", os.path.normpath(OUT))
+    # add_noise, as training uses it: each sample at its own timestep.
+    sched = DDIMScheduler.from_config(dict(SD, clip_sample=False))
+    torch.manual_seed(77)
+    latents, noise = torch.randn(5, 4, 6, 6), torch.randn(5, 4, 6, 6)
+    timesteps = torch.tensor([0, 1, 250, 777, 999])
+    save_file({"latents": latents, "noise": noise, "timesteps": timesteps.double(),
+               "noisy": sched.add_noise(latents, noise, timesteps)}, os.path.join(OUT, "add_noise.safetensors"),
+              metadata={"config": json.dumps(SD)})
+    print("wrote", len(RUNS), "scheduler runs and add_noise to", os.path.normpath(OUT))
 
 
 if __name__ == "__main__":

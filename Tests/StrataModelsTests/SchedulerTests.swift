@@ -81,3 +81,16 @@ final class SchedulerTests: XCTestCase {
         XCTAssertThrowsError(try DDIMScheduler(SchedulerConfig(), steps: 0)) { XCTAssertEqual($0 as? SchedulerError, .badStepCount(0, max: 1000)) }
     }
 }
+
+final class AddNoiseTests: XCTestCase {
+    /// diffusers' add_noise for five samples at their own timesteps, as training noises latents.
+    func testAddNoiseMatchesDiffusers() throws {
+        let f = try SafeTensorsFile(path: SchedulerTests.fixtures.appendingPathComponent("add_noise.safetensors").path)
+        let config = try JSONDecoder().decode(SchedulerConfig.self, from: Data(f.metadata["config"]!.utf8))
+        let schedule = try NoiseSchedule(config)
+        let t = try f.tensor("timesteps")
+        let noisy = schedule.addNoise(try f.tensor("latents"), noise: try f.tensor("noise"),
+                                      timesteps: (0..<t.count).map { Int(t.data[$0]) })
+        XCTAssertLessThanOrEqual(relativeError(noisy, try f.tensor("noisy")), 1e-6)
+    }
+}
