@@ -35,3 +35,12 @@ public struct SceneSpec: Codable, Equatable, Sendable {
 
     public var caption: Caption { Caption(animal: animal, size: size, pose: pose, background: background) }
 }
+
+extension SceneSpec {
+    /// Scene seed number `index` of an evaluation with seed `seed`: at or above
+    /// `evaluationSeedBase`, never a training seed.
+    public static func evaluationSeed(_ seed: UInt64, index: Int) -> UInt64 {
+        var r = StrataRandom(seed: seed &* 0xD1B5_4A32_D192_ED03 ^ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        return evaluationSeedBase + r.nextUInt64() % (1 << 40)
+    }
+}

@@ -67,9 +67,9 @@ public final class UNetTrainer {
         return t
     }
 
-    /// One step on the batch that `progress.step` selects; returns the loss.
-    func step() -> Float {
-        var rng = StrataRandom(seed: settings.seed &* 1_000_003 &+ UInt64(progress.step))
+    /// Step `index`: its batch depends on the index only; returns the loss.
+    func step(_ index: Int) -> Float {
+        var rng = StrataRandom(seed: settings.seed &* 1_000_003 &+ UInt64(index))
         let b = settings.batch
         let per = cache.latents.count / cache.count
         let x0 = Tensor(zeros: [b] + Array(cache.latents.shape.dropFirst()))
@@ -87,36 +87,18 @@ public final class UNetTrainer {
         let prediction = unet(noisy, timesteps: Tensor(timesteps.map(Float.init), shape: [b]), context: context)
         let loss = prediction.maskedMSE(noise, mask: nil)
         loss.backward()
-        let warm = min(1, Float(progress.step + 1) / Float(max(1, settings.warmupSteps)))
+        let warm = min(1, Float(index + 1) / Float(max(1, settings.warmupSteps)))
         optimiser.learningRate = settings.learningRate * warm
         optimiser.step()
         return loss.data[0]
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
-        var last = Date()
-        var samplesSinceLog = 0
-        while progress.step < steps && !shouldStop() {
-            let t0 = Date()
-            let loss = step()
-            progress.secondsTrained += Date().timeIntervalSince(t0)
-            progress.step += 1
-            progress.samplesSeen += settings.batch
-            samplesSinceLog += settings.batch
-            progress.lossEMA = progress.lossEMA.map { 0.99 * $0 + 0.01 * Double(loss) } ?? Double(loss)
-            if progress.step % settings.logEvery == 0 {
-                let rate = Double(samplesSinceLog) / Date().timeIntervalSince(last)
-                let left = Double((steps - progress.step) * settings.batch) / rate
-                log.line(String(format: "unet step %d/%d  loss %.4f (ema %.4f)  %.1f samples/s  %@ left",
-                                progress.step, steps, loss, progress.lossEMA!, rate, TrainingLog.clock(left)))
-                last = Date(); samplesSinceLog = 0
-            }
-            if progress.step % settings.saveEvery == 0 || progress.step == steps { try save() }
-        }
-        try save()
+        let loop = TrainingLoop(name: "unet", batch: settings.batch, logEvery: settings.logEvery, saveEvery: settings.saveEvery, log: log)
+        progress = try loop.run(until: steps, from: progress, shouldStop: shouldStop, step: { index in (step(index), "") }, save: { try save($0) })
     }
 
-    func save() throws {
+    func save(_ progress: TrainingProgress) throws {
         try state.save(parameters: ["unet": unet.parameters.tensors, "text_encoder": textEncoder.parameters.tensors],
                        optimiser: optimiser, progress: progress)
     }

@@ -61,12 +61,12 @@ public final class VAETrainer {
     }
 
     /// One optimisation step on the batch at `step`; returns (weighted MSE, KL per sample).
-    func step() -> (Float, Float) {
-        let batch = SceneBatch(renderer: renderer, run: settings.seed, first: progress.step * settings.batch, count: settings.batch)
+    func step(_ index: Int) -> (Float, Float) {
+        let batch = SceneBatch(renderer: renderer, run: settings.seed, first: index * settings.batch, count: settings.batch)
         let weights = (batch.masks * (settings.spriteWeight - 1) + 1)
         let rootWeights = Tensor(zeros: weights.shape)
         for i in 0..<weights.count { rootWeights.data[i] = weights.data[i].squareRoot() }
-        var noise = StrataRandom(seed: settings.seed &+ UInt64(progress.step) &* 7919)
+        var noise = StrataRandom(seed: settings.seed &+ UInt64(index) &* 7919)
         let (mean, logVar) = settings.freezeEncoder ? GradMode.disabled { vae.encodeMoments(batch.images) } : vae.encodeMoments(batch.images)
         let z = mean + (logVar * 0.5).exp() * Tensor.randn(mean.shape, using: &noise)
         let recon = vae.decode(z * Float(vae.config.scalingFactor))
@@ -74,38 +74,23 @@ public final class VAETrainer {
         let kl = ((mean * mean + logVar.exp() - logVar - 1) * 0.5).sum() / Float(settings.batch)
         let loss = settings.freezeEncoder ? mse : mse + kl * settings.klWeight
         loss.backward()
-        let warm = min(1, Float(progress.step + 1) / Float(max(1, settings.warmupSteps)))
+        let warm = min(1, Float(index + 1) / Float(max(1, settings.warmupSteps)))
         optimiser.learningRate = settings.learningRate * warm
         optimiser.step()
         return (mse.data[0], kl.data[0])
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
-        var last = Date()
-        var samplesSinceLog = 0
-        while progress.step < steps && !shouldStop() {
-            let t0 = Date()
-            let (mse, kl) = step()
-            progress.secondsTrained += Date().timeIntervalSince(t0)
-            progress.step += 1
-            progress.samplesSeen += settings.batch
-            samplesSinceLog += settings.batch
-            progress.lossEMA = progress.lossEMA.map { 0.98 * $0 + 0.02 * Double(mse) } ?? Double(mse)
-            if progress.step % settings.logEvery == 0 {
-                let rate = Double(samplesSinceLog) / Date().timeIntervalSince(last)
-                let left = Double((steps - progress.step) * settings.batch) / rate
-                log.line(String(format: "vae step %d/%d  mse %.5f (ema %.5f)  kl %.1f  %.1f img/s  %@ left",
-                                progress.step, steps, mse, progress.lossEMA!, kl, rate, TrainingLog.clock(left)))
-                last = Date(); samplesSinceLog = 0
-            }
-            if progress.step % settings.saveEvery == 0 || progress.step == steps { try save() }
-        }
-        try save()
+        let loop = TrainingLoop(name: "vae", batch: settings.batch, logEvery: settings.logEvery, saveEvery: settings.saveEvery, log: log)
+        progress = try loop.run(until: steps, from: progress, shouldStop: shouldStop, step: { index in
+            let (mse, kl) = step(index)
+            return (mse, String(format: "  kl %.1f", kl))
+        }, save: { try save($0) })
     }
 
     static func isDecoder(_ name: String) -> Bool { name.hasPrefix("decoder.") || name.hasPrefix("post_quant_conv.") }
 
-    func save() throws {
+    func save(_ progress: TrainingProgress) throws {
         try state.save(parameters: ["vae": vae.parameters.tensors], optimiser: optimiser, progress: progress)
     }
 }

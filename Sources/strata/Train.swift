@@ -8,7 +8,7 @@ import StrataTraining
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the built-in model's parts on the sprite world (resumable runs).",
-        subcommands: [TrainVAE.self, TrainUNet.self, TrainExportVAE.self, TrainExportModel.self])
+        subcommands: [TrainVAE.self, TrainUNet.self, TrainJudge.self, TrainExportVAE.self, TrainExportModel.self])
 }
 
 struct TrainVAE: ParsableCommand {
@@ -89,5 +89,31 @@ struct TrainExportModel: ParsableCommand {
                                     tokenizerSource: StrataAssets.directory().appendingPathComponent("clip-tokenizer"),
                                     to: URL(fileURLWithPath: out))
         print("wrote \(out)")
+    }
+}
+
+struct TrainJudge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "judge",
+        abstract: "Train the judge (animal, tint, size, pose, background classifier); resumable. --export writes Assets/models/judge.")
+    @Option(name: .customLong("run"), help: "Run folder.") var runFolder: String
+    @Option(help: "Train until this many steps in all.") var steps = 3000
+    @Option(help: "Scenes per step.") var batch = 64
+    @Option(help: "Adam learning rate.") var lr: Float = 1e-3
+    @Option(help: "Write the trained judge to this folder when done.") var export: String?
+    @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+
+    func run() throws {
+        if let threads { Engine.threads = threads }
+        var s = JudgeTrainingSettings()
+        s.steps = steps; s.batch = batch; s.learningRate = lr
+        let trainer = try JudgeTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer())
+        let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
+        try trainer.run(until: steps) { deadline.map { Date() > $0 } ?? false }
+        if let export {
+            try JudgeTrainer.export(run: URL(fileURLWithPath: runFolder), to: URL(fileURLWithPath: export))
+            print("wrote \(export)")
+        }
     }
 }

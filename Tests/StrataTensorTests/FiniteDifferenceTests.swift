@@ -48,6 +48,10 @@ final class FiniteDifferenceTests: XCTestCase {
         checkFiniteDifferences("quickGELU", [x()]) { $0[0].quickGELU() }
         checkFiniteDifferences("geglu", [randomTensor([3, 34], seed: 19)]) { $0[0].geglu() }
         checkFiniteDifferences("exp", [x()], eps: 1e-3) { $0[0].exp() }
+        let logits = Tensor([1, 2, 3, -1, 0, 1], shape: [2, 3])
+        let expected = ((log(exp(1) + exp(2) + exp(3)) - 1) + (log(exp(-1) + exp(0) + exp(1)) - 1)) / 2
+        XCTAssertEqual(Double(logits.crossEntropy(labels: [0, 2]).data[0]), expected, accuracy: 1e-6)
+        checkFiniteDifferences("crossEntropy", [randomTensor([4, 7], seed: 20, scale: 3)]) { $0[0].crossEntropy(labels: [0, 6, 3, 3]) }
         // points at least 0.03 from the bounds, where the derivative jumps
         checkFiniteDifferences("clamped", [Tensor((0..<30).map { -3.07 + Float($0) * 0.21 }, shape: [30])]) { $0[0].clamped(-1.5, 2) }
         checkFiniteDifferences("padded", [randomTensor([1, 2, 3, 3], seed: 30)]) { $0[0].padded(top: 1, bottom: 0, left: 2, right: 1) }

@@ -7,9 +7,9 @@ public final class ParameterRegistry {
     public private(set) var tensors: [(name: String, tensor: Tensor)] = []
     let weights: WeightStore
 
-    init(_ weights: WeightStore) { self.weights = weights }
+    public init(_ weights: WeightStore) { self.weights = weights }
 
-    func load(_ name: String, _ shape: [Int]) throws -> Tensor {
+    public func load(_ name: String, _ shape: [Int]) throws -> Tensor {
         let t = try weights.tensor(name, shape)
         tensors.append((name, t))
         return t
@@ -20,38 +20,38 @@ public final class ParameterRegistry {
     }
 }
 
-struct Linear {
+public struct Linear {
     let weight: Tensor, bias: Tensor?
-    init(_ p: ParameterRegistry, _ name: String, _ inF: Int, _ outF: Int, bias: Bool = true) throws {
+    public init(_ p: ParameterRegistry, _ name: String, _ inF: Int, _ outF: Int, bias: Bool = true) throws {
         weight = try p.load(name + ".weight", [outF, inF])
         self.bias = bias ? try p.load(name + ".bias", [outF]) : try p.loadOptional(name + ".bias", [outF])
     }
-    func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight, bias) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight, bias) }
 }
 
-struct LayerNorm {
+public struct LayerNorm {
     let weight: Tensor, bias: Tensor, eps: Float
-    init(_ p: ParameterRegistry, _ name: String, _ d: Int, eps: Float) throws {
+    public init(_ p: ParameterRegistry, _ name: String, _ d: Int, eps: Float) throws {
         weight = try p.load(name + ".weight", [d]); bias = try p.load(name + ".bias", [d]); self.eps = eps
     }
-    func callAsFunction(_ x: Tensor) -> Tensor { x.layerNorm(weight: weight, bias: bias, eps: eps) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.layerNorm(weight: weight, bias: bias, eps: eps) }
 }
 
-struct GroupNorm {
+public struct GroupNorm {
     let weight: Tensor, bias: Tensor, groups: Int, eps: Float
-    init(_ p: ParameterRegistry, _ name: String, _ c: Int, groups: Int, eps: Float) throws {
+    public init(_ p: ParameterRegistry, _ name: String, _ c: Int, groups: Int, eps: Float) throws {
         weight = try p.load(name + ".weight", [c]); bias = try p.load(name + ".bias", [c])
         self.groups = groups; self.eps = eps
     }
-    func callAsFunction(_ x: Tensor) -> Tensor { x.groupNorm(groups: groups, weight: weight, bias: bias, eps: eps) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.groupNorm(groups: groups, weight: weight, bias: bias, eps: eps) }
 }
 
-struct Conv2d {
+public struct Conv2d {
     let weight: Tensor, bias: Tensor?, stride: Int, padding: Int
-    init(_ p: ParameterRegistry, _ name: String, _ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0) throws {
+    public init(_ p: ParameterRegistry, _ name: String, _ inC: Int, _ outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0) throws {
         weight = try p.load(name + ".weight", [outC, inC, kernel, kernel])
         bias = try p.loadOptional(name + ".bias", [outC])
         self.stride = stride; self.padding = padding
     }
-    func callAsFunction(_ x: Tensor) -> Tensor { x.conv2d(weight, bias, stride: stride, padding: padding) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.conv2d(weight, bias, stride: stride, padding: padding) }
 }

@@ -1,0 +1,33 @@
+// The judge's own accuracy on fresh renders from evaluation seeds, which every figure
+// it gives is reported beside.
+import Foundation
+import StrataTensor
+
+public struct JudgeAccuracy: Sendable {
+    public var count: Int
+    /// Share correct per head, in SpriteJudge.headNames order.
+    public var perAttribute: [Double]
+    public var allCorrect: Double
+
+    public var json: [String: Any] {
+        ["count": count, "all_correct": allCorrect,
+         "per_attribute": Dictionary(uniqueKeysWithValues: zip(SpriteJudge.headNames, perAttribute))]
+    }
+}
+
+extension SpriteJudge {
+    public func accuracy(renderer: SceneRenderer, count: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) -> JudgeAccuracy {
+        var correct = [Int](repeating: 0, count: SpriteJudge.heads.count), all = 0
+        for first in stride(from: 0, to: count, by: 100) {
+            let scenes = (first..<min(count, first + 100)).map { renderer.render(seed: SceneSpec.evaluationSeed(seed, index: $0)) }
+            let readings = read(SpriteJudge.images(scenes.map(\.rgb)))
+            for (s, r) in zip(scenes, readings) {
+                let m = r.matches(s.spec)
+                for h in m.indices where m[h] { correct[h] += 1 }
+                if m.allSatisfy({ $0 }) { all += 1 }
+            }
+            progress(first + scenes.count)
+        }
+        return JudgeAccuracy(count: count, perAttribute: correct.map { Double($0) / Double(count) }, allCorrect: Double(all) / Double(count))
+    }
+}

@@ -1,0 +1,103 @@
+// Trains the judge on scenes drawn on the fly (training seeds only), with the sum of
+// the five heads' cross-entropies. Images are degraded at random (noise, blur) so the
+// judge also reads generated and reconstructed images, which are never as sharp.
+import Foundation
+import StrataModels
+import StrataSprites
+import StrataTensor
+
+public struct JudgeTrainingSettings: Codable {
+    public var steps = 3000
+    public var batch = 64
+    public var learningRate: Float = 1e-3
+    public var warmupSteps = 100
+    public var saveEvery = 250
+    public var logEvery = 25
+    public var seed: UInt64 = 3
+    public init() {}
+}
+
+public final class JudgeTrainer {
+    public let judge: SpriteJudge
+    let settings: JudgeTrainingSettings
+    let state: TrainingState
+    let optimiser: Adam
+    var progress: TrainingProgress
+    let renderer: SceneRenderer
+    let log: TrainingLog
+
+    public init(folder: URL, settings: JudgeTrainingSettings, renderer: SceneRenderer) throws {
+        state = TrainingState(folder: folder)
+        self.settings = settings
+        self.renderer = renderer
+        log = TrainingLog(folder: folder)
+        let resuming = state.exists
+        judge = try SpriteJudge(weights: resuming ? state.parameterStore("judge") : .initialized(seed: settings.seed))
+        optimiser = Adam(judge.parameters.tensors.map { $0.tensor.requiringGrad() }, learningRate: settings.learningRate)
+        if resuming {
+            try state.restore(optimiser: optimiser)
+            progress = try state.readProgress()
+            log.line("resuming judge training at step \(progress.step)")
+        } else {
+            progress = TrainingProgress(step: 0, samplesSeen: 0, secondsTrained: 0, lossEMA: nil,
+                                        settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "seed": "\(settings.seed)"])
+            log.line("new judge training run: \(judge.parameters.tensors.reduce(0) { $0 + $1.tensor.count }) parameters")
+        }
+    }
+
+    /// Noise of a random strength on every image, and a 3×3 blur on half of them.
+    static func degrade(_ images: Tensor, rng: inout StrataRandom) -> Tensor {
+        let n = images.shape[0], plane = 64 * 64
+        let out = images.copy()
+        for i in 0..<n {
+            let base = out.data + i * 3 * plane
+            if rng.nextUniform() < 0.5 {
+                let strength = rng.nextUniform()
+                for c in 0..<3 {
+                    let p = base + c * plane
+                    let src = Array(UnsafeBufferPointer(start: p, count: plane))
+                    for y in 0..<64 { for x in 0..<64 {
+                        var s: Float = 0, k: Float = 0
+                        for dy in -1...1 { for dx in -1...1 {
+                            let yy = y + dy, xx = x + dx
+                            if yy >= 0, yy < 64, xx >= 0, xx < 64 { s += src[yy * 64 + xx]; k += 1 }
+                        } }
+                        p[y * 64 + x] = src[y * 64 + x] * (1 - strength) + s / k * strength
+                    } }
+                }
+            }
+            let sigma = rng.nextUniform() * 0.08
+            for j in 0..<(3 * plane) { base[j] += sigma * rng.nextNormal() }
+        }
+        return out
+    }
+
+    func step(_ index: Int) -> Float {
+        let batch = SceneBatch(renderer: renderer, run: settings.seed, first: index * settings.batch, count: settings.batch)
+        var rng = StrataRandom(seed: settings.seed &* 31 &+ UInt64(index))
+        let logits = judge.logits(Self.degrade(batch.images, rng: &rng))
+        let specs = batch.scenes.map(\.spec)
+        let labels = [specs.map(\.animal.rawValue), specs.map(\.tint.rawValue), specs.map(\.size.rawValue),
+                      specs.map(\.pose.rawValue), specs.map(\.background.rawValue)]
+        var loss = SpriteJudge.head(logits, 0).crossEntropy(labels: labels[0])
+        for h in 1..<SpriteJudge.heads.count { loss = loss + SpriteJudge.head(logits, h).crossEntropy(labels: labels[h]) }
+        loss.backward()
+        optimiser.learningRate = settings.learningRate * min(1, Float(index + 1) / Float(settings.warmupSteps))
+        optimiser.step()
+        return loss.data[0]
+    }
+
+    public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
+        let loop = TrainingLoop(name: "judge", batch: settings.batch, logEvery: settings.logEvery, saveEvery: settings.saveEvery, log: log)
+        progress = try loop.run(until: steps, from: progress, shouldStop: shouldStop, step: { index in (step(index), "") },
+                                save: { try state.save(parameters: ["judge": judge.parameters.tensors], optimiser: optimiser, progress: $0) })
+    }
+
+    /// Writes Assets/models/judge (judge.safetensors in fp16 and a README of its heads).
+    public static func export(run: URL, to folder: URL) throws {
+        let judge = try SpriteJudge(weights: TrainingState(folder: run).parameterStore("judge"))
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try SafeTensorsFile.write(ModelFolderWriter.tensors(judge.parameters), to: folder.appendingPathComponent("judge.safetensors").path,
+                                  as: .f16, metadata: ["heads": SpriteJudge.headNames.joined(separator: ",")])
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import StrataModels
+import StrataSprites
+import StrataTensor
+
+struct Judge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read what 64×64 sprite-world images show: animal, tint, size, pose, background, with confidences.")
+    @Argument(help: "PNG images (64×64).") var images: [String]
+    @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
+
+    func run() throws {
+        let model = try loadJudge(judge)
+        for path in images {
+            let picture: PNGImage
+            do { picture = try PNGImage.read(path) } catch { throw fail("\(error)") }
+            guard picture.width == 64, picture.height == 64 else { throw fail("\(path): the judge reads 64×64 images, this one is \(picture.width)×\(picture.height)") }
+            var rgb = [UInt8](repeating: 0, count: 64 * 64 * 3)
+            for i in 0..<(64 * 64) { for c in 0..<3 { rgb[i * 3 + c] = picture.rgba[i * 4 + c] } }
+            let r = model.read(SpriteJudge.images([rgb]))[0]
+            let words = [r.animal.word, r.tint.word, r.size.word, r.pose.word, r.background.word]
+            let parts = zip(SpriteJudge.headNames, zip(words, r.confidences)).map { String(format: "%@ %@ (%.2f)", $0.0, $0.1.0, $0.1.1) }
+            print("\(path): " + parts.joined(separator: ", "))
+        }
+    }
+}
+
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(2)
+}
+
+func loadJudge(_ folder: String?) throws -> SpriteJudge {
+    do { return try folder.map { try SpriteJudge(folder: URL(fileURLWithPath: $0)) } ?? SpriteJudge.shipped() } catch {
+        throw fail("the judge cannot be loaded: \(error)")
+    }
+}
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure on fresh sprite-world scenes (evaluation seeds only).",
+        subcommands: [EvalJudge.self])
+}
+
+struct EvalJudge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "judge",
+        abstract: "The judge's accuracy on fresh renders: per attribute and all five together.")
+    @Option(help: "Scenes.") var count = 2000
+    @Option(help: "Evaluation seed (scenes come from seeds ≥ 1,000,000,000 derived from it).") var seed: UInt64 = 1
+    @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
+    @Flag(help: "Print one JSON document.") var json = false
+
+    func run() throws {
+        let model = try loadJudge(judge)
+        let log = StderrLog(quiet: false)
+        let a = model.accuracy(renderer: try loadRenderer(), count: count, seed: seed) { log.progress("judging", $0, count, "") }
+        log.clearProgress()
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: a.json, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            for (name, share) in zip(SpriteJudge.headNames, a.perAttribute) { print(String(format: "%-11@ %.2f%%", name, share * 100)) }
+            print(String(format: "%-11@ %.2f%% (of %d scenes)", "all five", a.allCorrect * 100, count))
+        }
+    }
+}
