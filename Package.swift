@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "StrataTensor", targets: ["StrataTensor"]),
         .library(name: "StrataModels", targets: ["StrataModels"]),
         .library(name: "StrataSprites", targets: ["StrataSprites"]),
+        .library(name: "StrataEdit", targets: ["StrataEdit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +25,7 @@ let package = Package(
         ),
         .target(name: "StrataTensor", dependencies: ["CStrata"], swiftSettings: optimise),
         .target(name: "StrataModels", dependencies: ["StrataTensor", "CStrata"], swiftSettings: optimise),
+        .target(name: "StrataEdit", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
         .target(name: "StrataSprites", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
         .target(name: "StrataTraining", dependencies: ["StrataSprites", "StrataModels", "StrataTensor"], swiftSettings: optimise),
         .executableTarget(
@@ -33,6 +35,7 @@ let package = Package(
                 "StrataModels",
                 "StrataSprites",
                 "StrataTraining",
+                "StrataEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimise
@@ -47,6 +50,11 @@ let package = Package(
             name: "StrataModelsTests",
             dependencies: ["StrataModels"],
             exclude: ["Fixtures"],
+            swiftSettings: optimise
+        ),
+        .testTarget(
+            name: "StrataEditTests",
+            dependencies: ["StrataEdit", "StrataModels", "StrataTensor"],
             swiftSettings: optimise
         ),
         .testTarget(

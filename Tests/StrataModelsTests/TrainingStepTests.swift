@@ -52,6 +52,10 @@ final class TrainingStepTests: XCTestCase {
         let a = try UNet2DConditionModel(config: UNetConfig.tiny, weights: .initialized(seed: 9))
         let b = try UNet2DConditionModel(config: UNetConfig.tiny, weights: .initialized(seed: 9))
         XCTAssertEqual(a.parameters.tensors.flatMap { $0.tensor.scalars }, b.parameters.tensors.flatMap { $0.tensor.scalars })
+        // As diffusers builds it: attention projections of q, k, v without bias, convolutions with.
+        XCTAssertFalse(a.parameters.tensors.contains { $0.name.hasSuffix(".to_q.bias") || $0.name.hasSuffix(".to_v.bias") })
+        XCTAssert(a.parameters.tensors.contains { $0.name == "conv_in.bias" })
+        XCTAssert(a.parameters.tensors.contains { $0.name.hasSuffix(".attn1.to_out.0.bias") })
     }
 }
 

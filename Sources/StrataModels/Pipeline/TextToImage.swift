@@ -51,18 +51,13 @@ public struct TextToImage {
         guard s.width > 0, s.height > 0, s.width % f == 0, s.height % f == 0 else {
             throw GenerationError.size(width: s.width, height: s.height, multiple: f)
         }
-        var scheduler = try s.scheduler.make(model.schedulerConfig, steps: s.steps, eta: s.eta)
+        var scheduler: any Scheduler = try s.scheduler.make(model.schedulerConfig, steps: s.steps, eta: s.eta)
         let context = model.encode([s.negativePrompt, s.prompt])
-        var latents = (given ?? initialLatents(s, rng: &rng)) * scheduler.initNoiseSigma
-        return try GradMode.disabled {
-            for (i, t) in scheduler.timesteps.enumerated() {
-                let input = scheduler.scaleModelInput(Tensor.concat([latents, latents], axis: 0), step: i)
-                let out = model.unet(input, timesteps: Tensor([Float(t), Float(t)], shape: [2]), context: context)
-                let halves = out.chunk(2, axis: 0)
-                let guided = halves[0] + (halves[1] - halves[0]) * Float(s.guidanceScale)
-                latents = scheduler.step(guided, step: i, sample: latents) { Tensor.randn(latents.shape, using: &rng) }
-                guard progress(i + 1, scheduler.timesteps.count) else { throw GenerationError.cancelled }
-            }
+        let parts = context.chunk(2, axis: 0)
+        let latents = try GuidedSampler(unet: model.unet).sample(
+            noise: given ?? initialLatents(s, rng: &rng), scheduler: &scheduler, unconditional: parts[0],
+            condition: { _ in parts[1] }, guidanceScale: Float(s.guidanceScale), rng: &rng, progress: progress)
+        return GradMode.disabled {
             let image = model.vae.decode(latents)
             return (image * 0.5 + 0.5).clamped(0, 1)
         }

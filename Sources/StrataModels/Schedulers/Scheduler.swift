@@ -15,7 +15,7 @@ public protocol Scheduler {
 }
 
 /// The samplers Strata offers, by the names the command line and the PNG infotext use.
-public enum SchedulerKind: String, CaseIterable, Codable {
+public enum SchedulerKind: String, CaseIterable, Codable, Sendable {
     case ddim, pndm, euler
     case eulerAncestral = "euler_a"
     case dpmpp2m = "dpmpp_2m"

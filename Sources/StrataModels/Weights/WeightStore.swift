@@ -24,6 +24,8 @@ public final class WeightStore {
     public private(set) var used = Set<String>()
     /// Makes tensors that no file holds (fresh weights for training from scratch).
     private var maker: ((String, [Int]) -> Tensor)?
+    /// Which names the maker provides, for optional tensors.
+    private var makerHas: (String) -> Bool = { _ in true }
 
     /// Where a requested name is kept in the files (single-file checkpoints keep weights
     /// under other names).
@@ -38,10 +40,11 @@ public final class WeightStore {
     }
 
     /// A store with no files whose tensors `maker` creates on request.
-    public init(source: String, maker: @escaping (String, [Int]) -> Tensor) {
+    public init(source: String, has: @escaping (String) -> Bool = { _ in true }, maker: @escaping (String, [Int]) -> Tensor) {
         files = []
         self.source = source
         self.maker = maker
+        makerHas = has
     }
 
     public init(files: [SafeTensorsFile], source: String) {
@@ -63,7 +66,7 @@ public final class WeightStore {
         return !FileManager.default.fileExists(atPath: plain.path) && FileManager.default.fileExists(atPath: half.path) ? half : plain
     }
 
-    public func contains(_ name: String) -> Bool { maker != nil || index[rename(name)] != nil }
+    public func contains(_ name: String) -> Bool { index[rename(name)] != nil || (maker != nil && makerHas(name)) }
 
     /// The tensor `name`, checked against `shape`, as a parameter (requires no gradient
     /// until a trainer asks for one).

@@ -1,0 +1,56 @@
+// The pieces of a Stable Diffusion model the edit stages share: encoding images and
+// texts, the training noise schedule, masks at latent size.
+import StrataModels
+import StrataTensor
+
+public struct EditModel {
+    public let model: StableDiffusionModel
+    public let schedule: NoiseSchedule
+
+    public init(_ model: StableDiffusionModel) throws {
+        self.model = model
+        schedule = try NoiseSchedule(model.schedulerConfig)
+    }
+
+    public var factor: Int { model.vaeScaleFactor }
+
+    /// Scaled latents (the distribution's mode) of an image [1, 3, H, W] in [0, 1].
+    public func latents(_ image: Tensor) -> Tensor {
+        GradMode.disabled {
+            var none: StrataRandom? = nil
+            return model.vae.encode(image * 2 - 1, sample: &none)
+        }
+    }
+
+    /// An image [1, 3, H, W] in [0, 1] from scaled latents.
+    public func image(_ latents: Tensor) -> Tensor {
+        GradMode.disabled { (model.vae.decode(latents) * 0.5 + 0.5).clamped(0, 1) }
+    }
+
+    /// Text states [1, 77, width].
+    public func text(_ s: String) -> Tensor { model.encode([s]) }
+
+    public func latentMask(_ mask: Tensor) -> Tensor { MaskOps.downsample(mask, factor: factor) }
+
+    /// A draw of (timestep, noise, noised latents) for training-style losses.
+    func noised(_ x0: Tensor, rng: inout StrataRandom) -> (t: Int, noise: Tensor, xt: Tensor) {
+        let t = rng.nextInt(below: schedule.config.numTrainTimesteps)
+        let noise = Tensor.randn(x0.shape, using: &rng)
+        return (t, noise, schedule.addNoise(x0, noise: noise, timesteps: [t]))
+    }
+}
+
+/// The two masked noise-prediction losses both training stages use, from one UNet call
+/// at batch 2: (source latents under `contexts[0]`, reference latents under `contexts[1]`).
+struct LayeredLoss {
+    let objectMask: Tensor, backgroundMask: Tensor
+
+    func callAsFunction(unet: UNet2DConditionModel, model: EditModel, source: Tensor, reference: Tensor,
+                        contexts: (Tensor, Tensor), rng: inout StrataRandom) -> (object: Tensor, background: Tensor) {
+        let s = model.noised(source, rng: &rng), r = model.noised(reference, rng: &rng)
+        let prediction = unet(Tensor.concat([s.xt, r.xt], axis: 0), timesteps: Tensor([Float(s.t), Float(r.t)], shape: [2]),
+                              context: Tensor.concat([contexts.0, contexts.1], axis: 0))
+        let halves = prediction.chunk(2, axis: 0)
+        return (halves[0].maskedMSE(s.noise, mask: objectMask), halves[1].maskedMSE(r.noise, mask: backgroundMask))
+    }
+}

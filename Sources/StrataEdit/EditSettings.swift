@@ -1,0 +1,60 @@
+// Every setting of an edit, under the one set of names the command line, the PNG
+// infotext, the JSON sidecar and the session file share. Defaults follow
+// ../shared/design/method.md (the paper's values for Stable Diffusion 1.x).
+import StrataModels
+
+public enum FineTuneMode: String, Codable, CaseIterable, Sendable {
+    /// Every UNet weight (the paper).
+    case full
+    /// The attention layers' weights only.
+    case attention
+}
+
+public enum Ablation: String, Codable, CaseIterable, Sendable {
+    case noObjLoss = "no-obj-loss", noBgLoss = "no-bg-loss", noStage1 = "no-stage1", noStage2 = "no-stage2"
+    case noIterativeGuidance = "no-iterative-guidance", alpha1, alpha0
+}
+
+public struct EditSettings: Codable, Equatable, Sendable {
+    public var alpha: Double = 0.7
+    public var lambda1: Double = 2
+    public var lambda2: Double = 1
+    public var embeddingSteps = 500
+    public var embeddingLR: Double = 1e-3
+    public var finetuneSteps = 250
+    public var finetuneLR: Double = 2e-6
+    public var finetuneMode: FineTuneMode = .full
+    public var samplingSteps = 50
+    public var guidanceScale: Double = 7.5
+    public var scheduler: SchedulerKind = .ddim
+    public var seeds: [UInt64] = [1, 2, 3, 4]
+    public var referenceSeed: UInt64 = 0
+    /// Seeds the training noise of stages 1 and 2.
+    public var trainingSeed: UInt64 = 0
+    public var ablation: Ablation?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case alpha, lambda1, lambda2, seeds, scheduler, ablation
+        case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
+        case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode"
+        case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale"
+        case referenceSeed = "reference_seed", trainingSeed = "training_seed"
+    }
+
+    /// The settings an ablation actually runs with.
+    public var effective: EditSettings {
+        var s = self
+        switch ablation {
+        case .noObjLoss: s.lambda1 = 0
+        case .noBgLoss: s.lambda2 = 0
+        case .noStage1: s.embeddingSteps = 0
+        case .noStage2: s.finetuneSteps = 0
+        case .alpha1: s.alpha = 1
+        case .alpha0: s.alpha = 0
+        case .noIterativeGuidance, nil: break
+        }
+        return s
+    }
+}

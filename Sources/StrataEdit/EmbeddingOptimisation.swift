@@ -1,0 +1,45 @@
+// Stage 1, layered controlled optimisation: with the UNet frozen, pull the subject
+// embedding e_a towards the subject of the source image and the background embedding
+// e_b towards the background of the reference, together:
+// ‖M_s ⊙ (ε − ε_θ(x_t^s, t, e_a))‖² + ‖(1 − M_r) ⊙ (ε − ε_θ(x_t^r, t, e_b))‖².
+import StrataModels
+import StrataTensor
+
+public struct EmbeddingOptimisation {
+    public struct Output {
+        /// ê_a and ê_b, [1, 77, width].
+        public var subject: Tensor, background: Tensor
+        public var finalLosses: (object: Float, background: Float)?
+    }
+
+    public var steps: Int
+    public var learningRate: Float
+    public var seed: UInt64
+
+    public init(steps: Int, learningRate: Float, seed: UInt64) {
+        self.steps = steps; self.learningRate = learningRate; self.seed = seed
+    }
+
+    /// `sourceMask` and `referenceBackground` are at latent size.
+    public func run(model: EditModel, source: Tensor, reference: Tensor, sourceMask: Tensor, referenceBackground: Tensor,
+                    subject e0a: Tensor, background e0b: Tensor, progress: ProgressHandler) throws -> Output {
+        let ea = e0a.copy().requiringGrad(), eb = e0b.copy().requiringGrad()
+        guard steps > 0 else { return Output(subject: e0a, background: e0b) }
+        let adam = Adam([ea, eb], learningRate: learningRate)
+        let loss = LayeredLoss(objectMask: sourceMask, backgroundMask: referenceBackground)
+        var rng = StrataRandom(seed: seed)
+        var last: (Float, Float)?
+        for step in 0..<steps {
+            let (obj, bg) = loss(unet: model.model.unet, model: model, source: source, reference: reference, contexts: (ea, eb), rng: &rng)
+            let total = obj + bg
+            guard total.data[0].isFinite else { throw EditError.diverged(stage: .optimise, step: step + 1) }
+            total.backward()
+            adam.step()
+            last = (obj.data[0], bg.data[0])
+            guard progress(StageProgress(stage: .optimise, step: step + 1, total: steps, objectLoss: last!.0, backgroundLoss: last!.1)) else {
+                throw EditError.cancelled(.optimise)
+            }
+        }
+        return Output(subject: ea.detached(), background: eb.detached(), finalLosses: last.map { ($0.0, $0.1) })
+    }
+}

@@ -1,0 +1,175 @@
+// The whole edit, stage by stage (../shared/design/method.md): 0 reference, 1 layered
+// embedding optimisation, 2 layered fine-tuning, 3 iterative guidance. Each stage's
+// result is looked up in the stage cache under a key of everything it depends on, so a
+// change reruns only the stages it makes stale.
+import Foundation
+import StrataModels
+import StrataTensor
+
+public struct EditResult {
+    /// One image [1, 3, H, W] in [0, 1] per seed, in the settings' seed order.
+    public var images: [Tensor]
+    public var reference: Tensor
+    public var referenceMask: Tensor
+    public var placementMask: Tensor
+    /// ê_a and e_opt.
+    public var subjectEmbedding: Tensor, mixedEmbedding: Tensor
+    /// Seconds spent per stage in this run (0 for a stage taken from the cache).
+    public var stageSeconds: [EditStage: Double] = [:]
+    /// The last step's (object, background) losses of stages 1 and 2.
+    public var finalLosses: [EditStage: (Float, Float)] = [:]
+    public var keys: [EditStage: StageKey] = [:]
+    /// Stages whose result came from the cache.
+    public var reused: Set<EditStage> = []
+}
+
+public final class LayerDiffusionEdit {
+    public let model: EditModel
+    public let modelHash: String
+    public let cache: StageCache
+
+    public init(model: EditModel, modelHash: String, cache: StageCache = StageCache()) {
+        self.model = model; self.modelHash = modelHash; self.cache = cache
+    }
+
+    /// Steps and guidance of a generated reference: fixed, so that changing the sampling
+    /// settings reruns stage 3 only.
+    public static let referenceSteps = 50, referenceGuidance = 7.5
+
+    public func run(_ inputs: EditInputs, settings: EditSettings, progress: ProgressHandler = { _ in true }) throws -> EditResult {
+        try inputs.validate()
+        let s = settings.effective
+        let f = model.factor * (1 << (model.model.unet.config.blockOutChannels.count - 1))
+        guard inputs.source.shape[2] % f == 0, inputs.source.shape[3] % f == 0 else {
+            throw EditError.input("the image must be a multiple of \(f) pixels on each side")
+        }
+        var times: [EditStage: Double] = [:], losses: [EditStage: (Float, Float)] = [:], keys: [EditStage: StageKey] = [:]
+        var reused = Set<EditStage>()
+        func timed<T>(_ stage: EditStage, _ body: () throws -> T) rethrows -> T {
+            let t0 = Date()
+            defer { times[stage] = Date().timeIntervalSince(t0) }
+            return try body()
+        }
+        func cached(_ stage: EditStage, _ key: StageKey, total: Int, compute: () throws -> StageCache.Entry) throws -> StageCache.Entry {
+            keys[stage] = key
+            if let hit = cache.get(key) {
+                reused.insert(stage)
+                _ = progress(StageProgress(stage: stage, step: total, total: total))
+                return hit
+            }
+            let entry = try timed(stage, compute)
+            cache.put(key, entry)
+            return entry
+        }
+
+        // Stage 0: the reference background and its subject mask.
+        var k0 = StageKey.Builder("reference")
+        k0.add(modelHash)
+        if let r = inputs.reference { k0.add(r); k0.add(inputs.referenceMask) } else {
+            k0.add(inputs.subjectText); k0.add(inputs.backgroundText); k0.add("\(s.referenceSeed) \(Self.referenceSteps)")
+        }
+        let reference = try cached(.reference, k0.finish(), total: inputs.reference == nil ? Self.referenceSteps : 1) {
+            if let r = inputs.reference {
+                return ["image": r, "mask": inputs.referenceMask ?? Tensor(zeros: inputs.subjectMask.shape)]
+            }
+            var t2i = TextToImageSettings(prompt: inputs.fullText, width: inputs.source.shape[3], height: inputs.source.shape[2])
+            t2i.steps = Self.referenceSteps; t2i.guidanceScale = Self.referenceGuidance; t2i.seed = s.referenceSeed
+            var rng = TorchRandom(seed: s.referenceSeed)
+            let image: Tensor
+            do {
+                image = try TextToImage(model: model.model).run(t2i, rng: &rng) { step, total in
+                    progress(StageProgress(stage: .reference, step: step, total: total))
+                }
+            } catch GenerationError.cancelled { throw EditError.cancelled(.reference) }
+            let mask = MaskSuggestion.diffEdit(model: model, image: image, subject: inputs.subjectText,
+                                               background: inputs.backgroundText, seed: s.referenceSeed)
+            return ["image": image, "mask": mask]
+        }
+        let referenceImage = reference["image"]!, referenceMask = reference["mask"]!
+        let referenceHasSubject = MaskOps.coverage(referenceMask) > 0
+        let placementMask = inputs.placementMask
+            ?? (inputs.placement.isIdentity ? (referenceHasSubject && inputs.reference == nil ? referenceMask : inputs.subjectMask)
+                : MaskOps.placed(inputs.subjectMask, dx: inputs.placement.dx, dy: inputs.placement.dy, scale: inputs.placement.scale))
+
+        let xs = model.latents(inputs.source), xr = model.latents(referenceImage)
+        let ms = model.latentMask(inputs.subjectMask), mr = model.latentMask(referenceMask), mt = model.latentMask(placementMask)
+
+        // Stage 1: ê_a, ê_b.
+        var k1 = StageKey.Builder("optimise")
+        k1.add(keys[.reference]!); k1.add(inputs.source); k1.add(inputs.subjectMask)
+        k1.add(inputs.subjectText); k1.add(inputs.backgroundText)
+        k1.add("\(s.embeddingSteps) \(s.embeddingLR) \(s.trainingSeed)")
+        let embeddings = try cached(.optimise, k1.finish(), total: s.embeddingSteps) {
+            let out = try EmbeddingOptimisation(steps: s.embeddingSteps, learningRate: Float(s.embeddingLR), seed: s.trainingSeed)
+                .run(model: model, source: xs, reference: xr, sourceMask: ms, referenceBackground: MaskOps.inverted(mr),
+                     subject: model.text(inputs.subjectText), background: model.text(inputs.backgroundText), progress: progress)
+            var entry = ["subject": out.subject, "background": out.background]
+            if let l = out.finalLosses { entry["losses"] = Tensor([l.object, l.background], shape: [2]) }
+            return entry
+        }
+        if let l = embeddings["losses"] { losses[.optimise] = (l.data[0], l.data[1]) }
+        let ea = embeddings["subject"]!, eb = embeddings["background"]!
+        let mixed = GradMode.disabled { ea * Float(s.alpha) + eb * Float(1 - s.alpha) }
+
+        // Stage 2: the fine-tuned UNet's trained weights.
+        var k2 = StageKey.Builder("finetune")
+        k2.add(keys[.optimise]!); k2.add(placementMask)
+        k2.add("\(s.alpha) \(s.lambda1) \(s.lambda2) \(s.finetuneSteps) \(s.finetuneLR) \(s.finetuneMode.rawValue) \(s.trainingSeed)")
+        let tuned = try cached(.finetune, k2.finish(), total: s.finetuneSteps) {
+            let bg = GradMode.disabled { MaskOps.inverted(mt) * MaskOps.inverted(mr) }
+            let (unet, last) = try LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.finetuneLR), lambda1: Float(s.lambda1),
+                                                     lambda2: Float(s.lambda2), mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
+                .run(model: model, source: xs, reference: xr, objectMask: ms, backgroundMask: bg, embedding: mixed, progress: progress)
+            var entry: StageCache.Entry = [:]
+            if s.finetuneSteps > 0 {
+                let names = Set(LayeredFineTuning.trainable(unet, mode: s.finetuneMode).map { ObjectIdentifier($0) })
+                for (n, t) in unet.parameters.tensors where names.contains(ObjectIdentifier(t)) { entry["unet." + n] = t }
+            }
+            if let last { entry["losses"] = Tensor([last.0, last.1], shape: [2]) }
+            return entry
+        }
+        if let l = tuned["losses"] { losses[.finetune] = (l.data[0], l.data[1]) }
+        let unet = try Self.unet(model.model.unet, with: tuned)
+
+        // Stage 3: one image per seed, each cached on its own.
+        var images: [Tensor] = []
+        let empty = model.text("")
+        let latentShape = [1, model.model.unet.config.inChannels, xs.shape[2], xs.shape[3]]
+        var sampleSeconds = 0.0
+        var allCached = true
+        for (index, seed) in s.seeds.enumerated() {
+            var k3 = StageKey.Builder("sample")
+            k3.add(keys[.finetune]!); k3.add(mixed); k3.add(ea)
+            k3.add("\(s.samplingSteps) \(s.guidanceScale) \(s.scheduler.rawValue) \(seed) \(s.ablation != .noIterativeGuidance)")
+            let key = k3.finish()
+            if index == 0 { keys[.sample] = key }
+            if let hit = cache.get(key) { images.append(hit["image"]!); continue }
+            allCached = false
+            let t0 = Date()
+            var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
+            guidance.alternate = s.ablation != .noIterativeGuidance
+            let image = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
+                                         seeds: [seed]) { p in
+                var q = p
+                q.step = index * s.samplingSteps + p.step; q.total = s.seeds.count * s.samplingSteps; q.seedIndex = index
+                return progress(q)
+            }[0]
+            sampleSeconds += Date().timeIntervalSince(t0)
+            cache.put(key, ["image": image])
+            images.append(image)
+        }
+        if allCached { reused.insert(.sample) }
+        times[.sample] = sampleSeconds
+        return EditResult(images: images, reference: referenceImage, referenceMask: referenceMask, placementMask: placementMask,
+                          subjectEmbedding: ea, mixedEmbedding: mixed, stageSeconds: times, finalLosses: losses, keys: keys, reused: reused)
+    }
+
+    /// The base UNet itself, or a copy with the fine-tuned weights of a stage-2 entry.
+    static func unet(_ base: UNet2DConditionModel, with entry: StageCache.Entry) throws -> UNet2DConditionModel {
+        let trained = entry.filter { $0.key.hasPrefix("unet.") }
+        guard !trained.isEmpty else { return base }
+        var weights = ModelFolderWriter.tensors(base.parameters)
+        for (k, t) in trained { weights[String(k.dropFirst(5))] = t }
+        return try UNet2DConditionModel(config: base.config, weights: .copying(weights, source: "fine-tuned UNet"))
+    }
+}

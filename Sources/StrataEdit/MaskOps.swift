@@ -1,0 +1,52 @@
+// Masks as tensors [1, 1, H, W] with values in [0, 1]: shrunk to latent size by area
+// averaging, moved and scaled for the placement mask, inverted and multiplied.
+import StrataTensor
+
+public enum MaskOps {
+    /// Area average over `factor`×`factor` cells: the share of each latent cell covered.
+    public static func downsample(_ mask: Tensor, factor: Int) -> Tensor {
+        precondition(mask.rank == 4 && mask.shape[0] == 1 && mask.shape[1] == 1, "mask must be [1, 1, H, W]")
+        let h = mask.shape[2], w = mask.shape[3]
+        precondition(h % factor == 0 && w % factor == 0, "mask \(h)×\(w) is not a multiple of \(factor)")
+        let out = Tensor(zeros: [1, 1, h / factor, w / factor])
+        let scale = 1 / Float(factor * factor)
+        for y in 0..<h { for x in 0..<w { out.data[(y / factor) * (w / factor) + x / factor] += mask.data[y * w + x] * scale } }
+        return out
+    }
+
+    public static func inverted(_ mask: Tensor) -> Tensor { GradMode.disabled { mask * -1 + 1 } }
+
+    /// The bounding box of mask values above 0.5: (x0, y0, x1, y1) inclusive, nil when empty.
+    public static func box(_ mask: Tensor) -> (Int, Int, Int, Int)? {
+        let h = mask.shape[2], w = mask.shape[3]
+        var x0 = w, y0 = h, x1 = -1, y1 = -1
+        for y in 0..<h { for x in 0..<w where mask.data[y * w + x] > 0.5 {
+            x0 = min(x0, x); y0 = min(y0, y); x1 = max(x1, x); y1 = max(y1, y)
+        } }
+        return x1 < 0 ? nil : (x0, y0, x1, y1)
+    }
+
+    /// The mask moved by (dx, dy) pixels and scaled by `scale` about the bottom centre of
+    /// its box (so a scaled subject keeps standing where it stood), nearest neighbour.
+    public static func placed(_ mask: Tensor, dx: Int, dy: Int, scale: Double) -> Tensor {
+        let h = mask.shape[2], w = mask.shape[3]
+        let out = Tensor(zeros: mask.shape)
+        guard let (x0, _, x1, y1) = box(mask), scale > 0 else { return out }
+        let cx = Double(x0 + x1 + 1) / 2, by = Double(y1 + 1)
+        for y in 0..<h { for x in 0..<w {
+            // Inverse map: where in the source this pixel's centre comes from.
+            let sx = (Double(x) + 0.5 - Double(dx) - cx) / scale + cx
+            let sy = (Double(y) + 0.5 - Double(dy) - by) / scale + by
+            let ix = Int(sx.rounded(.down)), iy = Int(sy.rounded(.down))
+            if ix >= 0, iy >= 0, ix < w, iy < h { out.data[y * w + x] = mask.data[iy * w + ix] }
+        } }
+        return out
+    }
+
+    /// The share of pixels above 0.5.
+    public static func coverage(_ mask: Tensor) -> Double {
+        var n = 0
+        for i in 0..<mask.count where mask.data[i] > 0.5 { n += 1 }
+        return Double(n) / Double(mask.count)
+    }
+}

@@ -1,0 +1,60 @@
+// Suggested subject masks (ours: no segmentation model ships with Strata).
+// - From the diffusion model itself, as DiffEdit (arXiv 2210.11427) does: noise the
+//   image half way, average |ε(x_t, T_a) − ε(x_t, T_b)| over channels and a few noise
+//   draws, normalise, threshold at latent size, then upsample.
+// - From colour: a flood fill from a point over pixels within a tolerance of its colour.
+import StrataModels
+import StrataTensor
+
+public enum MaskSuggestion {
+    /// A mask [1, 1, H, W] (0 or 1) for `image` [1, 3, H, W] in [0, 1].
+    public static func diffEdit(model: EditModel, image: Tensor, subject: String, background: String,
+                                draws: Int = 8, strength: Double = 0.5, threshold: Float = 0.5, seed: UInt64 = 0) -> Tensor {
+        let x0 = model.latents(image)
+        let context = Tensor.concat([model.text(subject), model.text(background)], axis: 0)
+        let c = x0.shape[1], h = x0.shape[2], w = x0.shape[3]
+        var difference = [Float](repeating: 0, count: h * w)
+        var rng = StrataRandom(seed: seed)
+        let t = Int(Double(model.schedule.config.numTrainTimesteps - 1) * strength)
+        GradMode.disabled {
+            for _ in 0..<draws {
+                let noise = Tensor.randn(x0.shape, using: &rng)
+                let xt = model.schedule.addNoise(x0, noise: noise, timesteps: [t])
+                let out = model.model.unet(Tensor.concat([xt, xt], axis: 0), timesteps: Tensor([Float(t), Float(t)], shape: [2]), context: context)
+                let plane = c * h * w
+                for ch in 0..<c { for i in 0..<(h * w) {
+                    difference[i] += abs(out.data[ch * h * w + i] - out.data[plane + ch * h * w + i])
+                } }
+            }
+        }
+        let top = difference.max() ?? 0
+        let f = model.factor
+        let mask = Tensor(zeros: [1, 1, h * f, w * f])
+        guard top > 0 else { return mask }
+        for y in 0..<(h * f) { for x in 0..<(w * f) where difference[(y / f) * w + x / f] / top > threshold {
+            mask.data[y * w * f + x] = 1
+        } }
+        return mask
+    }
+
+    /// Pixels 4-connected to (x, y) whose colour lies within `tolerance` (0...1, largest
+    /// channel difference) of the clicked pixel's.
+    public static func floodFill(image: Tensor, x: Int, y: Int, tolerance: Float) -> Tensor {
+        let h = image.shape[2], w = image.shape[3], plane = h * w
+        let mask = Tensor(zeros: [1, 1, h, w])
+        guard x >= 0, y >= 0, x < w, y < h else { return mask }
+        let seed = (0..<3).map { image.data[$0 * plane + y * w + x] }
+        var stack = [(x, y)]
+        mask.data[y * w + x] = 1
+        while let (px, py) = stack.popLast() {
+            for (nx, ny) in [(px - 1, py), (px + 1, py), (px, py - 1), (px, py + 1)] where nx >= 0 && ny >= 0 && nx < w && ny < h {
+                let i = ny * w + nx
+                guard mask.data[i] == 0 else { continue }
+                var close = true
+                for c in 0..<3 where abs(image.data[c * plane + i] - seed[c]) > tolerance { close = false }
+                if close { mask.data[i] = 1; stack.append((nx, ny)) }
+            }
+        }
+        return mask
+    }
+}

@@ -1,0 +1,74 @@
+// Stage results by key, in memory and optionally on disk (one safetensors file per
+// entry in a cache folder, least recently used out past a size limit), so going back
+// to an earlier setting, or reopening a session, reuses what was computed.
+import Foundation
+import StrataTensor
+import Synchronization
+
+public final class StageCache: @unchecked Sendable {
+    /// A result: named tensors.
+    public typealias Entry = [String: Tensor]
+
+    private struct State {
+        var memory: [StageKey: Entry] = [:]
+        var order: [StageKey] = []  // least recently used first
+    }
+    private let state = Mutex(State())
+    public let folder: URL?
+    public let memoryEntries: Int
+    public let diskLimitBytes: Int
+
+    public init(folder: URL? = nil, memoryEntries: Int = 64, diskLimitBytes: Int = 2 << 30) {
+        self.folder = folder
+        self.memoryEntries = memoryEntries
+        self.diskLimitBytes = diskLimitBytes
+        if let folder { try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+    }
+
+    func file(_ key: StageKey) -> URL? { folder?.appendingPathComponent(key.hex + ".safetensors") }
+
+    public func get(_ key: StageKey) -> Entry? {
+        if let hit = state.withLock({ s -> Entry? in
+            guard let e = s.memory[key] else { return nil }
+            s.order.removeAll { $0 == key }; s.order.append(key)
+            return e
+        }) { return hit }
+        guard let url = file(key), let f = try? SafeTensorsFile(path: url.path) else { return nil }
+        var entry: Entry = [:]
+        for n in f.names { guard let t = try? f.tensor(n) else { return nil }; entry[n] = t }
+        // Touch the file so eviction sees it as recently used.
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
+        remember(key, entry)
+        return entry
+    }
+
+    public func put(_ key: StageKey, _ entry: Entry) {
+        remember(key, entry)
+        guard let url = file(key) else { return }
+        try? SafeTensorsFile.write(entry, to: url.path)
+        evictFromDisk()
+    }
+
+    private func remember(_ key: StageKey, _ entry: Entry) {
+        state.withLock { s in
+            s.memory[key] = entry
+            s.order.removeAll { $0 == key }; s.order.append(key)
+            while s.order.count > memoryEntries { s.memory[s.order.removeFirst()] = nil }
+        }
+    }
+
+    private func evictFromDisk() {
+        guard let folder, let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        var files: [(url: URL, size: Int, date: Date)] = names.filter { $0.hasSuffix(".safetensors") }.compactMap {
+            let url = folder.appendingPathComponent($0)
+            guard let a = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
+            return (url, (a[.size] as? Int) ?? 0, (a[.modificationDate] as? Date) ?? .distantPast)
+        }
+        files.sort { $0.date < $1.date }
+        var total = files.reduce(0) { $0 + $1.size }
+        for f in files where total > diskLimitBytes {
+            try? FileManager.default.removeItem(at: f.url)
+            total -= f.size
+        }
+    }
+}

@@ -1,0 +1,35 @@
+// What every stage reports and how it stops: progress after each step (with the two
+// losses apart where the stage has them), a cancellation check between steps, and an
+// error naming the stage and step when a loss stops being a finite number.
+
+public enum EditStage: String, Codable, CaseIterable, Sendable {
+    case reference, optimise, finetune, sample
+}
+
+public struct StageProgress: Sendable {
+    public var stage: EditStage
+    public var step: Int
+    public var total: Int
+    /// Stage 1's subject and background terms, stage 2's L_obj and L_bg.
+    public var objectLoss: Float?
+    public var backgroundLoss: Float?
+    /// Which result (seed index) stage 3 is drawing.
+    public var seedIndex: Int?
+}
+
+public enum EditError: Error, CustomStringConvertible, Equatable {
+    case cancelled(EditStage)
+    case diverged(stage: EditStage, step: Int)
+    case input(String)
+
+    public var description: String {
+        switch self {
+        case .cancelled(let s): return "cancelled during \(s.rawValue)"
+        case let .diverged(s, n): return "the loss stopped being a finite number at step \(n) of \(s.rawValue); lower that stage's learning rate"
+        case .input(let m): return m
+        }
+    }
+}
+
+/// Receives progress; returns false to cancel the job at the next step boundary.
+public typealias ProgressHandler = (StageProgress) -> Bool

@@ -1,0 +1,33 @@
+// The sampling loop with classifier-free guidance, shared by text-to-image and the
+// edit pipeline's iterative guidance: at each step the UNet sees the latents twice (the
+// unconditional and the conditional text), and the prediction moves from the first
+// towards the second by the guidance scale. The conditional text may change per step.
+import StrataTensor
+
+public struct GuidedSampler {
+    public let unet: UNet2DConditionModel
+    public init(unet: UNet2DConditionModel) { self.unet = unet }
+
+    /// Denoises `noise` (unit variance) to clean latents. `condition(i)` gives the text
+    /// states [1, tokens, width] for step i (0-based, noisiest first); `unconditional`
+    /// likewise for the empty or negative text. `progress(step, total)` returns false
+    /// to cancel.
+    public func sample<R: RandomSource>(noise: Tensor, scheduler: inout any Scheduler, unconditional: Tensor,
+                                        condition: (Int) -> Tensor, guidanceScale: Float, rng: inout R,
+                                        progress: (Int, Int) -> Bool) throws -> Tensor {
+        var latents = noise * scheduler.initNoiseSigma
+        let total = scheduler.timesteps.count
+        return try GradMode.disabled {
+            for (i, t) in scheduler.timesteps.enumerated() {
+                let input = scheduler.scaleModelInput(Tensor.concat([latents, latents], axis: 0), step: i)
+                let context = Tensor.concat([unconditional, condition(i)], axis: 0)
+                let out = unet(input, timesteps: Tensor([Float(t), Float(t)], shape: [2]), context: context)
+                let halves = out.chunk(2, axis: 0)
+                let guided = halves[0] + (halves[1] - halves[0]) * guidanceScale
+                latents = scheduler.step(guided, step: i, sample: latents) { Tensor.randn(latents.shape, using: &rng) }
+                guard progress(i + 1, total) else { throw GenerationError.cancelled }
+            }
+            return latents
+        }
+    }
+}
