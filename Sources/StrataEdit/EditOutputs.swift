@@ -1,0 +1,101 @@
+// What an edit leaves on disk, per seed: the result PNG with an A1111-style `parameters`
+// chunk holding every setting needed to repeat it, the subject mask suggested on the
+// result, the subject cut out as RGBA, an OpenRaster file with the layers; and for the
+// whole edit the reference background and one JSON sidecar. Everything is written into
+// a staging folder first and moved in at the end, so a failed edit leaves nothing.
+import Foundation
+import StrataModels
+import StrataTensor
+
+public struct EditRecord: Codable {
+    public var version: String
+    public var subjectText: String, backgroundText: String
+    public var sourceSHA256: String, maskSHA256: String, referenceSHA256: String?
+    public var modelName: String, modelHash: String
+    public var settings: EditSettings
+    public var placement: Placement
+    public var stageSeconds: [String: Double]
+    public var finalLosses: [String: [Float]]
+    public var results: [String]
+
+    public init(version: String, subjectText: String, backgroundText: String, sourceSHA256: String, maskSHA256: String,
+                referenceSHA256: String?, modelName: String, modelHash: String, settings: EditSettings, placement: Placement,
+                stageSeconds: [String: Double], finalLosses: [String: [Float]], results: [String]) {
+        self.version = version; self.subjectText = subjectText; self.backgroundText = backgroundText
+        self.sourceSHA256 = sourceSHA256; self.maskSHA256 = maskSHA256; self.referenceSHA256 = referenceSHA256
+        self.modelName = modelName; self.modelHash = modelHash; self.settings = settings; self.placement = placement
+        self.stageSeconds = stageSeconds; self.finalLosses = finalLosses; self.results = results
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, settings, placement, results
+        case subjectText = "subject_text", backgroundText = "background_text"
+        case sourceSHA256 = "source_sha256", maskSHA256 = "mask_sha256", referenceSHA256 = "reference_sha256"
+        case modelName = "model_name", modelHash = "model_hash"
+        case stageSeconds = "stage_seconds", finalLosses = "final_losses"
+    }
+}
+
+public enum EditOutputs {
+    /// The `parameters` text of one result: the prompt, A1111's fields, and Strata's
+    /// settings as JSON under "Strata edit".
+    public static func infotext(_ record: EditRecord, seed: UInt64, size: Int) throws -> String {
+        let s = record.settings
+        var settings = s
+        settings.seeds = [seed]
+        let compact = JSONEncoder()
+        compact.outputFormatting = [.sortedKeys]  // one line, as infotext readers split lines
+        let json = String(decoding: try compact.encode(settings), as: UTF8.self)
+        let fields = ["Steps: \(s.samplingSteps)", "Sampler: \(s.scheduler.displayName)", "CFG scale: \(s.guidanceScale)",
+                      "Seed: \(seed)", "Size: \(size)x\(size)", "Model hash: \(record.modelHash)", "Model: \(record.modelName)",
+                      "Strata edit: \(json)"]
+        return "\(record.subjectText) \(record.backgroundText)\n" + fields.joined(separator: ", ")
+    }
+
+    /// Writes everything into `folder`; `maskOfResult` suggests the subject mask of a result.
+    public static func write(_ result: EditResult, record: EditRecord, to folder: URL, maskOfResult: (Tensor) -> Tensor) throws -> [String] {
+        let fm = FileManager.default
+        let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
+        try? fm.removeItem(at: staging)
+        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: staging) }
+        var record = record
+        var written: [String] = []
+        let side = result.reference.shape[3]
+        try ImageFiles.writeRGB(result.reference, to: staging.appendingPathComponent("reference.png").path)
+        written.append("reference.png")
+        for (image, seed) in zip(result.images, record.settings.seeds) {
+            let base = "result-\(seed)"
+            let mask = maskOfResult(image)
+            try ImageFiles.writeRGB(image, to: staging.appendingPathComponent(base + ".png").path,
+                                    text: [("parameters", try infotext(record, seed: seed, size: side))])
+            try ImageFiles.writeMask(mask, to: staging.appendingPathComponent(base + ".mask.png").path)
+            let cut = ImageFiles.cutout(image, mask: mask)
+            try PNGImage.write(staging.appendingPathComponent(base + ".subject.png").path, width: side, height: side, channels: 4, pixels: cut)
+            let opaque = { (t: Tensor) in ImageFiles.cutout(t, mask: Tensor(repeating: 1, shape: [1, 1, side, side])) }
+            try OpenRaster.write(to: staging.appendingPathComponent(base + ".ora").path, width: side, height: side,
+                                 layers: [OpenRasterLayer(name: "subject", rgba: cut), OpenRasterLayer(name: "result", rgba: opaque(image)),
+                                          OpenRasterLayer(name: "reference background", rgba: opaque(result.reference), visible: false)],
+                                 merged: ImageFiles.rgb(image))
+            written += [base + ".png", base + ".mask.png", base + ".subject.png", base + ".ora"]
+        }
+        record.results = written.filter { $0.hasPrefix("result-") && $0.hasSuffix(".png") && !$0.contains(".mask") && !$0.contains(".subject") }
+        try (try JSONEncoder.sorted.encode(record) + Data("\n".utf8)).write(to: staging.appendingPathComponent("edit.json"), options: .atomic)
+        written.append("edit.json")
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in written {
+            let target = folder.appendingPathComponent(name)
+            if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+            try fm.moveItem(at: staging.appendingPathComponent(name), to: target)
+        }
+        return written
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}

@@ -1,0 +1,36 @@
+// OpenRaster (.ora) files: a zip holding `mimetype` (first, stored), `stack.xml`, one
+// PNG per layer under data/, `mergedimage.png` and `Thumbnails/thumbnail.png`, as
+// Krita and other painting programs read them.
+import Foundation
+
+public struct OpenRasterLayer {
+    public var name: String
+    /// 8-bit RGBA, row by row.
+    public var rgba: [UInt8]
+    public var visible = true
+    public init(name: String, rgba: [UInt8], visible: Bool = true) { self.name = name; self.rgba = rgba; self.visible = visible }
+}
+
+public enum OpenRaster {
+    /// Writes `layers` (top first) and the composite `merged` (RGB) atomically.
+    public static func write(to path: String, width: Int, height: Int, layers: [OpenRasterLayer], merged: [UInt8]) throws {
+        var zip = ZipWriter()
+        zip.add("mimetype", Array("image/openraster".utf8))
+        var stack = "<?xml version='1.0' encoding='UTF-8'?>\n<image version=\"0.0.3\" w=\"\(width)\" h=\"\(height)\">\n<stack>\n"
+        for (i, layer) in layers.enumerated() {
+            let src = "data/layer\(i).png"
+            stack += "<layer name=\"\(escape(layer.name))\" src=\"\(src)\" x=\"0\" y=\"0\" opacity=\"1.0\" visibility=\"\(layer.visible ? "visible" : "hidden")\" composite-op=\"svg:src-over\"/>\n"
+            zip.add(src, try ImageFiles.pngBytes(width: width, height: height, channels: 4, pixels: layer.rgba))
+        }
+        stack += "</stack>\n</image>\n"
+        zip.add("stack.xml", Array(stack.utf8))
+        zip.add("mergedimage.png", try ImageFiles.pngBytes(width: width, height: height, channels: 3, pixels: merged))
+        zip.add("Thumbnails/thumbnail.png", try ImageFiles.pngBytes(width: width, height: height, channels: 3, pixels: merged))
+        try Data(zip.finished()).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import StrataEdit
+import StrataModels
+import StrataSprites
+import StrataTensor
+
+extension Ablation: ExpressibleByArgument {}
+extension FineTuneMode: ExpressibleByArgument {}
+
+struct Edit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Edit an image with LayerDiffusion: keep the subject, change what it does and where it is.")
+
+    @Argument(help: "Source image (PNG, any size: scaled and centre-cropped to the model's resolution).") var image: String
+    @Option(help: "Subject mask (PNG, grey above 0.5 is subject); suggested from the model when left out.") var mask: String?
+    @Option(help: "What the subject should do or become, e.g. \"a dog jumping\".") var subject: String
+    @Option(help: "Where it should be, e.g. \"in a forest\".") var background: String
+    @Option(help: "A reference image whose background the result should follow.") var reference: String?
+    @Option(help: "Where the subject should stand (PNG mask).") var placementMask: String?
+    @Option(help: "Move the subject by DX,DY pixels.") var move: String?
+    @Option(help: "Scale the subject by S.") var scale: Double = 1
+    @Option(help: "Weight of the subject embedding in the mix.") var alpha: Double?
+    @Option(help: "Weight of the subject loss.") var lambda1: Double?
+    @Option(help: "Weight of the background loss.") var lambda2: Double?
+    @Option(help: "Embedding optimisation steps.") var embeddingSteps: Int?
+    @Option(help: "Embedding optimisation learning rate.") var embeddingLr: Double?
+    @Option(help: "Fine-tuning steps.") var finetuneSteps: Int?
+    @Option(help: "Fine-tuning learning rate.") var finetuneLr: Double?
+    @Option(help: "Fine-tuning mode: full or attention.") var finetuneMode: FineTuneMode?
+    @Option(help: "Sampling steps.") var steps: Int?
+    @Option(help: "Classifier-free guidance scale.") var cfg: Double?
+    @Option(help: "Sampler.") var scheduler: String?
+    @Option(help: "Sampling seeds, comma-separated: one result each.") var seeds: String?
+    @Option(help: "Seed of the generated reference background.") var referenceSeed: UInt64?
+    @Option(help: "Switch off one part of the method (the paper's Table 1).") var ablate: Ablation?
+    @Option(help: "Model folder (default: the built-in model).") var model: String?
+    @Option(help: "Stage cache folder (default: ~/.cache/strata).") var cache: String?
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Flag(help: "Print a JSON summary on standard output.") var json = false
+
+    func settings(defaults: EditSettings) throws -> EditSettings {
+        var s = defaults
+        if let alpha { s.alpha = alpha }
+        if let lambda1 { s.lambda1 = lambda1 }
+        if let lambda2 { s.lambda2 = lambda2 }
+        if let embeddingSteps { s.embeddingSteps = embeddingSteps }
+        if let embeddingLr { s.embeddingLR = embeddingLr }
+        if let finetuneSteps { s.finetuneSteps = finetuneSteps }
+        if let finetuneLr { s.finetuneLR = finetuneLr }
+        if let finetuneMode { s.finetuneMode = finetuneMode }
+        if let steps { s.samplingSteps = steps }
+        if let cfg { s.guidanceScale = cfg }
+        if let scheduler {
+            guard let k = SchedulerKind(rawValue: scheduler) else { throw fail("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", "))") }
+            s.scheduler = k
+        }
+        if let seeds {
+            let parsed = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { throw fail("--seeds must be numbers separated by commas, got \"\(seeds)\"") }
+            s.seeds = parsed.map { $0! }
+        }
+        if let referenceSeed { s.referenceSeed = referenceSeed }
+        s.ablation = ablate
+        guard s.samplingSteps >= 1, s.embeddingSteps >= 0, s.finetuneSteps >= 0 else { throw fail("step counts must not be negative, and sampling needs at least one step") }
+        return s
+    }
+
+    func run() throws {
+        if let threads { Engine.threads = threads }
+        let log = StderrLog(quiet: false)
+        let folder = try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
+        let sd: StableDiffusionModel
+        do { sd = try StableDiffusionModel(folder: folder) } catch { throw fail("\(error)") }
+        let defaults = (try? JSONDecoder().decode(EditSettings.self, from: Data(contentsOf: folder.appendingPathComponent("strata_edit.json")))) ?? EditSettings()
+        let s = try settings(defaults: defaults)
+        let side = sd.vae.config.sampleSize
+        func load(_ path: String, what: String) throws -> Tensor {
+            do {
+                let (t, resized) = try ImageFiles.load(path, side: side)
+                if resized { log.line("\(what) \(path) was scaled and centre-cropped to \(side)×\(side)") }
+                return t
+            } catch { throw fail("\(error)") }
+        }
+        func loadMask(_ path: String, what: String) throws -> Tensor {
+            do {
+                let (m, resized) = try ImageFiles.loadMask(path, side: side)
+                if resized { log.line("\(what) \(path) was scaled to \(side)×\(side)") }
+                return m
+            } catch { throw fail("\(error)") }
+        }
+        let source = try load(image, what: "image")
+        let editModel = try EditModel(sd)
+        if model == nil, Caption(parsing: subject + " " + background) == nil {
+            log.line("warning: the built-in model knows only its sprite world: animals \(Animal.allCases.map(\.word).joined(separator: ", ")); poses \(Pose.allCases.map(\.word).joined(separator: ", ")); sizes small, big (or none); places \(Background.allCases.map(\.phrase).joined(separator: ", "))")
+        }
+        let subjectMask: Tensor
+        if let mask { subjectMask = try loadMask(mask, what: "mask") } else {
+            subjectMask = MaskSuggestion.diffEdit(model: editModel, image: source, subject: subject, background: background)
+            log.line("no --mask given: using a mask suggested from the model (\(String(format: "%.0f", MaskOps.coverage(subjectMask) * 100))% of the image)")
+        }
+        var inputs = EditInputs(source: source, subjectMask: subjectMask, subjectText: subject, backgroundText: background)
+        if let reference { inputs.reference = try load(reference, what: "reference"); inputs.referenceMask = Tensor(zeros: subjectMask.shape) }
+        if let placementMask { inputs.placementMask = try loadMask(placementMask, what: "placement mask") }
+        if let move {
+            let parts = move.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2 else { throw fail("--move must be DX,DY in pixels, got \"\(move)\"") }
+            inputs.placement.dx = parts[0]; inputs.placement.dy = parts[1]
+        }
+        guard scale > 0 else { throw fail("--scale must be positive") }
+        inputs.placement.scale = scale
+        do { try inputs.validate() } catch { throw fail("\(error)") }
+
+        let unetFile = WeightStore.file(in: folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path
+        let modelHash = (try? Infotext.shortHash(ofFile: unetFile)) ?? "unknown"
+        let cacheFolder = cache.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/strata/stages")
+        let edit = LayerDiffusionEdit(model: editModel, modelHash: modelHash, cache: StageCache(folder: cacheFolder))
+        var stageStart = Date(), current: EditStage?
+        let result: EditResult
+        do {
+            result = try edit.run(inputs, settings: s) { p in
+                if p.stage != current { current = p.stage; stageStart = Date() }
+                let elapsed = Date().timeIntervalSince(stageStart)
+                let eta = p.step > 0 ? elapsed / Double(p.step) * Double(p.total - p.step) : 0
+                var losses = ""
+                if let o = p.objectLoss, let b = p.backgroundLoss { losses = String(format: "  L_obj %.4f  L_bg %.4f", o, b) }
+                let filled = p.total > 0 ? p.step * 24 / p.total : 24
+                log.progress(p.stage.rawValue, p.step, p.total, "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 24 - filled)
+                             + String(format: "] %.1f s, %.1f s left", elapsed, eta) + losses)
+                if p.step == p.total { log.line(String(format: "%@ done (%d steps, %.1f s)%@", p.stage.rawValue, p.total, elapsed, losses)) }
+                return true
+            }
+        } catch { log.clearProgress(); throw fail("\(error)") }
+        log.clearProgress()
+        let sourceHash = (try? SHA256.hexDigest(ofFile: image)) ?? ""
+        let record = EditRecord(version: StrataVersion.string, subjectText: subject, backgroundText: background,
+                                sourceSHA256: sourceHash, maskSHA256: mask.flatMap { try? SHA256.hexDigest(ofFile: $0) } ?? "suggested",
+                                referenceSHA256: reference.flatMap { try? SHA256.hexDigest(ofFile: $0) },
+                                modelName: folder.lastPathComponent, modelHash: modelHash, settings: s, placement: inputs.placement,
+                                stageSeconds: Dictionary(uniqueKeysWithValues: result.stageSeconds.map { ($0.key.rawValue, $0.value) }),
+                                finalLosses: Dictionary(uniqueKeysWithValues: result.finalLosses.map { ($0.key.rawValue, [$0.value.0, $0.value.1]) }),
+                                results: [])
+        let written = try EditOutputs.write(result, record: record, to: URL(fileURLWithPath: out)) { image in
+            MaskSuggestion.diffEdit(model: editModel, image: image, subject: subject, background: background)
+        }
+        log.line("wrote \(written.count) files to \(out)")
+        if json {
+            let summary: [String: Any] = ["out": out, "files": written, "stage_seconds": record.stageSeconds,
+                                          "final_losses": record.finalLosses, "reused": result.reused.map(\.rawValue).sorted()]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
+}
