@@ -11,15 +11,28 @@ struct Sprites: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Draw one scene: FILE.png, its subject mask FILE.mask.png and labels FILE.json.")
         @Option(help: "Scene seed.") var seed: UInt64
+        @Option(help: "A caption of the sprite world to draw instead of the seed's own (the seed still places things).") var caption: String?
+        @Option(help: "The subject's tint instead of the seed's: \(Tint.allCases.map(\.word).joined(separator: ", ")).") var tint: String?
         @Option(help: "Output PNG file.") var out: String
 
         func validate() throws {
             guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file") }
+            if let caption, Caption(parsing: caption) == nil {
+                throw ValidationError("\"\(caption)\" is not a caption of the sprite world (for example \"a big cow lying in a forest\")")
+            }
+            if let tint, !Tint.allCases.contains(where: { $0.word == tint }) {
+                throw ValidationError("--tint must be one of \(Tint.allCases.map(\.word).joined(separator: ", "))")
+            }
         }
 
         func run() throws {
             let renderer = try loadRenderer()
-            let scene = renderer.render(seed: seed)
+            var spec = SceneSpec(seed: seed)
+            if let caption, let c = Caption(parsing: caption) {
+                spec.animal = c.animal; spec.size = c.size; spec.pose = c.pose; spec.background = c.background
+            }
+            if let tint { spec.tint = Tint.allCases.first { $0.word == tint }! }
+            let scene = renderer.render(spec)
             try SceneFiles.write(scene, seed: seed, to: out)
             print("\(out): \(scene.caption.text) (\(scene.spec.tint.word))")
         }

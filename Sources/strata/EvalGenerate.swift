@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import StrataEdit
+import StrataModels
+import StrataSprites
+import StrataTensor
+
+struct EvalGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate N captions of fresh scenes with a model, judge them, and print how often they show what the caption says.")
+    @Option(help: "Captions.") var count = 400
+    @Option(help: "Evaluation seed (captions and noise come from it; scenes from seeds ≥ 1,000,000,000).") var seed: UInt64 = 1
+    @Option(help: "Model folder (default: the built-in model).") var model: String?
+    @Option(help: "Sampling steps (DDIM).") var steps = 50
+    @Option(help: "Classifier-free guidance scale.") var cfg = 7.5
+    @Option(help: "Contact sheet PNG of the first 64 images.") var sheet: String?
+    @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
+    @Flag(help: "Print one JSON document.") var json = false
+
+    func run() throws {
+        let log = StderrLog(quiet: false)
+        let folder = try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
+        let sd: StableDiffusionModel
+        do { sd = try StableDiffusionModel(folder: folder) } catch { throw fail("\(error)") }
+        let judgeModel = try loadJudge(judge)
+        let t2i = TextToImage(model: sd)
+        var correct = [Int](repeating: 0, count: 4), all = 0
+        var tints = [Int](repeating: 0, count: Tint.allCases.count)
+        var pictures: [[UInt8]] = []
+        let started = Date()
+        for i in 0..<count {
+            let spec = SceneSpec(seed: SceneSpec.evaluationSeed(seed, index: i))
+            var s = TextToImageSettings(prompt: spec.caption.text, width: 64, height: 64)
+            s.steps = steps; s.guidanceScale = cfg; s.seed = seed &* 100_003 &+ UInt64(i)
+            var rng = TorchRandom(seed: s.seed)
+            let image = try t2i.run(s, rng: &rng)
+            let rgb = PNGImage.rgbBytes(image)
+            let r = judgeModel.read(SpriteJudge.images([rgb]))[0]
+            let m = [r.animal == spec.animal, r.pose == spec.pose, r.size == spec.size, r.background == spec.background]
+            for k in m.indices where m[k] { correct[k] += 1 }
+            if m.allSatisfy({ $0 }) { all += 1 }
+            tints[r.tint.rawValue] += 1
+            if pictures.count < 64 { pictures.append(rgb) }
+            let elapsed = Date().timeIntervalSince(started)
+            log.progress("generating", i + 1, count, String(format: "%.0f s, %.0f s left", elapsed, elapsed / Double(i + 1) * Double(count - i - 1)))
+        }
+        log.clearProgress()
+        if let sheet { try ContactSheet.write(pictures, columns: 8, to: sheet) }
+        let names = ["animal", "pose", "size", "background"]
+        let per = Dictionary(uniqueKeysWithValues: zip(names, correct.map { Double($0) / Double(count) }))
+        let shares = Dictionary(uniqueKeysWithValues: zip(Tint.allCases.map(\.word), tints.map { Double($0) / Double(count) }))
+        if json {
+            let doc: [String: Any] = ["count": count, "per_attribute": per, "all_correct": Double(all) / Double(count), "tint_shares": shares]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            for n in names { print(String(format: "%-11@ %.1f%%", n, per[n]! * 100)) }
+            print(String(format: "%-11@ %.1f%% (animal, pose, size and background as the caption says; %d images)", "all four", Double(all) / Double(count) * 100, count))
+            print("tints: " + Tint.allCases.map { String(format: "%@ %.1f%%", $0.word, shares[$0.word]! * 100) }.joined(separator: ", "))
+        }
+    }
+}
+
+struct MaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "mask", abstract: "Subject masks.", subcommands: [MaskSuggest.self])
+}
+
+struct MaskSuggest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suggest",
+        abstract: "Suggest a subject mask from the model (DiffEdit-style), or by flood fill from a point.")
+    @Argument(help: "Image (PNG).") var image: String
+    @Option(help: "Subject text.") var subject: String?
+    @Option(help: "Background text.") var background: String?
+    @Option(help: "Flood fill from X,Y (pixels of the model-sized image) instead of asking the model.") var at: String?
+    @Option(help: "Flood fill colour tolerance (0...1).") var tolerance: Float = 0.15
+    @Option(help: "Model folder (default: the built-in model).") var model: String?
+    @Option(help: "Output mask PNG.") var out: String
+
+    func run() throws {
+        let folder = try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
+        let sd: StableDiffusionModel
+        do { sd = try StableDiffusionModel(folder: folder) } catch { throw fail("\(error)") }
+        let side = sd.vae.config.sampleSize
+        let picture: Tensor
+        do { picture = try ImageFiles.load(image, side: side).image } catch { throw fail("\(error)") }
+        let mask: Tensor
+        if let at {
+            let p = at.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard p.count == 2 else { throw fail("--at must be X,Y, got \"\(at)\"") }
+            mask = MaskSuggestion.floodFill(image: picture, x: p[0], y: p[1], tolerance: tolerance)
+        } else {
+            guard let subject, let background, !subject.isEmpty, !background.isEmpty else {
+                throw fail("give --subject and --background (the model compares them), or --at X,Y for a flood fill")
+            }
+            mask = MaskSuggestion.diffEdit(model: try EditModel(sd), image: picture, subject: subject, background: background)
+        }
+        try ImageFiles.writeMask(mask, to: out)
+        print(String(format: "%@: %.0f%% of the image", out, MaskOps.coverage(mask) * 100))
+    }
+}
