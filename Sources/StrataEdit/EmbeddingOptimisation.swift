@@ -32,10 +32,10 @@ public struct EmbeddingOptimisation {
         for step in 0..<steps {
             let (obj, bg) = loss(unet: model.model.unet, model: model, source: source, reference: reference, contexts: (ea, eb), rng: &rng)
             let total = obj + bg
-            guard total.data[0].isFinite else { throw EditError.diverged(stage: .optimise, step: step + 1) }
+            guard total.item.isFinite else { throw EditError.diverged(stage: .optimise, step: step + 1) }
             total.backward()
             adam.step()
-            last = (obj.data[0], bg.data[0])
+            last = (obj.item, bg.item)
             guard progress(StageProgress(stage: .optimise, step: step + 1, total: steps, objectLoss: last!.0, backgroundLoss: last!.1)) else {
                 throw EditError.cancelled(.optimise)
             }

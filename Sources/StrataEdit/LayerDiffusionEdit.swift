@@ -107,7 +107,7 @@ public final class LayerDiffusionEdit {
             if let l = out.finalLosses { entry["losses"] = Tensor([l.object, l.background], shape: [2]) }
             return entry
         }
-        if let l = embeddings["losses"] { losses[.optimise] = (l.data[0], l.data[1]) }
+        if let l = embeddings["losses"]?.scalars { losses[.optimise] = (l[0], l[1]) }
         let ea = embeddings["subject"]!, eb = embeddings["background"]!
         let mixed = GradMode.disabled { ea * Float(s.alpha) + eb * Float(1 - s.alpha) }
 
@@ -128,7 +128,7 @@ public final class LayerDiffusionEdit {
             if let last { entry["losses"] = Tensor([last.0, last.1], shape: [2]) }
             return entry
         }
-        if let l = tuned["losses"] { losses[.finetune] = (l.data[0], l.data[1]) }
+        if let l = tuned["losses"]?.scalars { losses[.finetune] = (l[0], l[1]) }
         let unet = try Self.unet(model.model.unet, with: tuned)
 
         // Stage 3: one image per seed, each cached on its own.

@@ -38,9 +38,9 @@ public struct LayeredFineTuning {
             adam.beginStep()
             let (obj, bg) = loss(unet: unet, model: model, source: source, reference: reference, contexts: (embedding, embedding), rng: &rng)
             let total = obj * lambda1 + bg * lambda2
-            guard total.data[0].isFinite else { throw EditError.diverged(stage: .finetune, step: step + 1) }
+            guard total.item.isFinite else { throw EditError.diverged(stage: .finetune, step: step + 1) }
             total.backward()
-            last = (obj.data[0], bg.data[0])
+            last = (obj.item, bg.item)
             guard progress(StageProgress(stage: .finetune, step: step + 1, total: steps, objectLoss: last!.0, backgroundLoss: last!.1)) else {
                 throw EditError.cancelled(.finetune)
             }

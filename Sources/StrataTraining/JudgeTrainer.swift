@@ -84,7 +84,7 @@ public final class JudgeTrainer {
         loss.backward()
         optimiser.learningRate = settings.learningRate * min(1, Float(index + 1) / Float(settings.warmupSteps))
         optimiser.step()
-        return loss.data[0]
+        return loss.item
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {

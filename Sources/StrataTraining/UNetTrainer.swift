@@ -90,7 +90,7 @@ public final class UNetTrainer {
         let warm = min(1, Float(index + 1) / Float(max(1, settings.warmupSteps)))
         optimiser.learningRate = settings.learningRate * warm
         optimiser.step()
-        return loss.data[0]
+        return loss.item
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {

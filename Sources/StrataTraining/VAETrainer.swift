@@ -77,7 +77,7 @@ public final class VAETrainer {
         let warm = min(1, Float(index + 1) / Float(max(1, settings.warmupSteps)))
         optimiser.learningRate = settings.learningRate * warm
         optimiser.step()
-        return (mse.data[0], kl.data[0])
+        return (mse.item, kl.item)
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {

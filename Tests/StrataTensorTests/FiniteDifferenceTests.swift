@@ -52,7 +52,7 @@ final class FiniteDifferenceTests: XCTestCase {
         let logits = Tensor([1, 2, 3, -1, 0, 1], shape: [2, 3])
         let e = { (x: Double) in Foundation.exp(x) }
         let expected = ((Foundation.log(e(1) + e(2) + e(3)) - 1) + (Foundation.log(e(-1) + e(0) + e(1)) - 1)) / 2
-        XCTAssertEqual(Double(logits.crossEntropy(labels: [0, 2]).data[0]), expected, accuracy: 1e-6)
+        XCTAssertEqual(Double(logits.crossEntropy(labels: [0, 2]).item), expected, accuracy: 1e-6)
         checkFiniteDifferences("crossEntropy", [randomTensor([4, 7], seed: 20, scale: 3)]) { $0[0].crossEntropy(labels: [0, 6, 3, 3]) }
         // points at least 0.03 from the bounds, where the derivative jumps
         checkFiniteDifferences("clamped", [Tensor((0..<30).map { -3.07 + Float($0) * 0.21 }, shape: [30])]) { $0[0].clamped(-1.5, 2) }
