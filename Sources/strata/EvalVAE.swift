@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import StrataModels
+import StrataSprites
+import StrataTensor
+import StrataTraining
+
+struct EvalVAE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vae",
+        abstract: "Reconstruct fresh scenes with a VAE: PSNR per place, and whether the judge reads the same tint back.")
+    @Option(help: "Scenes.") var count = 1000
+    @Option(help: "Evaluation seed.") var seed: UInt64 = 1
+    @Option(help: "A vae/ folder (default: the built-in model's).") var vae: String?
+    @Option(name: .customLong("run"), help: "A VAE training run folder instead of a vae/ folder.") var runFolder: String?
+    @Option(help: "Judge folder (default: the built-in judge); the tint check is skipped when none loads.") var judge: String?
+    @Flag(help: "Print one JSON document.") var json = false
+
+    func run() throws {
+        let log = StderrLog(quiet: false)
+        let model: AutoencoderKL
+        do {
+            if let runFolder {
+                model = try AutoencoderKL(config: SpriteModelRecipe.vae, weights: TrainingState(folder: URL(fileURLWithPath: runFolder)).parameterStore("vae"))
+            } else {
+                model = try AutoencoderKL(folder: vae.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel().appendingPathComponent("vae"))
+            }
+        } catch { throw fail("\(error)") }
+        let judgeModel = try? (judge.map { try SpriteJudge(folder: URL(fileURLWithPath: $0)) } ?? SpriteJudge.shipped())
+        let renderer = try loadRenderer()
+        var psnr = [Double](repeating: 0, count: Background.allCases.count), seen = [Int](repeating: 0, count: Background.allCases.count)
+        var sameTint = 0
+        for first in stride(from: 0, to: count, by: 25) {
+            let n = min(25, count - first)
+            let scenes = (first..<(first + n)).map { renderer.render(seed: SceneSpec.evaluationSeed(seed, index: $0)) }
+            let batch = SceneBatch(scenes: scenes)
+            let recon = GradMode.disabled { model.decode(model.encodeMoments(batch.images).mean * Float(model.config.scalingFactor)) }
+            var pictures: [[UInt8]] = []
+            for (i, s) in scenes.enumerated() {
+                var mse = 0.0
+                var rgb = [UInt8](repeating: 0, count: 64 * 64 * 3)
+                for p in 0..<(64 * 64) { for c in 0..<3 {
+                    let v = UInt8(max(0, min(255, ((recon.data[(i * 3 + c) * 4096 + p] + 1) * 127.5).rounded())))
+                    rgb[p * 3 + c] = v
+                    let d = (Double(v) - Double(s.rgb[p * 3 + c])) / 255
+                    mse += d * d
+                } }
+                mse /= Double(64 * 64 * 3)
+                psnr[s.spec.background.rawValue] += 10 * log10(1 / max(mse, 1e-10))
+                seen[s.spec.background.rawValue] += 1
+                pictures.append(rgb)
+            }
+            if let judgeModel {
+                let a = judgeModel.read(SpriteJudge.images(scenes.map(\.rgb))), b = judgeModel.read(SpriteJudge.images(pictures))
+                sameTint += zip(a, b).filter { $0.tint == $1.tint }.count
+            }
+            log.progress("reconstructing", first + n, count, "")
+        }
+        log.clearProgress()
+        let perPlace = Dictionary(uniqueKeysWithValues: Background.allCases.map { ($0.word, seen[$0.rawValue] > 0 ? psnr[$0.rawValue] / Double(seen[$0.rawValue]) : 0) })
+        let mean = psnr.reduce(0, +) / Double(count)
+        let tint: Any = judgeModel == nil ? NSNull() : Double(sameTint) / Double(count)
+        if json {
+            let doc: [String: Any] = ["count": count, "psnr_db": mean, "psnr_db_per_background": perPlace, "same_tint": tint]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "mean PSNR %.2f dB over %d scenes", mean, count))
+            for b in Background.allCases { print(String(format: "  %-10@ %.2f dB", b.word, perPlace[b.word]!)) }
+            if let t = tint as? Double { print(String(format: "judge reads the same tint: %.1f%%", t * 100)) }
+        }
+    }
+}
