@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import StrataEdit
+import StrataModels
+import StrataSprites
+import StrataTensor
+import StrataTraining
+
+struct BenchEdit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit",
+        abstract: "Time a whole LayerDiffusion edit (default settings, 4 seeds) on the bundled example; with --measure-steps, time that many steps of each stage and project the whole edit.")
+    @Option(help: "A model folder (default: the built-in model); or --config for fresh weights of a model shape.") var model: String?
+    @Option(help: "Fresh weights of a model shape: sd15 or sprites.") var config: ModelPreset?
+    @Option(help: "Image side for --config (default 512 for sd15, 64 for sprites).") var size: Int?
+    @Option(help: "Fine-tuning mode.") var finetune: FineTuneMode = .full
+    @Option(help: "Time this many steps of each stage and project the default step counts (default: run them all).") var measureSteps: Int?
+    @Option(help: "Threads.") var threads = 2
+    @Flag(help: "Print one JSON document.") var json = false
+
+    func run() throws {
+        Engine.threads = threads
+        let log = StderrLog(quiet: false)
+        let sd: StableDiffusionModel
+        if let config {
+            let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
+            let (u, v, t) = config == .sd15 ? (UNetConfig(), VAEConfig(), CLIPTextConfig())
+                : (SpriteModelRecipe.unet, SpriteModelRecipe.vae, SpriteModelRecipe.textEncoder)
+            sd = StableDiffusionModel(tokenizer: tokenizer, textEncoder: try CLIPTextModel(config: t, weights: .initialized(seed: 0)),
+                                      unet: try UNet2DConditionModel(config: u, weights: .initialized(seed: 1)),
+                                      vae: try AutoencoderKL(config: v, weights: .initialized(seed: 2)), schedulerConfig: SpriteModelRecipe.scheduler)
+        } else {
+            do { sd = try StableDiffusionModel(folder: try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()) }
+            catch { throw fail("\(error)") }
+        }
+        let side = size ?? (config == .sd15 ? 512 : sd.vae.config.sampleSize)
+        let example = try StrataAssets.example()
+        let source = try ImageFiles.load(example.appendingPathComponent("blue-dog-meadow.png").path, side: side).image
+        let mask = try ImageFiles.loadMask(example.appendingPathComponent("blue-dog-meadow.mask.png").path, side: side).mask
+        let inputs = EditInputs(source: source, subjectMask: mask, subjectText: "a dog jumping", backgroundText: "in a forest")
+        let defaults = EditSettings()
+        var s = defaults
+        s.finetuneMode = finetune
+        var reference = defaults.samplingSteps
+        if let k = measureSteps {
+            s.embeddingSteps = min(k, s.embeddingSteps); s.finetuneSteps = min(k, s.finetuneSteps)
+            s.samplingSteps = min(k, s.samplingSteps); s.seeds = [s.seeds[0]]; reference = min(k, LayerDiffusionEdit.referenceSteps)
+        }
+        let counts: [EditStage: (run: Int, full: Int)] = [
+            .reference: (reference, LayerDiffusionEdit.referenceSteps), .optimise: (s.embeddingSteps, defaults.embeddingSteps),
+            .finetune: (s.finetuneSteps, defaults.finetuneSteps), .sample: (s.samplingSteps * s.seeds.count, defaults.samplingSteps * defaults.seeds.count)]
+        log.line("edit on \(side)×\(side), fine-tuning \(finetune.rawValue), \(measureSteps.map { "\($0) steps a stage, projected" } ?? "every step") …")
+        var stepTimes: [EditStage: [Double]] = [:]
+        var last = DispatchTime.now().uptimeNanoseconds
+        var stage: EditStage?
+        let edit = LayerDiffusionEdit(model: try EditModel(sd), modelHash: "bench")
+        let started = Date()
+        _ = try edit.run(inputs, settings: s) { p in
+            let now = DispatchTime.now().uptimeNanoseconds
+            if p.stage == stage { stepTimes[p.stage, default: []].append(Double(now - last) / 1e9) }
+            stage = p.stage; last = now
+            log.progress(p.stage.rawValue, p.step, p.total, "")
+            return true
+        }
+        log.clearProgress()
+        let measured = Date().timeIntervalSince(started)
+        // Per stage: median step time × the default step count.
+        var stages: [String: Double] = [:], perStep: [String: Double] = [:]
+        for (st, c) in counts {
+            let t = stepTimes[st].map { Timing.median(of: $0) } ?? 0
+            perStep[st.rawValue] = t
+            stages[st.rawValue] = t * Double(c.full)
+        }
+        let total = measureSteps == nil ? measured : stages.values.reduce(0, +)
+        let doc: [String: Any] = ["total_s": total, "stages": stages, "step_s": perStep, "peak_rss_mb": PeakMemory.residentMB,
+                                  "projected": measureSteps != nil]
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            for st in EditStage.allCases {
+                print(String(format: "%-10@ %8.3f s a step, %8.1f s for %d steps", st.rawValue, perStep[st.rawValue]!, stages[st.rawValue]!, counts[st]!.full))
+            }
+            print(String(format: "whole edit %@: %.1f s; peak RSS %.0f MB", measureSteps == nil ? "measured" : "projected", total, PeakMemory.residentMB))
+        }
+    }
+}
