@@ -8,6 +8,8 @@ public enum FineTuneMode: String, Codable, CaseIterable, Sendable {
     case full
     /// The attention layers' weights only.
     case attention
+    /// Low-rank adapters on the attention projections; the UNet's weights stay as they are.
+    case lora
 }
 
 public enum Ablation: String, Codable, CaseIterable, Sendable {
@@ -24,6 +26,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
     public var finetuneSteps = 250
     public var finetuneLR: Double = 2e-6
     public var finetuneMode: FineTuneMode = .full
+    public var loraRank = 4
     public var samplingSteps = 50
     public var guidanceScale: Double = 7.5
     public var scheduler: SchedulerKind = .ddim
@@ -38,7 +41,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case alpha, lambda1, lambda2, seeds, scheduler, ablation
         case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
-        case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode"
+        case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
         case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale"
         case referenceSeed = "reference_seed", trainingSeed = "training_seed"
     }

@@ -114,62 +114,50 @@ public final class LayerDiffusionEdit {
         // Stage 2: the fine-tuned UNet's trained weights.
         var k2 = StageKey.Builder("finetune")
         k2.add(keys[.optimise]!); k2.add(placementMask)
-        k2.add("\(s.alpha) \(s.lambda1) \(s.lambda2) \(s.finetuneSteps) \(s.finetuneLR) \(s.finetuneMode.rawValue) \(s.trainingSeed)")
+        k2.add("\(s.alpha) \(s.lambda1) \(s.lambda2) \(s.finetuneSteps) \(s.finetuneLR) \(s.finetuneMode.rawValue) \(s.loraRank) \(s.trainingSeed)")
         let tuned = try cached(.finetune, k2.finish(), total: s.finetuneSteps) {
             let bg = GradMode.disabled { MaskOps.inverted(mt) * MaskOps.inverted(mr) }
-            let (unet, last) = try LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.finetuneLR), lambda1: Float(s.lambda1),
-                                                     lambda2: Float(s.lambda2), mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
-                .run(model: model, source: xs, reference: xr, objectMask: ms, backgroundMask: bg, embedding: mixed, progress: progress)
-            var entry: StageCache.Entry = [:]
-            if s.finetuneSteps > 0 {
-                let names = Set(LayeredFineTuning.trainable(unet, mode: s.finetuneMode).map { ObjectIdentifier($0) })
-                for (n, t) in unet.parameters.tensors where names.contains(ObjectIdentifier(t)) { entry["unet." + n] = t }
-            }
+            var (entry, last) = try LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.finetuneLR), lambda1: Float(s.lambda1),
+                                                      lambda2: Float(s.lambda2), mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
+                .run(model: model, source: xs, reference: xr, objectMask: ms, backgroundMask: bg, embedding: mixed,
+                     loraRank: s.loraRank, progress: progress)
             if let last { entry["losses"] = Tensor([last.0, last.1], shape: [2]) }
             return entry
         }
         if let l = tuned["losses"]?.scalars { losses[.finetune] = (l[0], l[1]) }
-        let unet = try Self.unet(model.model.unet, with: tuned)
 
         // Stage 3: one image per seed, each cached on its own.
         var images: [Tensor] = []
-        let empty = model.text("")
-        let latentShape = [1, model.model.unet.config.inChannels, xs.shape[2], xs.shape[3]]
         var sampleSeconds = 0.0
         var allCached = true
-        for (index, seed) in s.seeds.enumerated() {
-            var k3 = StageKey.Builder("sample")
-            k3.add(keys[.finetune]!); k3.add(mixed); k3.add(ea)
-            k3.add("\(s.samplingSteps) \(s.guidanceScale) \(s.scheduler.rawValue) \(seed) \(s.ablation != .noIterativeGuidance)")
-            let key = k3.finish()
-            if index == 0 { keys[.sample] = key }
-            if let hit = cache.get(key) { images.append(hit["image"]!); continue }
-            allCached = false
-            let t0 = Date()
-            var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
-            guidance.alternate = s.ablation != .noIterativeGuidance
-            let image = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
-                                         seeds: [seed]) { p in
-                var q = p
-                q.step = index * s.samplingSteps + p.step; q.total = s.seeds.count * s.samplingSteps; q.seedIndex = index
-                return progress(q)
-            }[0]
-            sampleSeconds += Date().timeIntervalSince(t0)
-            cache.put(key, ["image": image])
-            images.append(image)
+        try LayeredFineTuning.withFineTuned(model.model.unet, tuned) { unet in
+            let empty = model.text("")
+            let latentShape = [1, model.model.unet.config.inChannels, xs.shape[2], xs.shape[3]]
+            for (index, seed) in s.seeds.enumerated() {
+                var k3 = StageKey.Builder("sample")
+                k3.add(keys[.finetune]!); k3.add(mixed); k3.add(ea)
+                k3.add("\(s.samplingSteps) \(s.guidanceScale) \(s.scheduler.rawValue) \(seed) \(s.ablation != .noIterativeGuidance)")
+                let key = k3.finish()
+                if index == 0 { keys[.sample] = key }
+                if let hit = cache.get(key) { images.append(hit["image"]!); continue }
+                allCached = false
+                let t0 = Date()
+                var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
+                guidance.alternate = s.ablation != .noIterativeGuidance
+                let image = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
+                                             seeds: [seed]) { p in
+                    var q = p
+                    q.step = index * s.samplingSteps + p.step; q.total = s.seeds.count * s.samplingSteps; q.seedIndex = index
+                    return progress(q)
+                }[0]
+                sampleSeconds += Date().timeIntervalSince(t0)
+                cache.put(key, ["image": image])
+                images.append(image)
+            }
         }
         if allCached { reused.insert(.sample) }
         times[.sample] = sampleSeconds
         return EditResult(images: images, reference: referenceImage, referenceMask: referenceMask, placementMask: placementMask,
                           subjectEmbedding: ea, mixedEmbedding: mixed, stageSeconds: times, finalLosses: losses, keys: keys, reused: reused)
-    }
-
-    /// The base UNet itself, or a copy with the fine-tuned weights of a stage-2 entry.
-    static func unet(_ base: UNet2DConditionModel, with entry: StageCache.Entry) throws -> UNet2DConditionModel {
-        let trained = entry.filter { $0.key.hasPrefix("unet.") }
-        guard !trained.isEmpty else { return base }
-        var weights = ModelFolderWriter.tensors(base.parameters)
-        for (k, t) in trained { weights[String(k.dropFirst(5))] = t }
-        return try UNet2DConditionModel(config: base.config, weights: .copying(weights, source: "fine-tuned UNet"))
     }
 }

@@ -17,18 +17,30 @@ public struct LayeredFineTuning {
         self.mode = mode; self.seed = seed
     }
 
-    /// The parameters a mode trains.
-    public static func trainable(_ unet: UNet2DConditionModel, mode: FineTuneMode) -> [Tensor] {
-        unet.parameters.tensors.filter { mode == .full || $0.name.contains(".attn1.") || $0.name.contains(".attn2.") }.map(\.tensor)
+    /// The UNet weights the full and attention modes train.
+    public static func trainable(_ unet: UNet2DConditionModel, mode: FineTuneMode) -> [(name: String, tensor: Tensor)] {
+        unet.parameters.tensors.filter { mode == .full || $0.name.contains(".attn1.") || $0.name.contains(".attn2.") }
     }
 
-    /// Returns the fine-tuned copy (the base UNet itself when there are no steps) and the
-    /// last step's losses. Masks are at latent size.
+    /// Trains, and returns what was trained as named tensors ("unet.NAME" weights for the
+    /// full and attention modes, "lora.LAYER.down/up" for LoRA) with the last step's
+    /// losses. The base UNet is left as it was. Masks are at latent size.
     public func run(model: EditModel, source: Tensor, reference: Tensor, objectMask: Tensor, backgroundMask: Tensor,
-                    embedding: Tensor, progress: ProgressHandler) throws -> (UNet2DConditionModel, (Float, Float)?) {
-        guard steps > 0 else { return (model.model.unet, nil) }
-        let unet = try model.model.unet.copy()
-        let params = Self.trainable(unet, mode: mode).map { $0.requiringGrad() }
+                    embedding: Tensor, loraRank: Int = 4, progress: ProgressHandler) throws -> (StageCache.Entry, (Float, Float)?) {
+        guard steps > 0 else { return ([:], nil) }
+        let base = model.model.unet
+        let unet: UNet2DConditionModel
+        var trained: [(name: String, tensor: Tensor)]
+        if mode == .lora {
+            unet = base
+            let adapters = base.attachLoRA(rank: loraRank, seed: seed)
+            trained = adapters.sorted { $0.key < $1.key }.flatMap { [("lora.\($0.key).down", $0.value.down), ("lora.\($0.key).up", $0.value.up)] }
+        } else {
+            unet = try base.copy()
+            trained = Self.trainable(unet, mode: mode).map { ("unet." + $0.name, $0.tensor) }
+        }
+        defer { if mode == .lora { base.detachAdapters() } }
+        let params = trained.map { $0.tensor.requiringGrad() }
         let adam = Adam(params, learningRate: learningRate)
         adam.updateDuringBackward()
         let loss = LayeredLoss(objectMask: objectMask, backgroundMask: backgroundMask)
@@ -46,6 +58,31 @@ public struct LayeredFineTuning {
             }
         }
         for p in params { p.onGradientReady = nil; p.requiringGrad(false) }
-        return (unet, last)
+        var entry: StageCache.Entry = [:]
+        for (n, t) in trained { entry[n] = t }
+        if mode == .lora, let scale = base.parameters.adapters.first?.value.scale { entry["lora_scale"] = Tensor([scale], shape: [1]) }
+        return (entry, last)
+    }
+
+    /// Runs `body` with the UNet a stage-2 entry describes: the base itself (no entry), a
+    /// copy with trained weights, or the base with LoRA adapters attached for the call.
+    public static func withFineTuned<T>(_ base: UNet2DConditionModel, _ entry: StageCache.Entry,
+                                        _ body: (UNet2DConditionModel) throws -> T) throws -> T {
+        let weights = entry.filter { $0.key.hasPrefix("unet.") }
+        if !weights.isEmpty {
+            var all = ModelFolderWriter.tensors(base.parameters)
+            for (k, t) in weights { all[String(k.dropFirst(5))] = t }
+            return try body(try UNet2DConditionModel(config: base.config, weights: .copying(all, source: "fine-tuned UNet")))
+        }
+        let downs = entry.filter { $0.key.hasPrefix("lora.") && $0.key.hasSuffix(".down") }
+        guard !downs.isEmpty else { return try body(base) }
+        let scale = entry["lora_scale"]?.item ?? 1
+        for (k, down) in downs {
+            let layer = String(k.dropFirst(5).dropLast(5))
+            guard let up = entry["lora.\(layer).up"] else { continue }
+            base.parameters.adapters[layer] = LowRankAdapter(down: down, up: up, scale: scale)
+        }
+        defer { base.detachAdapters() }
+        return try body(base)
     }
 }

@@ -27,7 +27,8 @@ struct Edit: ParsableCommand {
     @Option(help: "Embedding optimisation learning rate.") var embeddingLr: Double?
     @Option(help: "Fine-tuning steps.") var finetuneSteps: Int?
     @Option(help: "Fine-tuning learning rate.") var finetuneLr: Double?
-    @Option(help: "Fine-tuning mode: full or attention.") var finetuneMode: FineTuneMode?
+    @Option(help: "Fine-tuning mode: full, attention or lora.") var finetuneMode: FineTuneMode?
+    @Option(help: "LoRA rank.") var loraRank: Int?
     @Option(help: "Sampling steps.") var steps: Int?
     @Option(help: "Classifier-free guidance scale.") var cfg: Double?
     @Option(help: "Sampler.") var scheduler: String?
@@ -50,6 +51,7 @@ struct Edit: ParsableCommand {
         if let finetuneSteps { s.finetuneSteps = finetuneSteps }
         if let finetuneLr { s.finetuneLR = finetuneLr }
         if let finetuneMode { s.finetuneMode = finetuneMode }
+        if let loraRank { s.loraRank = loraRank }
         if let steps { s.samplingSteps = steps }
         if let cfg { s.guidanceScale = cfg }
         if let scheduler {

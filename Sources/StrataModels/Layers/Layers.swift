@@ -6,6 +6,9 @@ import StrataTensor
 public final class ParameterRegistry {
     public private(set) var tensors: [(name: String, tensor: Tensor)] = []
     let weights: WeightStore
+    /// Low-rank adapters added to linear layers, by layer name (empty unless a LoRA
+    /// fine-tuning attached some).
+    public var adapters: [String: LowRankAdapter] = [:]
 
     public init(_ weights: WeightStore) { self.weights = weights }
 
@@ -22,11 +25,37 @@ public final class ParameterRegistry {
 
 public struct Linear {
     let weight: Tensor, bias: Tensor?
+    let name: String
+    let registry: ParameterRegistry
     public init(_ p: ParameterRegistry, _ name: String, _ inF: Int, _ outF: Int, bias: Bool = true) throws {
         weight = try p.load(name + ".weight", [outF, inF])
         self.bias = bias ? try p.load(name + ".bias", [outF]) : try p.loadOptional(name + ".bias", [outF])
+        self.name = name
+        registry = p
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight, bias) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let y = x.linear(weight, bias)
+        guard !registry.adapters.isEmpty, let adapter = registry.adapters[name] else { return y }
+        return y + adapter(x)
+    }
+}
+
+/// LoRA: a trainable low-rank update (scale · up · down) beside a frozen linear layer.
+/// `up` starts at zero, so an attached adapter changes nothing until it is trained.
+public final class LowRankAdapter {
+    public let down: Tensor, up: Tensor
+    public let scale: Float
+
+    public init(down: Tensor, up: Tensor, scale: Float) { self.down = down; self.up = up; self.scale = scale }
+
+    public convenience init<R: RandomSource>(inFeatures: Int, outFeatures: Int, rank: Int, alpha: Float, rng: inout R) {
+        let down = Tensor(zeros: [rank, inFeatures])
+        let bound = 1 / Float(inFeatures).squareRoot()
+        for i in 0..<down.count { down.data[i] = (rng.nextUniform() * 2 - 1) * bound }
+        self.init(down: down, up: Tensor(zeros: [outFeatures, rank]), scale: alpha / Float(rank))
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.linear(down, nil).linear(up, nil) * scale }
 }
 
 public struct LayerNorm {

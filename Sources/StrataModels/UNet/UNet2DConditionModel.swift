@@ -133,3 +133,29 @@ public final class UNet2DConditionModel {
         return convOut(normOut(x).silu())
     }
 }
+
+extension UNet2DConditionModel {
+    /// The attention projections LoRA adapts: to_q, to_k, to_v and to_out.0 of every
+    /// self- and cross-attention, by layer name, with (in, out) features.
+    public var attentionProjections: [(name: String, inFeatures: Int, outFeatures: Int)] {
+        parameters.tensors.compactMap { p in
+            guard p.name.hasSuffix(".weight"), p.name.contains(".attn1.") || p.name.contains(".attn2."),
+                  ["to_q", "to_k", "to_v", "to_out.0"].contains(where: { p.name.hasSuffix("." + $0 + ".weight") }) else { return nil }
+            return (String(p.name.dropLast(".weight".count)), p.tensor.shape[1], p.tensor.shape[0])
+        }
+    }
+
+    /// Attaches fresh rank-`rank` adapters to every attention projection; returns them by
+    /// layer name. The UNet's own weights are untouched.
+    @discardableResult
+    public func attachLoRA(rank: Int, alpha: Float? = nil, seed: UInt64) -> [String: LowRankAdapter] {
+        var rng = StrataRandom(seed: seed)
+        for p in attentionProjections {
+            parameters.adapters[p.name] = LowRankAdapter(inFeatures: p.inFeatures, outFeatures: p.outFeatures, rank: rank,
+                                                         alpha: alpha ?? Float(rank), rng: &rng)
+        }
+        return parameters.adapters
+    }
+
+    public func detachAdapters() { parameters.adapters = [:] }
+}
