@@ -14,6 +14,16 @@ public struct EditModel {
 
     public var factor: Int { model.vaeScaleFactor }
 
+    /// Runs `body` with gradient checkpointing on in the UNet when its activations are
+    /// large (latents of 32×32 and more: Stable Diffusion sizes), off for small models,
+    /// where recomputing costs more than the memory is worth.
+    func checkpointing<T>(_ unet: UNet2DConditionModel, latentSide: Int, _ body: () throws -> T) rethrows -> T {
+        let before = unet.gradientCheckpointing
+        unet.gradientCheckpointing = latentSide >= 32
+        defer { unet.gradientCheckpointing = before }
+        return try body()
+    }
+
     /// Scaled latents (the distribution's mode) of an image [1, 3, H, W] in [0, 1].
     public func latents(_ image: Tensor) -> Tensor {
         GradMode.disabled {

@@ -29,15 +29,17 @@ public struct EmbeddingOptimisation {
         let loss = LayeredLoss(objectMask: sourceMask, backgroundMask: referenceBackground)
         var rng = StrataRandom(seed: seed)
         var last: (Float, Float)?
-        for step in 0..<steps {
-            let (obj, bg) = loss(unet: model.model.unet, model: model, source: source, reference: reference, contexts: (ea, eb), rng: &rng)
-            let total = obj + bg
-            guard total.item.isFinite else { throw EditError.diverged(stage: .optimise, step: step + 1) }
-            total.backward()
-            adam.step()
-            last = (obj.item, bg.item)
-            guard progress(StageProgress(stage: .optimise, step: step + 1, total: steps, objectLoss: last!.0, backgroundLoss: last!.1)) else {
-                throw EditError.cancelled(.optimise)
+        try model.checkpointing(model.model.unet, latentSide: source.shape[2]) {
+            for step in 0..<steps {
+                let (obj, bg) = loss(unet: model.model.unet, model: model, source: source, reference: reference, contexts: (ea, eb), rng: &rng)
+                let total = obj + bg
+                guard total.item.isFinite else { throw EditError.diverged(stage: .optimise, step: step + 1) }
+                total.backward()
+                adam.step()
+                last = (obj.item, bg.item)
+                guard progress(StageProgress(stage: .optimise, step: step + 1, total: steps, objectLoss: last!.0, backgroundLoss: last!.1)) else {
+                    throw EditError.cancelled(.optimise)
+                }
             }
         }
         return Output(subject: ea.detached(), background: eb.detached(), finalLosses: last.map { ($0.0, $0.1) })

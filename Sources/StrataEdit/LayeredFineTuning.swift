@@ -46,15 +46,17 @@ public struct LayeredFineTuning {
         let loss = LayeredLoss(objectMask: objectMask, backgroundMask: backgroundMask)
         var rng = StrataRandom(seed: seed)
         var last: (Float, Float)?
-        for step in 0..<steps {
-            adam.beginStep()
-            let (obj, bg) = loss(unet: unet, model: model, source: source, reference: reference, contexts: (embedding, embedding), rng: &rng)
-            let total = obj * lambda1 + bg * lambda2
-            guard total.item.isFinite else { throw EditError.diverged(stage: .finetune, step: step + 1) }
-            total.backward()
-            last = (obj.item, bg.item)
-            guard progress(StageProgress(stage: .finetune, step: step + 1, total: steps, objectLoss: last!.0, backgroundLoss: last!.1)) else {
-                throw EditError.cancelled(.finetune)
+        try model.checkpointing(unet, latentSide: source.shape[2]) {
+            for step in 0..<steps {
+                adam.beginStep()
+                let (obj, bg) = loss(unet: unet, model: model, source: source, reference: reference, contexts: (embedding, embedding), rng: &rng)
+                let total = obj * lambda1 + bg * lambda2
+                guard total.item.isFinite else { throw EditError.diverged(stage: .finetune, step: step + 1) }
+                total.backward()
+                last = (obj.item, bg.item)
+                guard progress(StageProgress(stage: .finetune, step: step + 1, total: steps, objectLoss: last!.0, backgroundLoss: last!.1)) else {
+                    throw EditError.cancelled(.finetune)
+                }
             }
         }
         for p in params { p.onGradientReady = nil; p.requiringGrad(false) }
