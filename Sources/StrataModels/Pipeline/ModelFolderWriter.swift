@@ -49,11 +49,12 @@ public enum ModelFolderWriter {
     public static func writeTextEncoder(_ text: CLIPTextModel, to folder: URL, as type: SafeTensorsFile.StorageType) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // Only keys whose values JSON keeps typed: transformers 5 checks float fields
-        // strictly, and JSONSerialization writes 1.0 as 1.
+        // strictly, and JSONSerialization writes 1.0 as 1. `dtype` float32: transformers 5
+        // otherwise loads 16-bit weights in 16 bits while diffusers loads its parts in
+        // 32, and the pipeline fails on the mixed types.
         try writeConfig(text.config, extra: ["architectures": ["CLIPTextModel"], "model_type": "clip_text_model",
                                              "bos_token_id": 49406, "eos_token_id": 49407, "pad_token_id": 49407,
-                                             "projection_dim": text.config.hiddenSize,
-                                             "torch_dtype": type == .f32 ? "float32" : "float16"],
+                                             "projection_dim": text.config.hiddenSize, "dtype": "float32"],
                         to: folder.appendingPathComponent("config.json"))
         try SafeTensorsFile.write(tensors(text.parameters), to: weightsPath(folder, "model", type), as: type)
     }
