@@ -32,7 +32,8 @@ struct TrainVAE: ParsableCommand {
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.seed = seed
         let trainer = try VAETrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer())
         let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
-        try trainer.run(until: steps) { deadline.map { Date() > $0 } ?? false }
+        StopRequest.install()
+        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
     }
 }
 
@@ -59,7 +60,8 @@ struct TrainUNet: ParsableCommand {
         let trainer = try UNetTrainer(folder: URL(fileURLWithPath: runFolder), vae: vaeModel, tokenizer: tokenizer,
                                       settings: s, renderer: loadRenderer())
         let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
-        try trainer.run(until: steps) { deadline.map { Date() > $0 } ?? false }
+        StopRequest.install()
+        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
     }
 }
 
@@ -110,7 +112,8 @@ struct TrainJudge: ParsableCommand {
         s.steps = steps; s.batch = batch; s.learningRate = lr
         let trainer = try JudgeTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer())
         let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
-        try trainer.run(until: steps) { deadline.map { Date() > $0 } ?? false }
+        StopRequest.install()
+        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
         if let export {
             try JudgeTrainer.export(run: URL(fileURLWithPath: runFolder), to: URL(fileURLWithPath: export))
             print("wrote \(export)")

@@ -1,0 +1,24 @@
+import Foundation
+import Synchronization
+
+/// Ctrl-C (SIGINT) or SIGTERM during a long run: the run finishes its current step,
+/// saves, and exits, instead of losing everything since its last save.
+enum StopRequest {
+    private static let requested = Atomic<Bool>(false)
+    private static var sources: [DispatchSourceSignal] = []
+
+    static var isRequested: Bool { requested.load(ordering: .relaxed) }
+
+    static func install() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                requested.store(true, ordering: .relaxed)
+                FileHandle.standardError.write(Data("stopping after this step; saving the run …\n".utf8))
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
