@@ -21,6 +21,12 @@ public struct EditResult {
     public var keys: [EditStage: StageKey] = [:]
     /// Stages whose result came from the cache.
     public var reused: Set<EditStage> = []
+
+    public init(images: [Tensor], reference: Tensor, referenceMask: Tensor, placementMask: Tensor,
+                subjectEmbedding: Tensor, mixedEmbedding: Tensor) {
+        self.images = images; self.reference = reference; self.referenceMask = referenceMask
+        self.placementMask = placementMask; self.subjectEmbedding = subjectEmbedding; self.mixedEmbedding = mixedEmbedding
+    }
 }
 
 public final class LayerDiffusionEdit {
@@ -157,7 +163,9 @@ public final class LayerDiffusionEdit {
         }
         if allCached { reused.insert(.sample) }
         times[.sample] = sampleSeconds
-        return EditResult(images: images, reference: referenceImage, referenceMask: referenceMask, placementMask: placementMask,
-                          subjectEmbedding: ea, mixedEmbedding: mixed, stageSeconds: times, finalLosses: losses, keys: keys, reused: reused)
+        var result = EditResult(images: images, reference: referenceImage, referenceMask: referenceMask, placementMask: placementMask,
+                                subjectEmbedding: ea, mixedEmbedding: mixed)
+        result.stageSeconds = times; result.finalLosses = losses; result.keys = keys; result.reused = reused
+        return result
     }
 }

@@ -7,6 +7,7 @@ import StrataTensor
 
 extension Ablation: ExpressibleByArgument {}
 extension FineTuneMode: ExpressibleByArgument {}
+extension EditMethod: ExpressibleByArgument {}
 
 struct Edit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +36,7 @@ struct Edit: ParsableCommand {
     @Option(help: "Sampling seeds, comma-separated: one result each.") var seeds: String?
     @Option(help: "Seed of the generated reference background.") var referenceSeed: UInt64?
     @Option(help: "Switch off one part of the method (the paper's Table 1).") var ablate: Ablation?
+    @Option(help: "layerdiffusion, or a baseline in the same engine: txt2img, sdedit, imagic.") var method: EditMethod = .layerdiffusion
     @Option(help: "Model folder (default: the built-in model).") var model: String?
     @Option(help: "Stage cache folder (default: ~/.cache/strata).") var cache: String?
     @Option(help: "Output folder.") var out: String
@@ -120,9 +122,9 @@ struct Edit: ParsableCommand {
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/strata/stages")
         let edit = LayerDiffusionEdit(model: editModel, modelHash: modelHash, cache: StageCache(folder: cacheFolder))
         var stageStart = Date(), current: EditStage?
-        let result: EditResult
+        var result: EditResult
         do {
-            result = try edit.run(inputs, settings: s) { p in
+            let handler: ProgressHandler = { p in
                 if p.stage != current { current = p.stage; stageStart = Date() }
                 let elapsed = Date().timeIntervalSince(stageStart)
                 let eta = p.step > 0 ? elapsed / Double(p.step) * Double(p.total - p.step) : 0
@@ -133,6 +135,13 @@ struct Edit: ParsableCommand {
                              + String(format: "] %.1f s, %.1f s left", elapsed, eta) + losses)
                 if p.step == p.total { log.line(String(format: "%@ done (%d steps, %.1f s)%@", p.stage.rawValue, p.total, elapsed, losses)) }
                 return true
+            }
+            if method == .layerdiffusion {
+                result = try edit.run(inputs, settings: s, progress: handler)
+            } else {
+                let images = try Baselines(model: editModel).run(method, inputs: inputs, settings: s, progress: handler)
+                result = EditResult(images: images, reference: source, referenceMask: Tensor(zeros: subjectMask.shape), placementMask: subjectMask,
+                                    subjectEmbedding: editModel.text(subject), mixedEmbedding: editModel.text(inputs.fullText))
             }
         } catch { log.clearProgress(); throw fail("\(error)") }
         log.clearProgress()

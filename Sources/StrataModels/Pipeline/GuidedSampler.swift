@@ -12,13 +12,16 @@ public struct GuidedSampler {
     /// states [1, tokens, width] for step i (0-based, noisiest first); `unconditional`
     /// likewise for the empty or negative text. `progress(step, total)` returns false
     /// to cancel.
+    /// `startLatents` with `fromStep` k > 0 starts from already noised latents at step k
+    /// (SDEdit) instead of from `noise`.
     public func sample<R: RandomSource>(noise: Tensor, scheduler: inout any Scheduler, unconditional: Tensor,
                                         condition: (Int) -> Tensor, guidanceScale: Float, rng: inout R,
+                                        startLatents: Tensor? = nil, fromStep: Int = 0,
                                         progress: (Int, Int) -> Bool) throws -> Tensor {
-        var latents = noise * scheduler.initNoiseSigma
+        var latents = startLatents ?? noise * scheduler.initNoiseSigma
         let total = scheduler.timesteps.count
         return try GradMode.disabled {
-            for (i, t) in scheduler.timesteps.enumerated() {
+            for (i, t) in scheduler.timesteps.enumerated() where i >= fromStep {
                 let input = scheduler.scaleModelInput(Tensor.concat([latents, latents], axis: 0), step: i)
                 let context = Tensor.concat([unconditional, condition(i)], axis: 0)
                 let out = unet(input, timesteps: Tensor([Float(t), Float(t)], shape: [2]), context: context)

@@ -1,0 +1,68 @@
+// The baselines LayerDiffusion is compared with, in the same engine on the same model
+// (../shared/design/method.md):
+// - text-to-image from T = T_a + " " + T_b, no source image;
+// - SDEdit: the source noised to a strength, then denoised with T (DDIM);
+// - Imagic: one embedding of T optimised on the whole source, the UNet fine-tuned on
+//   the whole source with it, then sampling from a mix of it and Enc(T).
+import StrataModels
+import StrataTensor
+
+public enum EditMethod: String, Codable, CaseIterable, Sendable {
+    case layerdiffusion, txt2img, sdedit, imagic
+}
+
+public struct Baselines {
+    public let model: EditModel
+    public init(model: EditModel) { self.model = model }
+
+    /// SDEdit's noise strength and Imagic's share of Enc(T) in the final embedding.
+    public static let sdeditStrength = 0.6, imagicTextShare: Float = 0.7
+
+    public func run(_ method: EditMethod, inputs: EditInputs, settings s: EditSettings, progress: ProgressHandler) throws -> [Tensor] {
+        let text = model.text(inputs.fullText), empty = model.text("")
+        let x0 = model.latents(inputs.source)
+        let shape = x0.shape
+        switch method {
+        case .layerdiffusion:
+            preconditionFailure("Baselines: LayerDiffusion runs through LayerDiffusionEdit")
+        case .txt2img:
+            return try sample(model.model.unet, condition: text, empty: empty, shape: shape, settings: s, progress: progress)
+        case .sdedit:
+            var scheduler: any Scheduler = try SchedulerKind.ddim.make(model.model.schedulerConfig, steps: s.samplingSteps)
+            let start = Int(Double(s.samplingSteps) * (1 - Self.sdeditStrength))
+            let t = Int(scheduler.timesteps[start])
+            return try s.seeds.enumerated().map { index, seed in
+                var rng = TorchRandom(seed: seed)
+                let noised = model.schedule.addNoise(x0, noise: Tensor.randn(shape, using: &rng), timesteps: [t])
+                var sch = scheduler
+                let latents = try GuidedSampler(unet: model.model.unet).sample(
+                    noise: noised, scheduler: &sch, unconditional: empty, condition: { _ in text },
+                    guidanceScale: Float(s.guidanceScale), rng: &rng, startLatents: noised, fromStep: start) { step, total in
+                        progress(StageProgress(stage: .sample, step: index * total + step, total: s.seeds.count * total, seedIndex: index))
+                    }
+                return model.image(latents)
+            }
+        case .imagic:
+            let whole = Tensor(repeating: 1, shape: [1, 1, shape[2], shape[3]]), nothing = Tensor(zeros: [1, 1, shape[2], shape[3]])
+            let optimised = try EmbeddingOptimisation(steps: s.embeddingSteps, learningRate: Float(s.embeddingLR), seed: s.trainingSeed)
+                .run(model: model, source: x0, reference: x0, sourceMask: whole, referenceBackground: nothing,
+                     subject: text, background: text, progress: progress).subject
+            let (entry, _) = try LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.finetuneLR), lambda1: 1, lambda2: 0,
+                                                   mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
+                .run(model: model, source: x0, reference: x0, objectMask: whole, backgroundMask: nothing, embedding: optimised,
+                     loraRank: s.loraRank, progress: progress)
+            let mixed = GradMode.disabled { text * Self.imagicTextShare + optimised * (1 - Self.imagicTextShare) }
+            return try LayeredFineTuning.withFineTuned(model.model.unet, entry) { unet in
+                try sample(unet, condition: mixed, empty: empty, shape: shape, settings: s, progress: progress)
+            }
+        }
+    }
+
+    func sample(_ unet: UNet2DConditionModel, condition: Tensor, empty: Tensor, shape: [Int], settings s: EditSettings,
+                progress: ProgressHandler) throws -> [Tensor] {
+        var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
+        guidance.alternate = false
+        return try guidance.run(model: model, unet: unet, subject: condition, mixed: condition, empty: empty, latentShape: shape,
+                                seeds: s.seeds, progress: progress)
+    }
+}
