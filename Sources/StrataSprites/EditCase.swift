@@ -1,0 +1,31 @@
+// The edits `strata eval edit` measures (../shared/design/sprite-world.md): a source
+// scene (animal A, tint c, size z1, pose p1, place b1) and a new size z2, pose p2 and
+// place b2, where the place or the pose changes, and a third of the edits change both.
+import StrataTensor
+
+public struct EditCase: Sendable {
+    public enum Kind: Int, Sendable { case background, pose, both }
+    public let source: SceneSpec
+    public let target: Caption
+    public let kind: Kind
+
+    public init(seed: UInt64, index: Int) {
+        source = SceneSpec(seed: SceneSpec.evaluationSeed(seed, index: index))
+        var rng = StrataRandom(seed: SceneSpec.evaluationSeed(seed &+ 0x5EED, index: index))
+        kind = Kind(rawValue: index % 3)!
+        func other<T: CaseIterable & Equatable>(_ current: T) -> T {
+            let choices = T.allCases.filter { $0 != current }
+            return choices[rng.nextInt(below: choices.count)]
+        }
+        let size = SpriteSize(rawValue: rng.nextInt(below: SpriteSize.allCases.count))!
+        let pose = kind == .background ? source.pose : other(source.pose)
+        let background = kind == .pose ? source.background : other(source.background)
+        target = Caption(animal: source.animal, size: size, pose: pose, background: background)
+    }
+
+    /// (satisfies the prompt, keeps the tint) for a judge's reading of a result.
+    public func score(_ r: JudgeReading) -> (prompt: Bool, identity: Bool) {
+        (r.animal == target.animal && r.pose == target.pose && r.size == target.size && r.background == target.background,
+         r.tint == source.tint)
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import StrataEdit
+import StrataModels
+import StrataSprites
+import StrataTensor
+
+struct EvalEdit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit",
+        abstract: "Run N sprite-world edits per method or ablation, judge every result, and print the shares that satisfy the prompt, keep the identity, and succeed.")
+    @Option(help: "Edits.") var count = 100
+    @Option(help: "Evaluation seed.") var seed: UInt64 = 1
+    @Option(help: "Methods, comma-separated: layerdiffusion, txt2img, sdedit, imagic.") var method = "layerdiffusion"
+    @Option(help: "Ablations of layerdiffusion, comma-separated (\(Ablation.allCases.map(\.rawValue).joined(separator: ", "))); 'none' is the full method.") var ablate = "none"
+    @Option(help: "Sampling seeds per edit, comma-separated.") var seeds = "1,2,3,4"
+    @Option(help: "Model folder (default: the built-in model).") var model: String?
+    @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
+    @Option(help: "Contact sheet PNG: per edit, the source then each run's first result.") var sheet: String?
+    @Option(help: "Stage cache folder (default: none).") var cache: String?
+    @Flag(help: "Print one JSON document.") var json = false
+
+    func run() throws {
+        let log = StderrLog(quiet: false)
+        let folder = try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
+        let sd: StableDiffusionModel
+        do { sd = try StableDiffusionModel(folder: folder) } catch { throw fail("\(error)") }
+        let defaults = (try? JSONDecoder().decode(EditSettings.self, from: Data(contentsOf: folder.appendingPathComponent("strata_edit.json")))) ?? EditSettings()
+        let judgeModel = try loadJudge(judge)
+        let renderer = try loadRenderer()
+        let editModel = try EditModel(sd)
+        let edit = LayerDiffusionEdit(model: editModel, modelHash: "eval", cache: StageCache(folder: cache.map { URL(fileURLWithPath: $0) }, memoryEntries: 8))
+        let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !seedList.isEmpty else { throw fail("--seeds must be numbers separated by commas") }
+        var runs: [(method: EditMethod, ablation: Ablation?)] = []
+        for m in method.split(separator: ",") {
+            guard let em = EditMethod(rawValue: String(m)) else { throw fail("unknown method \(m)") }
+            if em == .layerdiffusion {
+                for a in ablate.split(separator: ",") {
+                    if a == "none" { runs.append((em, nil)); continue }
+                    guard let ab = Ablation(rawValue: String(a)) else { throw fail("unknown ablation \(a)") }
+                    runs.append((em, ab))
+                }
+            } else { runs.append((em, nil)) }
+        }
+        // outcomes[run][edit][seed] = (prompt, identity)
+        var outcomes = [[[(Bool, Bool)]]](repeating: [], count: runs.count)
+        var pictures: [[UInt8]] = []
+        let started = Date()
+        for i in 0..<count {
+            let c = EditCase(seed: seed, index: i)
+            let scene = renderer.render(c.source)
+            let source = SpriteJudge.images([scene.rgb])
+            let image = GradMode.disabled { source * 0.5 + 0.5 }
+            let mask = Tensor(scene.mask.map(Float.init), shape: [1, 1, 64, 64])
+            let inputs = EditInputs(source: image, subjectMask: mask, subjectText: c.target.subjectText, backgroundText: c.target.backgroundText)
+            if i < 16 { pictures.append(scene.rgb) }
+            for (r, run) in runs.enumerated() {
+                var s = defaults
+                s.seeds = seedList; s.ablation = run.ablation
+                let images = run.method == .layerdiffusion ? try edit.run(inputs, settings: s).images
+                    : try Baselines(model: editModel).run(run.method, inputs: inputs, settings: s) { _ in true }
+                let readings = judgeModel.read(Tensor.concat(images.map { $0 * 2 - 1 }, axis: 0))
+                outcomes[r].append(readings.map { let v = c.score($0); return (v.prompt, v.identity) })
+                if i < 16 { pictures.append(PNGImage.rgbBytes(images[0])) }
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            log.progress("editing", i + 1, count, String(format: "%.0f s, %.0f s left", elapsed, elapsed / Double(i + 1) * Double(count - i - 1)))
+        }
+        log.clearProgress()
+        if let sheet { try ContactSheet.write(pictures, columns: 1 + runs.count, to: sheet) }
+        func share(_ r: Int, _ f: ((Bool, Bool)) -> Bool) -> Double {
+            let all = outcomes[r].flatMap { $0 }
+            return Double(all.filter(f).count) / Double(max(all.count, 1))
+        }
+        func best(_ r: Int) -> Double { Double(outcomes[r].filter { $0.contains { $0.0 && $0.1 } }.count) / Double(max(count, 1)) }
+        var docRuns: [[String: Any]] = []
+        for (r, run) in runs.enumerated() {
+            var entry: [String: Any] = ["method": run.method.rawValue, "ablate": run.ablation?.rawValue ?? NSNull(),
+                                        "prompt": share(r) { $0.0 }, "identity": share(r) { $0.1 }, "success": share(r) { $0.0 && $0.1 },
+                                        "success_best_of_seeds": best(r)]
+            if r > 0 {
+                // Paired differences against the first run: the same edits and seeds.
+                for (name, f) in [("prompt", { (o: (Bool, Bool)) in o.0 }), ("identity", { $0.1 }), ("success", { $0.0 && $0.1 })] {
+                    let d = zip(outcomes[r].flatMap { $0 }, outcomes[0].flatMap { $0 }).map { Double(f($0) ? 1 : 0) - Double(f($1) ? 1 : 0) }
+                    let mean = d.reduce(0, +) / Double(d.count)
+                    let sd = (d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(d.count - 1, 1))).squareRoot()
+                    entry["\(name)_difference"] = mean
+                    entry["\(name)_difference_se"] = sd / Double(d.count).squareRoot()
+                }
+            }
+            docRuns.append(entry)
+        }
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: ["count": count, "runs": docRuns], options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("\(count) edits × \(seedList.count) seeds; each result judged on its own")
+            for e in docRuns {
+                var line = String(format: "%-15@ %-22@ prompt %5.1f%%  identity %5.1f%%  success %5.1f%%  (best of seeds %5.1f%%)",
+                                  e["method"] as! String, (e["ablate"] as? String) ?? "-", (e["prompt"] as! Double) * 100,
+                                  (e["identity"] as! Double) * 100, (e["success"] as! Double) * 100, (e["success_best_of_seeds"] as! Double) * 100)
+                if let d = e["success_difference"] as? Double, let se = e["success_difference_se"] as? Double {
+                    line += String(format: "  vs first: prompt %+.1f±%.1f, identity %+.1f±%.1f", (e["prompt_difference"] as! Double) * 100,
+                                   (e["prompt_difference_se"] as! Double) * 100, (e["identity_difference"] as! Double) * 100,
+                                   (e["identity_difference_se"] as! Double) * 100)
+                    _ = (d, se)
+                }
+                print(line)
+            }
+        }
+    }
+}
