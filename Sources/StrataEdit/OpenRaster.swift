@@ -25,8 +25,23 @@ public enum OpenRaster {
         stack += "</stack>\n</image>\n"
         zip.add("stack.xml", Array(stack.utf8))
         zip.add("mergedimage.png", try ImageFiles.pngBytes(width: width, height: height, channels: 3, pixels: merged))
-        zip.add("Thumbnails/thumbnail.png", try ImageFiles.pngBytes(width: width, height: height, channels: 3, pixels: merged))
+        let (tw, th, thumb) = thumbnail(merged, width: width, height: height)
+        zip.add("Thumbnails/thumbnail.png", try ImageFiles.pngBytes(width: tw, height: th, channels: 3, pixels: thumb))
         try Data(zip.finished()).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// The merged image shrunk by box averaging to fit 256×256, as the format asks.
+    static func thumbnail(_ rgb: [UInt8], width: Int, height: Int) -> (Int, Int, [UInt8]) {
+        let factor = max(1, (max(width, height) + 255) / 256)
+        guard factor > 1 else { return (width, height, rgb) }
+        let tw = width / factor, th = height / factor
+        var out = [UInt8](repeating: 0, count: tw * th * 3)
+        for y in 0..<th { for x in 0..<tw { for c in 0..<3 {
+            var sum = 0
+            for dy in 0..<factor { for dx in 0..<factor { sum += Int(rgb[((y * factor + dy) * width + x * factor + dx) * 3 + c]) } }
+            out[(y * tw + x) * 3 + c] = UInt8(sum / (factor * factor))
+        } } }
+        return (tw, th, out)
     }
 
     static func escape(_ s: String) -> String {

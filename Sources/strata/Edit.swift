@@ -74,6 +74,9 @@ struct Edit: ParsableCommand {
     func run() throws {
         if let threads { Engine.threads = threads }
         let log = StderrLog(quiet: false)
+        guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--subject is empty") }
+        guard !background.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--background is empty") }
+        guard FileManager.default.fileExists(atPath: image) else { throw fail("\(image): no such file") }
         let folder = try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
         let sd: StableDiffusionModel
         do { sd = try StableDiffusionModel(folder: folder) } catch { throw fail("\(error)") }

@@ -68,3 +68,15 @@ final class EditOutputsTests: XCTestCase {
         XCTAssertEqual(sidecar.settings, s)
     }
 }
+
+final class OpenRasterThumbnailTests: XCTestCase {
+    func testThumbnailFitsTheFormatsLimit() {
+        var rgb = [UInt8](repeating: 0, count: 512 * 512 * 3)
+        for i in stride(from: 0, to: rgb.count, by: 3) where (i / 3) % 2 == 0 { rgb[i] = 200 }
+        let (w, h, thumb) = OpenRaster.thumbnail(rgb, width: 512, height: 512)
+        XCTAssertEqual([w, h], [256, 256])
+        XCTAssertEqual(thumb[0], 100, "box average of a 2×2 cell")
+        let (w2, h2, same) = OpenRaster.thumbnail(Array(rgb.prefix(64 * 64 * 3)), width: 64, height: 64)
+        XCTAssertEqual([w2, h2], [64, 64]); XCTAssertEqual(same.count, 64 * 64 * 3)
+    }
+}
