@@ -88,12 +88,15 @@ extension Tensor {
         let xp = data, op = out.data, mp = stats.data, rp = stats.data + rows
         let ones = Tensor(repeating: 1, shape: [d]), zeros = Tensor(zeros: [d])
         let wp = (weight ?? ones).data, bp = (bias ?? zeros).data
-        Parallel.forEach(rows, grain: max(1, 16384 / d)) { range in
-            for row in range {
-                let x = xp + row * d, y = op + row * d
-                let (m, r) = Kernels.meanAndInverseDeviation(x, d, eps: eps)
-                mp[row] = m; rp[row] = r
-                for j in 0..<d { y[j] = (x[j] - m) * r * wp[j] + bp[j] }
+        // `ones` and `zeros` must outlive the loop that reads them through raw pointers.
+        withExtendedLifetime((ones, zeros)) {
+            Parallel.forEach(rows, grain: max(1, 16384 / d)) { range in
+                for row in range {
+                    let x = xp + row * d, y = op + row * d
+                    let (m, r) = Kernels.meanAndInverseDeviation(x, d, eps: eps)
+                    mp[row] = m; rp[row] = r
+                    for j in 0..<d { y[j] = (x[j] - m) * r * wp[j] + bp[j] }
+                }
             }
         }
         let xd = detached()
