@@ -28,7 +28,7 @@ public struct Baselines {
         case .txt2img:
             return try sample(model.model.unet, condition: text, empty: empty, shape: shape, settings: s, progress: progress)
         case .sdedit:
-            var scheduler: any Scheduler = try SchedulerKind.ddim.make(model.model.schedulerConfig, steps: s.samplingSteps)
+            let scheduler: any Scheduler = try SchedulerKind.ddim.make(model.model.schedulerConfig, steps: s.samplingSteps)
             let start = Int(Double(s.samplingSteps) * (1 - Self.sdeditStrength))
             let t = Int(scheduler.timesteps[start])
             return try s.seeds.enumerated().map { index, seed in

@@ -20,14 +20,9 @@ public struct SceneBatch {
     public init(scenes: [Scene]) {
         self.scenes = scenes
         let side = SceneCanvas.side, plane = side * side
-        images = Tensor(zeros: [scenes.count, 3, side, side])
+        images = SpriteJudge.images(scenes.map(\.rgb))
         masks = Tensor(zeros: [scenes.count, 1, side, side])
-        for (n, s) in scenes.enumerated() {
-            for i in 0..<plane {
-                for c in 0..<3 { images.data[(n * 3 + c) * plane + i] = Float(s.rgb[i * 3 + c]) / 127.5 - 1 }
-                masks.data[n * plane + i] = Float(s.mask[i])
-            }
-        }
+        for (n, s) in scenes.enumerated() { for i in 0..<plane { masks.data[n * plane + i] = Float(s.mask[i]) } }
     }
 
     public init(renderer: SceneRenderer, run: UInt64, first: Int, count: Int) {

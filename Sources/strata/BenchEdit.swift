@@ -30,8 +30,7 @@ struct BenchEdit: ParsableCommand {
                                       unet: try UNet2DConditionModel(config: u, weights: .initialized(seed: 1)),
                                       vae: try AutoencoderKL(config: v, weights: .initialized(seed: 2)), schedulerConfig: SpriteModelRecipe.scheduler)
         } else {
-            do { sd = try StableDiffusionModel(folder: try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()) }
-            catch { throw fail("\(error)") }
+            sd = try loadModel(model).model
         }
         let side = size ?? (config == .sd15 ? 512 : sd.vae.config.sampleSize)
         let example = try StrataAssets.example()

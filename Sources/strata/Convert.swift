@@ -12,10 +12,6 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         let log = StderrLog(quiet: false)
-        func fail(_ message: String) -> ExitCode {
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-            return ExitCode(2)
-        }
         guard FileManager.default.fileExists(atPath: checkpoint) else { throw fail("\(checkpoint): no such file") }
         do { try SingleFileCheckpoint.checkNotPickle(checkpoint) } catch { throw fail("\(error)") }
         let configs: SingleFileCheckpoint.Configs

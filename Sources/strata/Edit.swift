@@ -77,9 +77,7 @@ struct Edit: ParsableCommand {
         guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--subject is empty") }
         guard !background.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--background is empty") }
         guard FileManager.default.fileExists(atPath: image) else { throw fail("\(image): no such file") }
-        let folder = try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
-        let sd: StableDiffusionModel
-        do { sd = try StableDiffusionModel(folder: folder) } catch { throw fail("\(error)") }
+        let (sd, folder) = try loadModel(model)
         let defaults = (try? JSONDecoder().decode(EditSettings.self, from: Data(contentsOf: folder.appendingPathComponent("strata_edit.json")))) ?? EditSettings()
         let s = try settings(defaults: defaults)
         let side = sd.vae.config.sampleSize

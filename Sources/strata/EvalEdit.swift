@@ -22,9 +22,7 @@ struct EvalEdit: ParsableCommand {
 
     func run() throws {
         let log = StderrLog(quiet: false)
-        let folder = try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
-        let sd: StableDiffusionModel
-        do { sd = try StableDiffusionModel(folder: folder) } catch { throw fail("\(error)") }
+        let (sd, folder) = try loadModel(model)
         let defaults = (try? JSONDecoder().decode(EditSettings.self, from: Data(contentsOf: folder.appendingPathComponent("strata_edit.json")))) ?? EditSettings()
         let judgeModel = try loadJudge(judge)
         let renderer = try loadRenderer()

@@ -20,9 +20,7 @@ struct EvalGenerate: ParsableCommand {
 
     func run() throws {
         let log = StderrLog(quiet: false)
-        let folder = try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
-        let sd: StableDiffusionModel
-        do { sd = try StableDiffusionModel(folder: folder) } catch { throw fail("\(error)") }
+        let sd = try loadModel(model).model
         let judgeModel = try loadJudge(judge)
         let t2i = TextToImage(model: sd)
         var correct = [Int](repeating: 0, count: 4), all = 0
@@ -78,9 +76,7 @@ struct MaskSuggest: ParsableCommand {
     @Option(help: "Output mask PNG.") var out: String
 
     func run() throws {
-        let folder = try model.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
-        let sd: StableDiffusionModel
-        do { sd = try StableDiffusionModel(folder: folder) } catch { throw fail("\(error)") }
+        let sd = try loadModel(model).model
         let side = sd.vae.config.sampleSize
         let picture: Tensor
         do { picture = try ImageFiles.load(image, side: side).image } catch { throw fail("\(error)") }

@@ -31,6 +31,12 @@ func fail(_ message: String) -> ExitCode {
     return ExitCode(2)
 }
 
+/// The model folder given, else the built-in model's; loaded, or a one-line error and exit 2.
+func loadModel(_ path: String?) throws -> (model: StableDiffusionModel, folder: URL) {
+    let folder = try path.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
+    do { return (try StableDiffusionModel(folder: folder), folder) } catch { throw fail("\(error)") }
+}
+
 func loadJudge(_ folder: String?) throws -> SpriteJudge {
     do { return try folder.map { try SpriteJudge(folder: URL(fileURLWithPath: $0)) } ?? SpriteJudge.shipped() } catch {
         throw fail("the judge cannot be loaded: \(error)")
