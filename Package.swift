@@ -59,7 +59,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataSpritesTests",
-            dependencies: ["StrataSprites", "StrataModels"],
+            dependencies: ["StrataSprites", "StrataModels", "StrataTensor"],
+            exclude: ["Fixtures"],
             swiftSettings: optimise
         ),
     ]

@@ -9,7 +9,7 @@ struct Generate: ParsableCommand {
 
     enum RNGChoice: String, ExpressibleByArgument { case torch, strata }
 
-    @Option(help: "A diffusers model folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/).") var model: String
+    @Option(help: "A diffusers model folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/); default: the built-in model.") var model: String?
     @Option(help: "What the image should show.") var prompt: String
     @Option(help: "What it should not show.") var negative = ""
     @Option(help: "Sampling steps.") var steps = 50
@@ -34,13 +34,8 @@ struct Generate: ParsableCommand {
     func run() throws {
         if let threads { Engine.threads = threads }
         let log = StderrLog(quiet: false)
-        let folder = URL(fileURLWithPath: model)
         let started = Date()
-        let sd: StableDiffusionModel
-        do { sd = try StableDiffusionModel(folder: folder) } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let (sd, folder) = try loadModel(model)
         let native = sd.vae.config.sampleSize
         var s = TextToImageSettings(prompt: prompt, width: width ?? native, height: height ?? native)
         s.negativePrompt = negative; s.steps = steps; s.guidanceScale = cfg; s.seed = seed
