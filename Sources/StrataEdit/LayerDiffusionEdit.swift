@@ -33,6 +33,8 @@ public final class LayerDiffusionEdit {
     public let model: EditModel
     public let modelHash: String
     public let cache: StageCache
+    /// Jobs whose estimated peak memory is above this are refused before they start.
+    public var memoryLimit = MemoryEstimate.available
 
     public init(model: EditModel, modelHash: String, cache: StageCache = StageCache()) {
         self.model = model; self.modelHash = modelHash; self.cache = cache
@@ -44,6 +46,8 @@ public final class LayerDiffusionEdit {
 
     public func run(_ inputs: EditInputs, settings: EditSettings, progress: ProgressHandler = { _ in true }) throws -> EditResult {
         try inputs.validate()
+        let estimate = MemoryEstimate.edit(model: model, settings: settings, side: inputs.source.shape[3])
+        guard estimate.peakBytes <= memoryLimit else { throw EditError.memory(needed: estimate.peakBytes, limit: memoryLimit) }
         let s = settings.effective
         let f = model.factor * (1 << (model.model.unet.config.blockOutChannels.count - 1))
         guard inputs.source.shape[2] % f == 0, inputs.source.shape[3] % f == 0 else {

@@ -14,6 +14,7 @@ struct BenchEdit: ParsableCommand {
     @Option(help: "Fresh weights of a model shape: sd15 or sprites.") var config: ModelPreset?
     @Option(help: "Image side for --config (default 512 for sd15, 64 for sprites).") var size: Int?
     @Option(help: "Fine-tuning mode.") var finetune: FineTuneMode = .full
+    @Option(help: "quick or full (see strata edit --help).") var preset: EditPreset = .full
     @Option(help: "Time this many steps of each stage and project the default step counts (default: run them all).") var measureSteps: Int?
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Print one JSON document.") var json = false
@@ -22,6 +23,7 @@ struct BenchEdit: ParsableCommand {
         Engine.threads = threads
         let log = StderrLog(quiet: false)
         let sd: StableDiffusionModel
+        var defaults = EditSettings()
         if let config {
             let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
             let (u, v, t) = config == .sd15 ? (UNetConfig(), VAEConfig(), CLIPTextConfig())
@@ -30,17 +32,20 @@ struct BenchEdit: ParsableCommand {
                                       unet: try UNet2DConditionModel(config: u, weights: .initialized(seed: 1)),
                                       vae: try AutoencoderKL(config: v, weights: .initialized(seed: 2)), schedulerConfig: SpriteModelRecipe.scheduler)
         } else {
-            sd = try loadModel(model).model
+            let loaded = try loadModel(model)
+            sd = loaded.model
+            defaults = editDefaults(folder: loaded.folder, preset: .full)
         }
+        defaults = preset.apply(to: defaults)
+        defaults.finetuneMode = finetune
         let side = size ?? (config == .sd15 ? 512 : sd.vae.config.sampleSize)
         let example = try StrataAssets.example()
         let source = try ImageFiles.load(example.appendingPathComponent("blue-dog-meadow.png").path, side: side).image
         let mask = try ImageFiles.loadMask(example.appendingPathComponent("blue-dog-meadow.mask.png").path, side: side).mask
         let inputs = EditInputs(source: source, subjectMask: mask, subjectText: "a dog jumping", backgroundText: "in a forest")
-        let defaults = EditSettings()
         var s = defaults
         s.finetuneMode = finetune
-        var reference = defaults.samplingSteps
+        var reference = LayerDiffusionEdit.referenceSteps
         if let k = measureSteps {
             s.embeddingSteps = min(k, s.embeddingSteps); s.finetuneSteps = min(k, s.finetuneSteps)
             s.samplingSteps = min(k, s.samplingSteps); s.seeds = [s.seeds[0]]; reference = min(k, LayerDiffusionEdit.referenceSteps)
@@ -53,6 +58,7 @@ struct BenchEdit: ParsableCommand {
         var last = DispatchTime.now().uptimeNanoseconds
         var stage: EditStage?
         let edit = LayerDiffusionEdit(model: try EditModel(sd), modelHash: "bench")
+        let estimate = MemoryEstimate.edit(model: edit.model, settings: defaults, side: side)
         let started = Date()
         _ = try edit.run(inputs, settings: s) { p in
             let now = DispatchTime.now().uptimeNanoseconds
@@ -72,6 +78,7 @@ struct BenchEdit: ParsableCommand {
         }
         let total = measureSteps == nil ? measured : stages.values.reduce(0, +)
         let doc: [String: Any] = ["total_s": total, "stages": stages, "step_s": perStep, "peak_rss_mb": PeakMemory.residentMB,
+                                  "estimated_peak_mb": Double(estimate.peakBytes) / 1e6, "preset": preset.rawValue,
                                   "projected": measureSteps != nil]
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
@@ -79,7 +86,8 @@ struct BenchEdit: ParsableCommand {
             for st in EditStage.allCases {
                 print(String(format: "%-10@ %8.3f s a step, %8.1f s for %d steps", st.rawValue, perStep[st.rawValue]!, stages[st.rawValue]!, counts[st]!.full))
             }
-            print(String(format: "whole edit %@: %.1f s; peak RSS %.0f MB", measureSteps == nil ? "measured" : "projected", total, PeakMemory.residentMB))
+            print(String(format: "whole edit %@ (%@ preset): %.1f s; peak RSS %.0f MB (estimated before the start: %.0f MB)",
+                         measureSteps == nil ? "measured" : "projected", preset.rawValue, total, PeakMemory.residentMB, Double(estimate.peakBytes) / 1e6))
         }
     }
 }

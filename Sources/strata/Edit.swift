@@ -37,9 +37,11 @@ struct Edit: ParsableCommand {
     @Option(help: "Seed of the generated reference background.") var referenceSeed: UInt64?
     @Option(help: "Switch off one part of the method (the paper's Table 1).") var ablate: Ablation?
     @Option(help: "layerdiffusion, or a baseline in the same engine: txt2img, sdedit, imagic.") var method: EditMethod = .layerdiffusion
+    @Option(help: "quick (a tenth of the training steps, 20 sampling steps, two seeds: the live preview's) or full; options given override it.") var preset: EditPreset = .full
     @Option(help: "Model folder (default: the built-in model).") var model: String?
     @Option(help: "Stage cache folder (default: ~/.cache/strata).") var cache: String?
-    @Option(help: "Output folder.") var out: String
+    @Option(help: "Output folder.") var out: String?
+    @Option(help: "Also keep the edit as a session folder (NAME.strata: inputs, settings, results) that `strata open` reopens; results go to its results/ unless --out is given.") var session: String?
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Flag(help: "Print a JSON summary on standard output.") var json = false
 
@@ -74,12 +76,14 @@ struct Edit: ParsableCommand {
     func run() throws {
         if let threads { Engine.threads = threads }
         let log = StderrLog(quiet: false)
+        guard out != nil || session != nil else { throw fail("give --out DIR or --session NAME.strata for the results") }
+        if let session, !session.hasSuffix(".strata") { throw fail("--session must name a folder ending in .strata, got \"\(session)\"") }
+        let outFolder = URL(fileURLWithPath: out ?? (session! + "/" + EditSession.resultsFolder))
         guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--subject is empty") }
         guard !background.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--background is empty") }
         guard FileManager.default.fileExists(atPath: image) else { throw fail("\(image): no such file") }
         let (sd, folder) = try loadModel(model)
-        let defaults = (try? JSONDecoder().decode(EditSettings.self, from: Data(contentsOf: folder.appendingPathComponent("strata_edit.json")))) ?? EditSettings()
-        let s = try settings(defaults: defaults)
+        let s = try settings(defaults: editDefaults(folder: folder, preset: preset))
         let side = sd.vae.config.sampleSize
         func load(_ path: String, what: String) throws -> Tensor {
             do {
@@ -154,12 +158,22 @@ struct Edit: ParsableCommand {
                                 stageSeconds: Dictionary(uniqueKeysWithValues: result.stageSeconds.map { ($0.key.rawValue, $0.value) }),
                                 finalLosses: Dictionary(uniqueKeysWithValues: result.finalLosses.map { ($0.key.rawValue, [$0.value.0, $0.value.1]) }),
                                 results: [])
-        let written = try EditOutputs.write(result, record: record, to: URL(fileURLWithPath: out)) { image in
+        let written = try EditOutputs.write(result, record: record, to: outFolder) { image in
             MaskSuggestion.diffEdit(model: editModel, image: image, subject: subject, background: background)
         }
-        log.line("wrote \(written.count) files to \(out)")
+        log.line("wrote \(written.count) files to \(outFolder.path)")
+        if let session {
+            var record = EditSession(subjectText: subject, backgroundText: background, settings: s)
+            record.preset = preset; record.method = method; record.placement = inputs.placement; record.model = model
+            let folderURL = URL(fileURLWithPath: session)
+            let resultsPath = outFolder.standardizedFileURL.path, sessionPath = folderURL.standardizedFileURL.path + "/"
+            record.results = written.filter { $0.hasPrefix("result-") && $0.hasSuffix(".png") && !$0.contains(".mask") && !$0.contains(".subject") }
+                .map { resultsPath.hasPrefix(sessionPath) ? String(resultsPath.dropFirst(sessionPath.count)) + "/" + $0 : resultsPath + "/" + $0 }
+            do { try record.save(to: folderURL, inputs: inputs) } catch { throw fail("\(session): \(error)") }
+            log.line("saved the session \(session)")
+        }
         if json {
-            let summary: [String: Any] = ["out": out, "files": written, "stage_seconds": record.stageSeconds,
+            let summary: [String: Any] = ["out": outFolder.path, "files": written, "stage_seconds": record.stageSeconds,
                                           "final_losses": record.finalLosses, "reused": result.reused.map(\.rawValue).sorted()]
             print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
         }

@@ -14,6 +14,7 @@ struct EvalEdit: ParsableCommand {
     @Option(help: "Methods, comma-separated: layerdiffusion, txt2img, sdedit, imagic.") var method = "layerdiffusion"
     @Option(help: "Ablations of layerdiffusion, comma-separated (\(Ablation.allCases.map(\.rawValue).joined(separator: ", "))); 'none' is the full method.") var ablate = "none"
     @Option(help: "Sampling seeds per edit, comma-separated.") var seeds = "1,2,3,4"
+    @Option(help: "quick or full (see strata edit --help).") var preset: EditPreset = .full
     @Option(help: "Model folder (default: the built-in model).") var model: String?
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "Contact sheet PNG: per edit, the source then each run's first result.") var sheet: String?
@@ -23,7 +24,7 @@ struct EvalEdit: ParsableCommand {
     func run() throws {
         let log = StderrLog(quiet: false)
         let (sd, folder) = try loadModel(model)
-        let defaults = (try? JSONDecoder().decode(EditSettings.self, from: Data(contentsOf: folder.appendingPathComponent("strata_edit.json")))) ?? EditSettings()
+        let defaults = editDefaults(folder: folder, preset: preset)
         let judgeModel = try loadJudge(judge)
         let renderer = try loadRenderer()
         let editModel = try EditModel(sd)

@@ -119,6 +119,35 @@ final class LayerDiffusionEditTests: XCTestCase {
         }
     }
 
+    /// A job whose estimated peak is above the limit is refused before any stage runs;
+    /// the estimate counts the weights exactly and orders the modes by what they train.
+    func testJobsThatCannotFitAreRefusedBeforeTheyStart() throws {
+        let model = try EditModel(try Self.tinyModel())
+        var s = Self.quickSettings()
+        let parameters = [model.model.unet.parameters, model.model.vae.parameters, model.model.textEncoder.parameters]
+            .reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.tensor.count } }
+        let full = MemoryEstimate.edit(model: model, settings: s, side: 32)
+        XCTAssertEqual(full.parts["weights"], 4 * parameters)
+        s.finetuneMode = .attention
+        let attention = MemoryEstimate.edit(model: model, settings: s, side: 32)
+        s.finetuneMode = .lora
+        let lora = MemoryEstimate.edit(model: model, settings: s, side: 32)
+        XCTAssertGreaterThan(full.parts["finetune"]!, attention.parts["finetune"]!)
+        XCTAssertGreaterThan(attention.parts["finetune"]!, lora.parts["finetune"]!)
+        XCTAssertGreaterThan(MemoryEstimate.edit(model: model, settings: s, side: 64).peakBytes, lora.peakBytes)
+
+        let edit = LayerDiffusionEdit(model: model, modelHash: "tiny")
+        edit.memoryLimit = full.peakBytes - 1
+        var started = false
+        XCTAssertThrowsError(try edit.run(Self.inputs(), settings: Self.quickSettings()) { _ in started = true; return true }) {
+            XCTAssertEqual($0 as? EditError, .memory(needed: full.peakBytes, limit: full.peakBytes - 1))
+            XCTAssert("\($0)".contains("GB"))
+        }
+        XCTAssertFalse(started)
+        edit.memoryLimit = full.peakBytes
+        XCTAssertEqual(try edit.run(Self.inputs(), settings: Self.quickSettings()).images.count, 2)
+    }
+
     /// With ê_a = e_opt = Enc(T) and no alternation to speak of, stage 3 is text-to-image
     /// (checked against diffusers in the model tests) from the same seed.
     func testIterativeGuidanceReducesToTextToImage() throws {

@@ -1,0 +1,65 @@
+// How much memory an edit will need at its peak, estimated before it starts so that a
+// job that cannot fit is refused with the figures instead of failing hours in. The
+// weights and optimiser state are counted exactly; activations are a count of one
+// feature map per resolution level times a factor fitted to the peaks measured with
+// `strata bench unet|vae --config sd15` (docs/performance.md): 210 maps per sample for
+// a training step with gradient checkpointing, 390 without, 30 for a forward pass,
+// 19 for a VAE decode at full resolution.
+import Foundation
+import StrataModels
+
+public struct MemoryEstimate: Sendable, CustomStringConvertible {
+    /// Bytes per part: "weights", "finetune", "sample", "decode".
+    public var parts: [String: Int]
+    public var peakBytes: Int
+
+    public var description: String {
+        String(format: "%.1f GB", Double(peakBytes) / 1e9)
+    }
+
+    public static func edit(model: EditModel, settings: EditSettings, side: Int) -> MemoryEstimate {
+        let sd = model.model
+        let count = { (r: ParameterRegistry) in r.tensors.reduce(0) { $0 + $1.tensor.count } }
+        let unetParameters = count(sd.unet.parameters)
+        let weights = 4 * (unetParameters + count(sd.vae.parameters) + count(sd.textEncoder.parameters))
+        let latentSide = side / model.factor
+        // One feature map per UNet level for one sample, in bytes.
+        let unetMaps = 4 * sd.unet.config.blockOutChannels.enumerated().reduce(0) { sum, level in
+            let s = max(1, latentSide >> level.offset)
+            return sum + level.element * s * s
+        }
+        let vaeMaps = 4 * sd.vae.config.blockOutChannels.enumerated().reduce(0) { sum, level in
+            let s = max(1, side >> level.offset)
+            return sum + level.element * s * s
+        }
+        let s = settings.effective
+        var finetune = 0
+        if s.finetuneSteps > 0 {
+            let trained: Int
+            switch s.finetuneMode {
+            case .full, .attention:
+                trained = LayeredFineTuning.trainable(sd.unet, mode: s.finetuneMode).reduce(0) { $0 + $1.tensor.count }
+                finetune += 4 * unetParameters  // the copy that is trained
+            case .lora:
+                trained = sd.unet.attentionProjections.reduce(0) { $0 + s.loraRank * ($1.inFeatures + $1.outFeatures) }
+            }
+            let mapsPerSample = latentSide >= 32 ? 210 : 390
+            finetune += 12 * trained + 2 * mapsPerSample * unetMaps  // gradient and two moments; batch 2
+        }
+        let sample = 2 * 30 * unetMaps
+        let decode = 19 * vaeMaps
+        let parts = ["weights": weights, "finetune": finetune, "sample": sample, "decode": decode]
+        return MemoryEstimate(parts: parts, peakBytes: weights + max(finetune, sample, decode))
+    }
+
+    /// The memory this process may use: the machine's physical memory, or the control
+    /// group's limit when that is lower.
+    public static var available: Int {
+        var limit = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+           let cgroup = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            limit = min(limit, cgroup)
+        }
+        return limit
+    }
+}
