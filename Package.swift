@@ -58,6 +58,11 @@ let package = Package(
             swiftSettings: optimise
         ),
         .testTarget(
+            name: "StrataTrainingTests",
+            dependencies: ["StrataTraining", "StrataTensor"],
+            swiftSettings: optimise
+        ),
+        .testTarget(
             name: "StrataSpritesTests",
             dependencies: ["StrataSprites", "StrataModels", "StrataTensor"],
             exclude: ["Fixtures"],

@@ -30,6 +30,8 @@ public struct TrainingState {
 
     var progressURL: URL { folder.appendingPathComponent("progress.json") }
     func parametersURL(_ group: String) -> URL { folder.appendingPathComponent("parameters-\(group).safetensors") }
+    /// The weight average of a run that keeps one (UNetTrainer).
+    var averageURL: URL { folder.appendingPathComponent("average.safetensors") }
     var optimiserURL: URL { folder.appendingPathComponent("optimiser.safetensors") }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: progressURL.path) }

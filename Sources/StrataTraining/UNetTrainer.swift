@@ -16,6 +16,8 @@ public struct UNetTrainingSettings: Codable {
     public var saveEvery = 200
     public var logEvery = 20
     public var seed: UInt64 = 2
+    /// Decay of the weight average the model is exported from.
+    public var averageDecay: Float = 0.999
     public init() {}
 }
 
@@ -28,6 +30,7 @@ public final class UNetTrainer {
     let cache: LatentCache
     let state: TrainingState
     let optimiser: Adam
+    let average: WeightAverage
     var progress: TrainingProgress
     let log: TrainingLog
     var tokenCache: [String: [Int]] = [:]
@@ -56,6 +59,17 @@ public final class UNetTrainer {
                                                    "dataset": "\(settings.datasetSize)"])
             let count = { (r: ParameterRegistry) in r.tensors.reduce(0) { $0 + $1.tensor.count } }
             log.line("new UNet training run: UNet \(count(unet.parameters)), text encoder \(count(textEncoder.parameters)) parameters")
+        }
+        let named = textEncoder.parameters.tensors.map { ("text_encoder." + $0.name, $0.tensor) }
+            + unet.parameters.tensors.map { ("unet." + $0.name, $0.tensor) }
+        if let saved = try? SafeTensorsFile(path: state.averageURL.path) {
+            var start: [String: Tensor] = [:]
+            for n in saved.names { start[n] = try saved.tensor(n) }
+            average = WeightAverage(named, decay: settings.averageDecay, start: start,
+                                    updates: Int(saved.metadata["updates"] ?? "0") ?? 0)
+        } else {
+            average = WeightAverage(named, decay: settings.averageDecay)
+            if resuming { log.line("starting a weight average (decay \(settings.averageDecay)) on a resumed run") }
         }
         cache = try LatentCache(folder: folder, vae: vae, renderer: renderer, run: settings.seed, count: settings.datasetSize, log: log)
     }
@@ -90,6 +104,7 @@ public final class UNetTrainer {
         let warm = min(1, Float(index + 1) / Float(max(1, settings.warmupSteps)))
         optimiser.learningRate = settings.learningRate * warm
         optimiser.step()
+        average.update()
         return loss.item
     }
 
@@ -99,15 +114,26 @@ public final class UNetTrainer {
     }
 
     func save(_ progress: TrainingProgress) throws {
+        try FileManager.default.createDirectory(at: state.folder, withIntermediateDirectories: true)
+        try SafeTensorsFile.write(Dictionary(uniqueKeysWithValues: average.averaged.map { ($0.name, $0.tensor) }), to: state.averageURL.path,
+                                  metadata: ["updates": "\(average.updates)", "decay": "\(average.decay)"])
         try state.save(parameters: ["unet": unet.parameters.tensors, "text_encoder": textEncoder.parameters.tensors],
                        optimiser: optimiser, progress: progress)
     }
 
-    /// Writes the whole model folder from this run and a finished vae/ folder.
-    public static func exportModel(run: URL, vaeFolder: URL, tokenizerSource: URL, to folder: URL) throws {
+    /// Writes the whole model folder from this run (its weight average when it has one
+    /// and `averaged` is set, else the last weights) and a finished vae/ folder.
+    public static func exportModel(run: URL, vaeFolder: URL, tokenizerSource: URL, to folder: URL, averaged: Bool = true) throws {
         let state = TrainingState(folder: run)
-        let text = try CLIPTextModel(config: SpriteModelRecipe.textEncoder, weights: state.parameterStore("text_encoder"))
-        let unet = try UNet2DConditionModel(config: SpriteModelRecipe.unet, weights: state.parameterStore("unet"))
+        let text: CLIPTextModel, unet: UNet2DConditionModel
+        if averaged, FileManager.default.fileExists(atPath: state.averageURL.path) {
+            let store = try WeightStore(path: state.averageURL.path)
+            text = try CLIPTextModel(config: SpriteModelRecipe.textEncoder, weights: store.renamed { "text_encoder." + $0 })
+            unet = try UNet2DConditionModel(config: SpriteModelRecipe.unet, weights: store.renamed { "unet." + $0 })
+        } else {
+            text = try CLIPTextModel(config: SpriteModelRecipe.textEncoder, weights: state.parameterStore("text_encoder"))
+            unet = try UNet2DConditionModel(config: SpriteModelRecipe.unet, weights: state.parameterStore("unet"))
+        }
         let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial")
         try? FileManager.default.removeItem(at: staging)
         try ModelFolderWriter.writeTextEncoder(text, to: staging.appendingPathComponent("text_encoder"), as: .f16)

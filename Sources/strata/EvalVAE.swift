@@ -29,7 +29,7 @@ struct EvalVAE: ParsableCommand {
         let judgeModel = try? (judge.map { try SpriteJudge(folder: URL(fileURLWithPath: $0)) } ?? SpriteJudge.shipped())
         let renderer = try loadRenderer()
         var psnr = [Double](repeating: 0, count: Background.allCases.count), seen = [Int](repeating: 0, count: Background.allCases.count)
-        var sameTint = 0
+        var sameTint = 0, sameAnimal = 0
         for first in stride(from: 0, to: count, by: 25) {
             let n = min(25, count - first)
             let scenes = (first..<(first + n)).map { renderer.render(seed: SceneSpec.evaluationSeed(seed, index: $0)) }
@@ -53,6 +53,7 @@ struct EvalVAE: ParsableCommand {
             if let judgeModel {
                 let a = judgeModel.read(SpriteJudge.images(scenes.map(\.rgb))), b = judgeModel.read(SpriteJudge.images(pictures))
                 sameTint += zip(a, b).filter { $0.tint == $1.tint }.count
+                sameAnimal += zip(a, b).filter { $0.animal == $1.animal }.count
             }
             log.progress("reconstructing", first + n, count, "")
         }
@@ -60,13 +61,15 @@ struct EvalVAE: ParsableCommand {
         let perPlace = Dictionary(uniqueKeysWithValues: Background.allCases.map { ($0.word, seen[$0.rawValue] > 0 ? psnr[$0.rawValue] / Double(seen[$0.rawValue]) : 0) })
         let mean = psnr.reduce(0, +) / Double(count)
         let tint: Any = judgeModel == nil ? NSNull() : Double(sameTint) / Double(count)
+        let animal: Any = judgeModel == nil ? NSNull() : Double(sameAnimal) / Double(count)
         if json {
-            let doc: [String: Any] = ["count": count, "psnr_db": mean, "psnr_db_per_background": perPlace, "same_tint": tint]
+            let doc: [String: Any] = ["count": count, "psnr_db": mean, "psnr_db_per_background": perPlace, "same_tint": tint, "same_animal": animal]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print(String(format: "mean PSNR %.2f dB over %d scenes", mean, count))
             for b in Background.allCases { print(String(format: "  %-10@ %.2f dB", b.word, perPlace[b.word]!)) }
             if let t = tint as? Double { print(String(format: "judge reads the same tint: %.1f%%", t * 100)) }
+            if let a = animal as? Double { print(String(format: "judge reads the same animal: %.1f%%", a * 100)) }
         }
     }
 }

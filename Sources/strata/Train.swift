@@ -85,11 +85,12 @@ struct TrainExportModel: ParsableCommand {
     @Option(name: .customLong("run"), help: "UNet run folder.") var runFolder: String
     @Option(help: "The vae/ folder the UNet was trained on.") var vae: String
     @Option(help: "Output model folder.") var out: String
+    @Flag(help: "Export the last step's weights instead of the run's weight average.") var last = false
 
     func run() throws {
         try UNetTrainer.exportModel(run: URL(fileURLWithPath: runFolder), vaeFolder: URL(fileURLWithPath: vae),
                                     tokenizerSource: StrataAssets.directory().appendingPathComponent("clip-tokenizer"),
-                                    to: URL(fileURLWithPath: out))
+                                    to: URL(fileURLWithPath: out), averaged: !last)
         print("wrote \(out)")
     }
 }
