@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "StrataModels", dependencies: ["StrataTensor", "CStrata"], swiftSettings: optimise),
         .target(name: "StrataEdit", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
         .target(name: "StrataSprites", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
+        // ncursesw and chafa for the terminal editor (headers and inline wrappers only).
+        .systemLibrary(name: "CTerminal", pkgConfig: "chafa", providers: [.apt(["libncursesw5-dev", "libchafa-dev", "libglib2.0-dev"])]),
+        .target(name: "StrataTUI", dependencies: ["CTerminal", "StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: optimise),
         .target(name: "StrataTraining", dependencies: ["StrataSprites", "StrataModels", "StrataTensor"], swiftSettings: optimise),
         .executableTarget(
             name: "strata",
@@ -36,6 +39,7 @@ let package = Package(
                 "StrataSprites",
                 "StrataTraining",
                 "StrataEdit",
+                "StrataTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimise
@@ -55,6 +59,12 @@ let package = Package(
         .testTarget(
             name: "StrataEditTests",
             dependencies: ["StrataEdit", "StrataModels", "StrataTensor"],
+            swiftSettings: optimise
+        ),
+        .testTarget(
+            name: "StrataTUITests",
+            dependencies: ["StrataTUI", "StrataEdit"],
+            exclude: ["Snapshots"],
             swiftSettings: optimise
         ),
         .testTarget(

@@ -20,11 +20,17 @@ public final class EditJob: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     /// Starts `edit` on `inputs` with `settings` on a new thread.
-    public init(edit: LayerDiffusionEdit, inputs: EditInputs, settings: EditSettings) {
+    public convenience init(edit: LayerDiffusionEdit, inputs: EditInputs, settings: EditSettings) {
+        self.init { progress in try edit.run(inputs, settings: settings, progress: progress) }
+    }
+
+    /// Starts `work` on a new thread (a baseline, a sweep of several edits), handing it
+    /// the progress handler that records progress and reports cancellation.
+    public init(_ work: @escaping @Sendable (ProgressHandler) throws -> EditResult) {
         let thread = Thread { [self] in
             let outcome: State
             do {
-                outcome = .finished(try edit.run(inputs, settings: settings) { p in
+                outcome = .finished(try work { p in
                     self.shared.withLock { $0.progress = p }
                     return !self.cancelled.load(ordering: .relaxed)
                 })

@@ -49,4 +49,10 @@ public enum MaskOps {
         for i in 0..<mask.count where mask.data[i] > 0.5 { n += 1 }
         return Double(n) / Double(mask.count)
     }
+
+    /// `placed` on 8-bit mask pixels (side×side, 0 or 1), for interfaces that keep masks as bytes.
+    public static func placedPixels(_ pixels: [UInt8], side: Int, placement: Placement) -> [UInt8] {
+        let t = Tensor(pixels.map(Float.init), shape: [1, 1, side, side])
+        return placed(t, dx: placement.dx, dy: placement.dy, scale: placement.scale).scalars.map { $0 > 0.5 ? 1 : 0 }
+    }
 }

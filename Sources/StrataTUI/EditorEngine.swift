@@ -1,0 +1,119 @@
+// The engine side of the editor: the model, the stage cache and the running job. It
+// turns a job request into an EditJob on its own thread (one edit, a sweep of edits,
+// or a baseline) and hands back pictures; the interface polls it and never waits.
+import Foundation
+import StrataEdit
+import StrataModels
+import StrataTensor
+
+public final class EditorEngine {
+    public let model: EditModel
+    public let edit: LayerDiffusionEdit
+    public let modelName: String
+    public var givenReference: Tensor?
+    var job: EditJob?
+    var running: JobRequest?
+    var started = Date()
+    /// The last finished run, for saving its full outputs.
+    public private(set) var last: (request: JobRequest, result: EditResult, settings: [EditSettings])?
+    var lastProgress: StageProgress?
+
+    public init(model: EditModel, modelHash: String, modelName: String, cacheFolder: URL?) {
+        self.model = model
+        self.modelName = modelName
+        edit = LayerDiffusionEdit(model: model, modelHash: modelHash, cache: StageCache(folder: cacheFolder))
+    }
+
+    public var side: Int { model.model.vae.config.sampleSize }
+
+    public func inputs(source: Picture, request: JobRequest) -> EditInputs {
+        var inputs = EditInputs(source: Self.tensor(source), subjectMask: Tensor(request.mask.map(Float.init), shape: [1, 1, source.side, source.side]),
+                                subjectText: request.subject, backgroundText: request.background)
+        inputs.placement = request.placement
+        if let r = givenReference { inputs.reference = r; inputs.referenceMask = Tensor(zeros: inputs.subjectMask.shape) }
+        return inputs
+    }
+
+    /// The settings of each run a request makes: one, or one per sweep value.
+    public static func runs(_ request: JobRequest) -> [(settings: EditSettings, value: String?)] {
+        let base = request.settings
+        guard let sweep = request.sweep else { return [(base.preset.apply(to: base.edit), nil)] }
+        return sweep.values.map { v in
+            var s = base
+            _ = sweep.parameter.set(&s, v)
+            return (s.preset.apply(to: s.edit), v)
+        }
+    }
+
+    public func start(_ request: JobRequest, source: Picture) {
+        job?.cancel()
+        let inputs = inputs(source: source, request: request)
+        let runs = Self.runs(request)
+        let method = request.settings.method
+        let edit = self.edit, model = self.model
+        running = request
+        started = Date()
+        lastProgress = nil
+        job = EditJob { progress in
+            var combined: EditResult?
+            for run in runs {
+                let r: EditResult
+                if method == .layerdiffusion {
+                    r = try edit.run(inputs, settings: run.settings, progress: progress)
+                } else {
+                    let images = try Baselines(model: model).run(method, inputs: inputs, settings: run.settings, progress: progress)
+                    r = EditResult(images: images, reference: inputs.source, referenceMask: Tensor(zeros: inputs.subjectMask.shape),
+                                   placementMask: inputs.subjectMask, subjectEmbedding: model.text(inputs.subjectText),
+                                   mixedEmbedding: model.text(inputs.fullText))
+                }
+                if combined == nil { combined = r } else { combined!.images += r.images; combined!.reused.formIntersection(r.reused) }
+            }
+            return combined!
+        }
+    }
+
+    public func cancel() { job?.cancel() }
+
+    public var isRunning: Bool { job?.isRunning ?? false }
+
+    /// Messages since the last poll: new progress, or the end of the job.
+    public func poll(now: Double) -> [EditorMsg] {
+        guard let job, let request = running else { return [] }
+        switch job.state {
+        case .running:
+            guard let p = job.progress, p.step != lastProgress?.step || p.stage != lastProgress?.stage else { return [] }
+            lastProgress = p
+            return [.progress(p, at: now)]
+        case .failed(let error):
+            self.job = nil; running = nil
+            return [.failed("\(error)")]
+        case .finished(let result):
+            self.job = nil; running = nil
+            let runs = Self.runs(request)
+            last = (request, result, runs.map(\.settings))
+            var slots: [ResultSlot] = []
+            var i = 0
+            for run in runs { for seed in run.settings.seeds where i < result.images.count {
+                slots.append(ResultSlot(seed: seed, picture: Self.picture(result.images[i]), sweepValue: run.value))
+                i += 1
+            } }
+            let reference = givenReference == nil ? Self.picture(result.reference) : nil
+            return [.finished(RunOutcome(results: slots, reference: reference, seconds: Date().timeIntervalSince(started),
+                                         reused: EditStage.allCases.filter(result.reused.contains)))]
+        }
+    }
+
+    public func suggestMask(source: Picture, subject: String, background: String) -> [UInt8] {
+        let m = MaskSuggestion.diffEdit(model: model, image: Self.tensor(source), subject: subject, background: background)
+        return m.scalars.map { $0 > 0.5 ? 1 : 0 }
+    }
+
+    public static func tensor(_ p: Picture) -> Tensor {
+        let n = p.side * p.side
+        let t = Tensor(zeros: [1, 3, p.side, p.side])
+        for i in 0..<n { for c in 0..<3 { t.data[c * n + i] = Float(p.rgb[i * 3 + c]) / 255 } }
+        return t
+    }
+
+    public static func picture(_ t: Tensor) -> Picture { Picture(side: t.shape[3], rgb: ImageFiles.rgb(t)) }
+}

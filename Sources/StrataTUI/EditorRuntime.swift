@@ -1,0 +1,183 @@
+// The editor's loop: read input, poll the engine, update the state, carry out effects,
+// draw when something changed. It also keeps the session folder current: every change
+// is saved (atomically) after the debounce, every finished run's images are written
+// into it, and a save key writes full outputs (layers, .ora, sidecar) beside them.
+import Foundation
+import StrataEdit
+import StrataModels
+import StrataTensor
+import Synchronization
+
+public final class EditorRuntime {
+    public var state: EditorState
+    public let engine: EditorEngine
+    public let view: EditorView
+    public let sessionFolder: URL
+    let version: String
+    let modelPath: String?
+    let inbox = Mutex<[EditorMsg]>([])
+    let clockStart = DispatchTime.now().uptimeNanoseconds
+    var quit = false
+    var savedMask: [UInt8]?
+
+    public init(state: EditorState, engine: EditorEngine, view: EditorView, sessionFolder: URL, modelPath: String?, version: String) {
+        self.state = state; self.engine = engine; self.view = view
+        self.sessionFolder = sessionFolder; self.modelPath = modelPath; self.version = version
+    }
+
+    public var now: Double { Double(DispatchTime.now().uptimeNanoseconds - clockStart) / 1e9 }
+
+    /// Runs until the user quits.
+    public func run(_ backend: TerminalBackend) {
+        let size = backend.size
+        state.width = size.width; state.height = size.height
+        backend.draw(view.render(state))
+        saveSession()
+        while !quit {
+            var messages = backend.read()
+            messages += inbox.withLock { box in defer { box = [] }; return box }
+            messages += engine.poll(now: now)
+            messages.append(.tick(now))
+            var changed = false
+            for m in messages {
+                if case .key(.ctrl("z")) = m { backend.suspend(); changed = true; continue }
+                if case .tick = m {} else { changed = true }
+                handle(m)
+            }
+            if changed || state.isRunning { backend.draw(view.render(state)) }
+        }
+        engine.cancel()
+        saveSession()
+    }
+
+    /// One message through the update, then its effects.
+    public func handle(_ msg: EditorMsg) {
+        for effect in state.update(msg) { perform(effect) }
+    }
+
+    func perform(_ effect: EditorEffect) {
+        switch effect {
+        case .run(let request): engine.start(request, source: state.source)
+        case .cancel: engine.cancel()
+        case .quit: quit = true
+        case .autosave: saveSession()
+        case .suggestMask:
+            let source = state.source, subject = state.subject, background = state.background, engine = self.engine
+            Thread.detachNewThread { [self] in
+                let m = engine.suggestMask(source: source, subject: subject, background: background)
+                self.inbox.withLock { $0.append(.suggested(m)) }
+            }
+        case .saveResults(let all): saveResults(all: all)
+        }
+    }
+
+    /// Result file name: seed, and the swept value when there is one.
+    static func resultName(_ slot: ResultSlot, parameter: EditorParameter?) -> String {
+        var name = "result-seed\(slot.seed)"
+        if let v = slot.sweepValue, let p = parameter { name += "-\(p.rawValue)=\(v)" }
+        return name + ".png"
+    }
+
+    /// Seed and swept value back from a result file name.
+    public static func parseResultName(_ name: String) -> (seed: UInt64, value: String?)? {
+        guard name.hasPrefix("result-seed"), name.hasSuffix(".png") else { return nil }
+        let core = name.dropFirst("result-seed".count).dropLast(4)
+        let parts = core.split(separator: "-", maxSplits: 1)
+        guard let seed = UInt64(parts[0]) else { return nil }
+        let value = parts.count > 1 ? parts[1].split(separator: "=", maxSplits: 1).last.map(String.init) : nil
+        return (seed, value)
+    }
+
+    func record(settings: EditSettings) -> EditRecord {
+        EditRecord(version: version, subjectText: state.subject, backgroundText: state.background, sourceSHA256: "", maskSHA256: "",
+                   referenceSHA256: nil, modelName: engine.modelName, modelHash: engine.edit.modelHash, settings: settings,
+                   placement: state.placement, stageSeconds: [:], finalLosses: [:], results: [])
+    }
+
+    /// Writes session.json, the inputs and the shown results into the session folder.
+    public func saveSession() {
+        do {
+            var session = EditSession(subjectText: state.subject, backgroundText: state.background, settings: state.settings.edit)
+            session.caption = state.fields[2].text
+            session.preset = state.settings.preset; session.method = state.settings.method
+            session.placement = state.placement; session.model = modelPath
+            let results = sessionFolder.appendingPathComponent(EditSession.resultsFolder)
+            try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
+            let parameter = state.sweep?.parameter
+            for slot in state.results {
+                let name = Self.resultName(slot, parameter: parameter)
+                let path = results.appendingPathComponent(name).path
+                if !FileManager.default.fileExists(atPath: path) {
+                    try PNGImage.write(path, width: slot.picture.side, height: slot.picture.side, channels: 3, pixels: slot.picture.rgb)
+                }
+                session.results.append(EditSession.resultsFolder + "/" + name)
+            }
+            if let r = state.reference, state.givenReference == nil {
+                try PNGImage.write(results.appendingPathComponent("reference.png").path, width: r.side, height: r.side, channels: 3, pixels: r.rgb)
+            }
+            var inputs = EditInputs(source: EditorEngine.tensor(state.source),
+                                    subjectMask: Tensor(state.mask.pixels.map(Float.init), shape: [1, 1, state.source.side, state.source.side]),
+                                    subjectText: state.subject, backgroundText: state.background)
+            inputs.reference = engine.givenReference
+            if savedMask == state.mask.pixels, FileManager.default.fileExists(atPath: sessionFolder.appendingPathComponent(session.mask).path) {
+                if inputs.reference != nil { session.reference = "reference-input.png" }
+                try session.saveRecord(to: sessionFolder)
+            } else {
+                try session.save(to: sessionFolder, inputs: inputs)
+                savedMask = state.mask.pixels
+            }
+            try Preferences.save(theme: state.theme.name)
+            state.unsaved = false
+        } catch {
+            state.message = "could not save the session: \(error)"
+            state.unsaved = true
+        }
+    }
+
+    /// Full outputs of the chosen result (or all) under the session's saved/ folder.
+    func saveResults(all: Bool) {
+        guard let last = engine.last else { state.message = "nothing to save yet"; return }
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
+        let folder = sessionFolder.appendingPathComponent("saved/\(stamp)")
+        let indices = all ? Array(0..<state.results.count) : [state.selected]
+        do {
+            var written = 0
+            var offset = 0
+            for (runIndex, settings) in last.settings.enumerated() {
+                let picked = settings.seeds.indices.filter { indices.contains(offset + $0) }
+                defer { offset += settings.seeds.count }
+                guard !picked.isEmpty else { continue }
+                var s = settings
+                s.seeds = picked.map { settings.seeds[$0] }
+                var result = last.result
+                result.images = picked.map { last.result.images[offset + $0] }
+                let target = last.settings.count > 1 ? folder.appendingPathComponent("run-\(runIndex + 1)") : folder
+                let subject = state.subject, background = state.background, model = engine.model
+                written += try EditOutputs.write(result, record: record(settings: s), to: target) { image in
+                    MaskSuggestion.diffEdit(model: model, image: image, subject: subject, background: background)
+                }.count
+            }
+            state.message = "saved \(written) files in \(folder.path)"
+        } catch {
+            state.message = "saving failed: \(error)"
+        }
+    }
+}
+
+/// What the editor remembers between sessions: the theme.
+public enum Preferences {
+    static var file: URL {
+        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config/strata/preferences.json")
+    }
+
+    public static var theme: String? {
+        guard let data = try? Data(contentsOf: file), let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return doc["theme"] as? String
+    }
+
+    public static func save(theme: String) throws {
+        guard theme != Self.theme else { return }
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: ["theme": theme], options: [.sortedKeys]).write(to: file, options: .atomic)
+    }
+}
