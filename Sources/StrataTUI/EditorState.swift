@@ -142,6 +142,8 @@ public struct EditorState {
         fields = [LineEditor(subject), LineEditor(background), LineEditor(subject + " " + background)]
         self.captionSplit = captionSplit
         cursor = (source.side / 2, source.side / 2)
+        // A fresh editor starts its live preview as soon as it opens.
+        lastChange = -Self.debounce
     }
 
     public var subject: String { fields[0].text }

@@ -90,7 +90,7 @@ public struct EditorView {
     func sourcePane(_ g: inout CellGrid, _ s: EditorState, _ r: Rect) {
         let t = s.theme
         let mode = s.placing ? "placing" : (s.paintValue == 1 ? "paint" : "erase")
-        box(&g, s, r, title: String(format: "Source · mask %.0f%% · brush %d · %@", s.mask.coverage * 100, s.brush, mode),
+        box(&g, s, r, title: String(format: "Source · %.0f%% · ●%d %@", s.mask.coverage * 100, s.brush, mode),
             focused: s.focus == .source)
         let ir = image(&g, s.source, in: r.inset(1))
         let side = s.source.side
@@ -160,11 +160,11 @@ public struct EditorView {
             let bg = chosen && s.focus == .parameters ? t.selection : t.panel
             g.fill(Rect(x: r.x + 1, y: y, width: r.width - 2, height: 1), with: Cell(" ", fg: t.text, bg: bg))
             let stale = p.firstStale.map { s.stale.contains($0) } ?? false
-            g.text(p.label, x: r.x + 2, y: y, fg: stale ? t.warning : t.dim, bg: bg, maxWidth: r.width / 2)
             var value = p.value(s.settings)
             if chosen, let typing = s.typing { value = typing.text + "▏" }
-            let vx = r.x + r.width - 2 - min(value.count, r.width / 2)
-            g.text(value, x: vx, y: y, fg: chosen ? t.focus : t.text, bg: bg, bold: chosen, maxWidth: r.width / 2)
+            let valueWidth = min(value.count, r.width - 6)
+            g.text(p.label, x: r.x + 2, y: y, fg: stale ? t.warning : t.dim, bg: bg, maxWidth: max(0, r.width - 5 - valueWidth))
+            g.text(value, x: r.x + r.width - 2 - valueWidth, y: y, fg: chosen ? t.focus : t.text, bg: bg, bold: chosen, maxWidth: valueWidth)
         }
         let sweepY = r.y + 2 + EditorParameter.allCases.count
         if let editor = s.sweepEditor, sweepY < r.y + r.height - 1 {
@@ -208,10 +208,12 @@ public struct EditorView {
             if !s.objectLosses.isEmpty {
                 let names = stage == .optimise ? ("subject", "background") : ("L_obj", "L_bg")
                 let w = max(4, (r.width - x - 40) / 2)
-                x += g.text(String(format: "  %@ %.4f ", names.0, s.objectLosses.last!), x: x, y: r.y, fg: t.text, bg: t.panel)
-                x += g.text(Sparkline.render(s.objectLosses, width: w), x: x, y: r.y, fg: t.good, bg: t.panel)
-                x += g.text(String(format: "  %@ %.4f ", names.1, s.backgroundLosses.last!), x: x, y: r.y, fg: t.text, bg: t.panel)
-                x += g.text(Sparkline.render(s.backgroundLosses, width: w), x: x, y: r.y, fg: t.focus, bg: t.panel)
+                // Each step's loss is drawn at a random timestep: show the running mean.
+                let o = Sparkline.smoothed(s.objectLosses), b = Sparkline.smoothed(s.backgroundLosses)
+                x += g.text(String(format: "  %@ %.4f ", names.0, o.last!), x: x, y: r.y, fg: t.text, bg: t.panel)
+                x += g.text(Sparkline.render(o, width: w), x: x, y: r.y, fg: t.good, bg: t.panel)
+                x += g.text(String(format: "  %@ %.4f ", names.1, b.last!), x: x, y: r.y, fg: t.text, bg: t.panel)
+                x += g.text(Sparkline.render(b, width: w), x: x, y: r.y, fg: t.focus, bg: t.panel)
             }
         case .failed(let text):
             x += g.text("error: " + text, x: x, y: r.y, fg: t.error, bg: t.panel, maxWidth: r.width - 2)

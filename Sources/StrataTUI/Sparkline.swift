@@ -21,4 +21,12 @@ public enum Sparkline {
             return levels[min(7, max(0, Int((t * 7).rounded())))]
         })
     }
+
+    /// An exponential running mean (weight 0.1 on each new value).
+    public static func smoothed(_ values: [Float]) -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(values.count)
+        for v in values { out.append(out.last.map { 0.9 * $0 + 0.1 * v } ?? v) }
+        return out
+    }
 }

@@ -104,6 +104,7 @@ struct Open: ParsableCommand {
             if let r = try? ImageFiles.load(sessionFolder.appendingPathComponent("results/reference.png").path, side: side).image {
                 state.reference = EditorEngine.picture(r)
             }
+            if !state.results.isEmpty { state.stale = []; state.lastChange = nil }
             state.message = "reopened \(sessionFolder.path)"
         }
         if let r = referenceTensor { state.givenReference = EditorEngine.picture(r) }

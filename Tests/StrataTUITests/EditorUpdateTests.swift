@@ -1,0 +1,182 @@
+import XCTest
+@testable import StrataEdit
+@testable import StrataTUI
+
+/// The pure update: keys and mouse to state changes and effects, without a terminal.
+final class EditorUpdateTests: XCTestCase {
+    func send(_ s: inout EditorState, _ keys: Key...) -> [EditorEffect] { keys.flatMap { s.update(.key($0)) } }
+
+    func testAChangeMarksStagesStaleAndRunsTheQuickPresetAfterThePause() {
+        var s = TUIFixtures.state()
+        s.stale = []
+        s.focus = .parameters
+        s.parameter = EditorParameter.allCases.firstIndex(of: .alpha)!
+        XCTAssertEqual(send(&s, .right), [])
+        XCTAssertEqual(s.settings.edit.alpha, 0.75, accuracy: 1e-9)
+        XCTAssertEqual(s.stale, [.finetune, .sample])
+        XCTAssertEqual(s.update(.tick(0.3)), [], "still inside the debounce")
+        let effects = s.update(.tick(0.7))
+        var expected = s.request(preset: .quick)
+        expected.settings.edit.alpha = 0.75
+        XCTAssertEqual(effects, [.autosave, .run(expected)])
+        XCTAssertTrue(s.isRunning)
+        XCTAssertEqual(s.stale, [])
+        // A change while it runs: the next run cancels it first.
+        s.parameter = EditorParameter.allCases.firstIndex(of: .guidanceScale)!
+        _ = send(&s, .left)
+        XCTAssertEqual(s.stale, [.sample])
+        let again = s.update(.tick(1.5))
+        XCTAssertEqual(again.first, .autosave)
+        XCTAssertEqual(again.dropFirst().first, .cancel)
+        // Live preview off: changes wait for r, which runs the chosen preset.
+        s.job = .idle
+        _ = send(&s, .char("l"))
+        _ = send(&s, .left)
+        XCTAssertEqual(s.update(.tick(3)), [.autosave])
+        guard case .run(let full)? = send(&s, .char("r")).last else { return XCTFail("r runs") }
+        XCTAssertEqual(full.settings.preset, .full)
+    }
+
+    func testProgressCancelAndFailure() {
+        var s = TUIFixtures.state()
+        _ = send(&s, .char("r"))
+        XCTAssertTrue(s.isRunning)
+        _ = s.update(.progress(StageProgress(stage: .optimise, step: 10, total: 500, objectLoss: 0.5, backgroundLoss: 0.25), at: 2))
+        _ = s.update(.progress(StageProgress(stage: .optimise, step: 20, total: 500, objectLoss: 0.4, backgroundLoss: 0.2), at: 3))
+        guard case let .running(stage, step, total, _, _) = s.job else { return XCTFail() }
+        XCTAssertEqual(stage, .optimise); XCTAssertEqual(step, 20); XCTAssertEqual(total, 500)
+        XCTAssertEqual(s.objectLosses, [0.5, 0.4])
+        _ = s.update(.progress(StageProgress(stage: .finetune, step: 1, total: 250, objectLoss: 0.1, backgroundLoss: 0.1), at: 4))
+        XCTAssertEqual(s.objectLosses, [0.1], "a new stage starts new sparklines")
+        XCTAssertEqual(send(&s, .escape), [.cancel])
+        _ = s.update(.failed("cancelled during finetune"))
+        XCTAssertEqual(s.job, .idle)
+        XCTAssertEqual(s.stale, Set(EditStage.allCases), "what was stale before the run is stale again")
+        _ = send(&s, .char("r"))
+        _ = s.update(.failed("the loss stopped being a finite number at step 3 of finetune"))
+        guard case .failed = s.job else { return XCTFail() }
+    }
+
+    func testQuitAsksOnlyWhileAJobRuns() {
+        var s = TUIFixtures.state()
+        s.unsaved = false
+        XCTAssertEqual(send(&s, .char("q")), [.quit])
+        _ = send(&s, .char("r"))
+        XCTAssertEqual(send(&s, .char("q")), [])
+        XCTAssertTrue(s.confirmQuit)
+        XCTAssertEqual(send(&s, .char("n")), [])
+        XCTAssertFalse(s.confirmQuit)
+        _ = send(&s, .char("q"))
+        XCTAssertEqual(send(&s, .char("y")), [.cancel, .quit])
+    }
+
+    func testTextFieldsAndCaptionSplit() {
+        var s = TUIFixtures.state()
+        s.focus = .prompts
+        s.field = 2
+        s.fields[2] = LineEditor("a cat sitting on a beach")
+        _ = send(&s, .enter)
+        XCTAssertEqual(s.subject, "a cat sitting"); XCTAssertEqual(s.background, "on a beach")
+        XCTAssertTrue(s.stale.contains(.reference))
+        s.field = 0
+        _ = send(&s, .ctrl("w"), .paste("standing"), .char("!"), .backspace)
+        XCTAssertEqual(s.subject, "a cat standing")
+        XCTAssertEqual(s.fields[2].text, "a cat standing on a beach", "the caption follows the two fields")
+        // Letters type into the field instead of acting as keys.
+        _ = send(&s, .char("q"))
+        XCTAssertEqual(s.subject, "a cat standingq")
+        s.fields[2] = LineEditor("nothing to split")
+        s.field = 2
+        _ = send(&s, .enter)
+        XCTAssert(s.message.contains("cannot split"))
+        _ = send(&s, .tab)
+        XCTAssertEqual(s.focus, .parameters)
+    }
+
+    func testPaintingWithKeysAndMouseUndoesByStroke() {
+        var s = TUIFixtures.state()
+        s.mask = MaskCanvas(side: 64)
+        s.stale = []
+        s.cursor = (10, 10)
+        _ = send(&s, .char(" "))
+        XCTAssertGreaterThan(s.mask.coverage, 0)
+        XCTAssertTrue(s.stale.contains(.optimise)); XCTAssertFalse(s.stale.contains(.reference))
+        let afterKey = s.mask.pixels
+        // Drag across the source image with the mouse.
+        let image = EditorLayout.imageRect(in: s.layout.source.inset(1))
+        _ = s.update(.mouse(.press, x: image.x + 2, y: image.y + image.height - 2))
+        _ = s.update(.mouse(.drag, x: image.x + image.width - 3, y: image.y + image.height - 2))
+        _ = s.update(.mouse(.release, x: image.x + image.width - 3, y: image.y + image.height - 2))
+        XCTAssertGreaterThan(s.mask.coverage, MaskCanvas(side: 64, pixels: afterKey).coverage + 0.02)
+        _ = send(&s, .char("u"))
+        XCTAssertEqual(s.mask.pixels, afterKey, "the drag undoes as one stroke")
+        _ = send(&s, .char("U"))
+        XCTAssertNotEqual(s.mask.pixels, afterKey)
+        // Placement: arrows move the box, + scales.
+        _ = send(&s, .char("p"), .right, .right, .up, .char("+"))
+        XCTAssertEqual(s.placement, Placement(dx: 2, dy: -1, scale: 1.1))
+        // A flood fill proposal, rejected then accepted.
+        _ = send(&s, .char("p"))
+        s.cursor = (28, 40)
+        _ = send(&s, .char("f"))
+        XCTAssertEqual(s.mask.proposal, TUIFixtures.discMask())
+        _ = send(&s, .char("n")); XCTAssertNil(s.mask.proposal)
+        _ = send(&s, .char("f"), .char("a"))
+        XCTAssertEqual(s.mask.pixels, TUIFixtures.discMask())
+    }
+
+    func testParametersStepTypeAndSweep() {
+        var s = TUIFixtures.state()
+        s.focus = .parameters
+        s.parameter = EditorParameter.allCases.firstIndex(of: .seeds)!
+        _ = send(&s, .enter, .ctrl("w"), .paste("7,8,9"), .enter)
+        XCTAssertEqual(s.settings.edit.seeds, [7, 8, 9])
+        _ = send(&s, .enter, .ctrl("w"), .paste("x"), .enter)
+        XCTAssertEqual(s.settings.edit.seeds, [7, 8, 9]); XCTAssert(s.message.contains("seeds"))
+        s.parameter = EditorParameter.allCases.firstIndex(of: .finetuneMode)!
+        _ = send(&s, .right)
+        XCTAssertEqual(s.settings.edit.finetuneMode, .attention)
+        s.parameter = EditorParameter.allCases.firstIndex(of: .lambda1)!
+        s.focus = .results
+        _ = send(&s, .char("w"))
+        XCTAssertEqual(s.sweepEditor?.text, "1.75, 2.00, 2.25, 2.50")
+        _ = send(&s, .enter)
+        XCTAssertEqual(s.sweep, Sweep(parameter: .lambda1, values: ["1.75", "2.00", "2.25", "2.50"]))
+        guard case .run(let r)? = send(&s, .char("r")).last else { return XCTFail() }
+        let runs = EditorEngine.runs(r)
+        XCTAssertEqual(runs.map(\.settings.lambda1), [1.75, 2, 2.25, 2.5])
+        XCTAssertEqual(runs.map(\.value), ["1.75", "2.00", "2.25", "2.50"])
+        _ = send(&s, .char("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .enter)
+        XCTAssertNil(s.sweep)
+    }
+
+    func testHelpResizeThemeAndCompare() {
+        var s = TUIFixtures.state()
+        _ = send(&s, .char("?"))
+        XCTAssertTrue(s.showHelp)
+        XCTAssertEqual(send(&s, .char("r")), [], "help takes the keys while open")
+        _ = send(&s, .escape)
+        XCTAssertFalse(s.showHelp)
+        _ = s.update(.resize(width: 70, height: 20))
+        XCTAssertTrue(s.tooSmall)
+        _ = s.update(.resize(width: 100, height: 30))
+        XCTAssertFalse(s.tooSmall)
+        let first = s.theme.name
+        XCTAssertEqual(send(&s, .char("t")), [.autosave])
+        XCTAssertNotEqual(s.theme.name, first)
+        _ = send(&s, .char("c"))
+        XCTAssertNil(s.compare, "nothing to compare yet")
+        s.results = [ResultSlot(seed: 1, picture: TUIFixtures.scene(tint: (220, 60, 40)))]
+        _ = send(&s, .char("c"))
+        XCTAssertEqual(s.compare, .wipe(column: 0.5))
+        _ = send(&s, .left, .left)
+        guard case .wipe(let column)? = s.compare else { return XCTFail() }
+        XCTAssertEqual(column, 0.4, accuracy: 1e-9)
+        _ = send(&s, .char(" "))
+        XCTAssertEqual(s.compare, .flip(showResult: true))
+        _ = send(&s, .char(" "))
+        XCTAssertEqual(s.compare, .flip(showResult: false))
+        _ = send(&s, .escape)
+        XCTAssertNil(s.compare)
+    }
+}

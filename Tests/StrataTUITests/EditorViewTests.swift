@@ -1,0 +1,66 @@
+import XCTest
+@testable import StrataEdit
+@testable import StrataTUI
+
+/// The view against committed snapshots (characters), and the image cells against a
+/// plain half-block reference (colours).
+final class EditorViewTests: XCTestCase {
+    let view = EditorView(cache: CellCache())
+
+    func testFramesMatchSnapshots() {
+        var s = TUIFixtures.state(width: 120, height: 36)
+        if let d = TUIFixtures.checkSnapshot(view.render(s), "open-120x36") { XCTFail(d) }
+        // Running, with results, parameters focused and a value being typed.
+        s.results = [1, 2, 3, 4].map { ResultSlot(seed: $0, picture: TUIFixtures.scene(tint: (UInt8(50 * $0), 80, 200))) }
+        s.selected = 1
+        _ = s.update(.key(.char("r")))
+        _ = s.update(.progress(StageProgress(stage: .finetune, step: 40, total: 250, objectLoss: 0.2, backgroundLoss: 0.1), at: 4))
+        _ = s.update(.progress(StageProgress(stage: .finetune, step: 41, total: 250, objectLoss: 0.1, backgroundLoss: 0.3), at: 4.1))
+        s.focus = .parameters
+        s.parameter = 0
+        s.typing = LineEditor("0.6")
+        if let d = TUIFixtures.checkSnapshot(view.render(s), "running-120x36") { XCTFail(d) }
+        s.typing = nil
+        _ = s.update(.key(.char("?")))
+        if let d = TUIFixtures.checkSnapshot(view.render(s), "help-120x36") { XCTFail(d) }
+        var small = TUIFixtures.state(width: 60, height: 20)
+        if let d = TUIFixtures.checkSnapshot(view.render(small), "too-small-60x20") { XCTFail(d) }
+        _ = small.update(.resize(width: 80, height: 24))
+        if let d = TUIFixtures.checkSnapshot(view.render(small), "open-80x24") { XCTFail(d) }
+    }
+
+    func testPanesFitEveryWindowFromTheSmallestUp() {
+        for (w, h) in [(80, 24), (100, 30), (200, 60), (300, 90)] {
+            let l = EditorLayout(width: w, height: h)
+            for p in Pane.allCases {
+                let r = l.rect(p)
+                XCTAssert(r.x >= 0 && r.y >= 0 && r.x + r.width <= w && r.y + r.height <= h, "\(p) at \(w)×\(h)")
+                XCTAssertGreaterThan(r.width, 0); XCTAssertGreaterThan(r.height, 0)
+            }
+            XCTAssertFalse(l.source.contains(l.results.x, l.results.y))
+            XCTAssertLessThanOrEqual(l.parameters.height, l.main.height)
+            XCTAssertGreaterThanOrEqual(l.parameters.height - 2, EditorParameter.allCases.count, "every parameter shows at \(w)×\(h)")
+        }
+    }
+
+    /// chafa's cells show, cell by cell, about the colour of the pixels under them (as
+    /// the half-block reference does), and the cache converts each size once.
+    func testChafaCellsShowThePictureColours() {
+        let pic = TUIFixtures.scene()
+        for (columns, rows) in [(32, 16), (20, 10), (64, 32)] {
+            let cells = ImageCells.chafa(rgb: pic.rgb, width: 64, height: 64, columns: columns, rows: rows)
+            let reference = ImageCells.halfBlocks(rgb: pic.rgb, width: 64, height: 64, columns: columns, rows: rows)
+            var total = 0.0
+            for i in 0..<cells.cells.count {
+                let a = ImageCells.shownColour(cells.cells[i]), b = ImageCells.shownColour(reference.cells[i])
+                total += (abs(a.0 - b.0) + abs(a.1 - b.1) + abs(a.2 - b.2)) / 3
+            }
+            XCTAssertLessThan(total / Double(cells.cells.count), 12, "\(columns)×\(rows): mean difference per channel")
+        }
+        let cache = CellCache()
+        _ = cache.cells(pic, columns: 20, rows: 10)
+        _ = cache.cells(pic, columns: 20, rows: 10)
+        _ = cache.cells(pic, columns: 22, rows: 11)
+        XCTAssertEqual(cache.conversions, 2)
+    }
+}
