@@ -4,12 +4,13 @@
 // feature map per resolution level times a factor fitted to the peaks measured with
 // `strata bench unet|vae --config sd15` (docs/performance.md): 210 maps per sample for
 // a training step with gradient checkpointing, 390 without, 30 for a forward pass,
-// 19 for a VAE decode at full resolution.
+// 19 for a VAE decode at full resolution; and 64 MB for the process itself and
+// OpenBLAS's buffers (a built-in-model edit peaked at 201 MB against 148 MB counted).
 import Foundation
 import StrataModels
 
 public struct MemoryEstimate: Sendable, CustomStringConvertible {
-    /// Bytes per part: "weights", "finetune", "sample", "decode".
+    /// Bytes per part: "process", "weights", "finetune", "sample", "decode".
     public var parts: [String: Int]
     public var peakBytes: Int
 
@@ -48,8 +49,9 @@ public struct MemoryEstimate: Sendable, CustomStringConvertible {
         }
         let sample = 2 * 30 * unetMaps
         let decode = 19 * vaeMaps
-        let parts = ["weights": weights, "finetune": finetune, "sample": sample, "decode": decode]
-        return MemoryEstimate(parts: parts, peakBytes: weights + max(finetune, sample, decode))
+        let process = 64 << 20
+        let parts = ["process": process, "weights": weights, "finetune": finetune, "sample": sample, "decode": decode]
+        return MemoryEstimate(parts: parts, peakBytes: process + weights + max(finetune, sample, decode))
     }
 
     /// The memory this process may use: the machine's physical memory, or the control
