@@ -52,7 +52,7 @@ static inline void strata_disable_mouse(void) {
 }
 
 /// Reads a mouse event: x, y, and 1 pressed, 2 released, 3 motion, 4 wheel up, 5 wheel
-/// down; 0 when there is none.
+/// down, 6 right button pressed; 0 when there is none.
 static inline int strata_mouse(int *x, int *y) {
     MEVENT e;
     if (getmouse(&e) != OK) return 0;
@@ -60,6 +60,7 @@ static inline int strata_mouse(int *x, int *y) {
     if (e.bstate & BUTTON1_PRESSED) return 1;
     if (e.bstate & BUTTON1_RELEASED) return 2;
     if (e.bstate & BUTTON1_CLICKED) return 1;
+    if (e.bstate & (BUTTON3_PRESSED | BUTTON3_CLICKED)) return 6;
     if (e.bstate & BUTTON4_PRESSED) return 4;
 #ifdef BUTTON5_PRESSED
     if (e.bstate & BUTTON5_PRESSED) return 5;

@@ -1,5 +1,5 @@
 // The mouse: paint or erase by dragging over the source image (or drag the placement
-// box in placement mode), click a result, a parameter or a text field to choose it,
+// box in placement mode), right-click for a flood fill from that point, click a result, a parameter or a text field to choose it,
 // turn the wheel over a parameter to step it.
 
 extension EditorState {
@@ -52,6 +52,12 @@ extension EditorState {
                 mask.dab(x: px.0, y: px.1, radius: brush, value: paintValue)
                 changed(from: .optimise)
             }
+        case (.secondary, .source):
+            focus = .source
+            guard let px = sourcePixel(x: x, y: y, pane: rect) else { return [] }
+            cursor = px
+            mask.proposal = FloodFill.region(rgb: source.rgb, side: source.side, from: px, tolerance: 0.12)
+            message = "flood fill from the point clicked: a accepts, n rejects"
         case (.press, .results):
             focus = .results
             let (rows, columns) = EditorLayout.grid(count: results.count, rows: sweep.map { _ in max(1, sweep!.values.count) })

@@ -12,7 +12,8 @@ public enum Key: Equatable, Sendable {
     case paste(String)
 }
 
-public enum MouseKind: Sendable { case press, release, drag, wheelUp, wheelDown }
+/// `secondary` is the right button: a flood fill from the point clicked.
+public enum MouseKind: Sendable { case press, release, drag, wheelUp, wheelDown, secondary }
 
 public enum EditorMsg: Sendable {
     case key(Key)

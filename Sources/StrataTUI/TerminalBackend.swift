@@ -160,6 +160,7 @@ public final class TerminalBackend {
             case 3: return pressed ? .mouse(.drag, x: Int(x), y: Int(y)) : nil
             case 4: return .mouse(.wheelUp, x: Int(x), y: Int(y))
             case 5: return .mouse(.wheelDown, x: Int(x), y: Int(y))
+            case 6: return .mouse(.secondary, x: Int(x), y: Int(y))
             default: return nil
             }
         default:

@@ -123,6 +123,10 @@ final class EditorUpdateTests: XCTestCase {
         _ = send(&s, .char("n")); XCTAssertNil(s.mask.proposal)
         _ = send(&s, .char("f"), .char("a"))
         XCTAssertEqual(s.mask.pixels, TUIFixtures.discMask())
+        // Right-click on the sky proposes the sky.
+        _ = s.update(.mouse(.secondary, x: image.x + 1, y: image.y))
+        XCTAssertEqual(s.mask.proposal?[0], 1)
+        XCTAssertEqual(s.mask.proposal?[40 * 64 + 28], 0)
     }
 
     func testParametersStepTypeAndSweep() {
