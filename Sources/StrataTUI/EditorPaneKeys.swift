@@ -80,6 +80,7 @@ extension EditorState {
         if field < 2, f.text != before {
             fields[2] = LineEditor(subject + " " + background)
             changed(from: .reference)
+            message = textWarning?(subject, background) ?? ""
         }
         return []
     }
@@ -92,7 +93,7 @@ extension EditorState {
             return
         }
         fields[0] = LineEditor(a); fields[1] = LineEditor(b)
-        message = "split into \"\(a)\" and \"\(b)\""
+        message = textWarning?(a, b) ?? "split into \"\(a)\" and \"\(b)\""
         changed(from: .reference)
     }
 

@@ -108,6 +108,8 @@ public struct EditorState {
     public var fields = [LineEditor(), LineEditor(), LineEditor()]
     public var field = 0
     public var captionSplit: @Sendable (String) -> (String, String)?
+    /// A warning for texts the model does not know (set for the built-in model).
+    public var textWarning: (@Sendable (String, String) -> String?)?
 
     // Parameters.
     public var settings: EditorSettings

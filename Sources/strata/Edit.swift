@@ -101,9 +101,7 @@ struct Edit: ParsableCommand {
         }
         let source = try load(image, what: "image")
         let editModel = try EditModel(sd)
-        if model == nil, Caption(parsing: subject + " " + background) == nil {
-            log.line("warning: the built-in model knows only its sprite world: animals \(Animal.allCases.map(\.word).joined(separator: ", ")); poses \(Pose.allCases.map(\.word).joined(separator: ", ")); sizes small, big (or none); places \(Background.allCases.map(\.phrase).joined(separator: ", "))")
-        }
+        if model == nil, let warning = spriteWorldWarning(subject: subject, background: background) { log.line("warning: " + warning) }
         let subjectMask: Tensor
         if let mask { subjectMask = try loadMask(mask, what: "mask") } else {
             subjectMask = MaskSuggestion.diffEdit(model: editModel, image: source, subject: subject, background: background)

@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import StrataEdit
+import StrataSprites
 
 extension EditPreset: ExpressibleByArgument {}
 
@@ -10,4 +11,12 @@ func editDefaults(folder: URL, preset: EditPreset) -> EditSettings {
     let file = folder.appendingPathComponent("strata_edit.json")
     let own = (try? JSONDecoder().decode(EditSettings.self, from: Data(contentsOf: file))) ?? EditSettings()
     return preset.apply(to: own)
+}
+
+/// What the built-in model knows, when a text names something outside its sprite world.
+func spriteWorldWarning(subject: String, background: String) -> String? {
+    guard Caption(parsing: subject + " " + background) == nil else { return nil }
+    return "the built-in model knows only its sprite world: animals \(Animal.allCases.map(\.word).joined(separator: ", ")); "
+        + "poses \(Pose.allCases.map(\.word).joined(separator: ", ")); sizes small, big (or none); "
+        + "places \(Background.allCases.map(\.phrase).joined(separator: ", "))"
 }

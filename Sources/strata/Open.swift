@@ -107,6 +107,7 @@ struct Open: ParsableCommand {
             if !state.results.isEmpty { state.stale = []; state.lastChange = nil }
             state.message = "reopened \(sessionFolder.path)"
         }
+        if modelPath == nil { state.textWarning = { spriteWorldWarning(subject: $0, background: $1) } }
         if let r = referenceTensor { state.givenReference = EditorEngine.picture(r) }
 
         let unetFile = WeightStore.file(in: folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path
