@@ -167,7 +167,7 @@ public final class EditorRuntime {
 /// What the editor remembers between sessions: the theme.
 public enum Preferences {
     static var file: URL {
-        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config/strata/preferences.json")
+        UserFolders.config.appendingPathComponent("preferences.json")
     }
 
     public static var theme: String? {

@@ -122,7 +122,7 @@ struct Edit: ParsableCommand {
         let unetFile = WeightStore.file(in: folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path
         let modelHash = (try? Infotext.shortHash(ofFile: unetFile)) ?? "unknown"
         let cacheFolder = cache.map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/strata/stages")
+            ?? UserFolders.stageCache
         let edit = LayerDiffusionEdit(model: editModel, modelHash: modelHash, cache: StageCache(folder: cacheFolder))
         var stageStart = Date(), current: EditStage?
         var result: EditResult

@@ -22,7 +22,7 @@ struct Open: ParsableCommand {
     @Option(help: "Engine threads (default: all cores).") var threads: Int?
 
     static var sessionsFolder: URL {
-        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/strata/sessions")
+        UserFolders.sessions
     }
 
     func run() throws {
@@ -113,7 +113,7 @@ struct Open: ParsableCommand {
         let unetFile = WeightStore.file(in: folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path
         let engine = EditorEngine(model: try EditModel(sd), modelHash: (try? Infotext.shortHash(ofFile: unetFile)) ?? "unknown",
                                   modelName: folder.lastPathComponent,
-                                  cacheFolder: FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/strata/stages"))
+                                  cacheFolder: UserFolders.stageCache)
         engine.givenReference = referenceTensor
         let backend: TerminalBackend
         do { backend = try TerminalBackend() } catch { throw fail("\(error)") }

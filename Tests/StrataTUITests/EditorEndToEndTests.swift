@@ -40,7 +40,7 @@ final class EditorEndToEndTests: XCTestCase {
         let name = "strata-e2e-\(getpid())"
         defer { _ = shell("tmux kill-session -t \(name) 2>/dev/null") }
         let env = "HOME=\(home.path) STRATA_ASSETS=\(TUIFixtures.root.path)/Assets TERM=xterm-256color"
-        XCTAssertEqual(shell("tmux -f /dev/null new-session -d -s \(name) -x 100 -y 30 '\(env) \(Self.binary) --threads 1; echo EXIT=$?; sleep 30'").0, 0)
+        XCTAssertEqual(shell("tmux -f /dev/null new-session -d -s \(name) -x 100 -y 30 '\(env) \(Self.binary) --threads 1; echo EXIT=$?; sleep 30' > /dev/null 2>&1").0, 0)
         var screen = waitForScreen(name, "Parameters")
         XCTAssert(screen.contains("example.strata"))
         _ = shell("tmux send-keys -t \(name) '?'")
