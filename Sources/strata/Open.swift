@@ -67,6 +67,7 @@ struct Open: ParsableCommand {
         var subjectText = subject ?? "a dog jumping", backgroundText = background ?? "in a forest"
         let source: Picture, maskPixels: [UInt8]
         var referenceTensor: Tensor?
+        var notes: [String] = []
         if let (record, inputs) = reopened {
             source = EditorEngine.picture(inputs.source)
             maskPixels = inputs.subjectMask.scalars.map { $0 > 0.5 ? 1 : 0 }
@@ -78,9 +79,13 @@ struct Open: ParsableCommand {
             let imagePath = path ?? example.appendingPathComponent("blue-dog-meadow.png").path
             let maskPath = mask ?? (path == nil ? example.appendingPathComponent("blue-dog-meadow.mask.png").path : nil)
             do {
-                source = EditorEngine.picture(try ImageFiles.load(imagePath, side: side).image)
-                maskPixels = try maskPath.map { try ImageFiles.loadMask($0, side: side).mask.scalars.map { $0 > 0.5 ? 1 : 0 } }
-                    ?? [UInt8](repeating: 0, count: side * side)
+                let loaded = try ImageFiles.load(imagePath, side: side)
+                source = EditorEngine.picture(loaded.image)
+                if loaded.resized { notes.append("the image was scaled and centre-cropped to \(side)×\(side)") }
+                let loadedMask = try maskPath.map { try ImageFiles.loadMask($0, side: side) }
+                if loadedMask?.resized == true { notes.append("the mask was scaled to \(side)×\(side)") }
+                maskPixels = loadedMask?.mask.scalars.map { $0 > 0.5 ? 1 : 0 } ?? [UInt8](repeating: 0, count: side * side)
+                if loadedMask == nil { notes.append("no mask: paint the subject (space) or suggest one (g)") }
                 if let reference { referenceTensor = try ImageFiles.load(reference, side: side).image }
             } catch { throw fail("\(error)") }
         }
@@ -107,6 +112,7 @@ struct Open: ParsableCommand {
             if !state.results.isEmpty { state.stale = []; state.lastChange = nil }
             state.message = "reopened \(sessionFolder.path)"
         }
+        if !notes.isEmpty { state.message = notes.joined(separator: "; ") }
         if modelPath == nil { state.textWarning = { spriteWorldWarning(subject: $0, background: $1) } }
         if let r = referenceTensor { state.givenReference = EditorEngine.picture(r) }
 
