@@ -2,10 +2,11 @@
 // job that cannot fit is refused with the figures instead of failing hours in. The
 // weights and optimiser state are counted exactly; activations are a count of one
 // feature map per resolution level times a factor fitted to the peaks measured with
-// `strata bench unet|vae --config sd15` (docs/performance.md): 210 maps per sample for
-// a training step with gradient checkpointing, 390 without, 30 for a forward pass,
-// 19 for a VAE decode at full resolution; and 64 MB for the process itself and
-// OpenBLAS's buffers (a built-in-model edit peaked at 201 MB against 148 MB counted).
+// `strata bench unet|vae|edit --config sd15` (docs/performance.md): 290 maps per sample
+// for an edit's training step with gradient checkpointing (a 512×512 LoRA edit peaked at
+// 9.6–9.9 GB), 390 without, 30 for a forward pass, 19 for a VAE decode at full
+// resolution; and 64 MB for the process itself and OpenBLAS's buffers (a built-in-model
+// edit peaked at 201 MB against 148 MB counted).
 import Foundation
 import StrataModels
 
@@ -44,7 +45,7 @@ public struct MemoryEstimate: Sendable, CustomStringConvertible {
             case .lora:
                 trained = sd.unet.attentionProjections.reduce(0) { $0 + s.loraRank * ($1.inFeatures + $1.outFeatures) }
             }
-            let mapsPerSample = latentSide >= 32 ? 210 : 390
+            let mapsPerSample = latentSide >= 32 ? 290 : 390
             finetune += 12 * trained + 2 * mapsPerSample * unetMaps  // gradient and two moments; batch 2
         }
         let sample = 2 * 30 * unetMaps
