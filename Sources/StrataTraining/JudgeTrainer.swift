@@ -34,15 +34,9 @@ public final class JudgeTrainer {
         let resuming = state.exists
         judge = try SpriteJudge(weights: resuming ? state.parameterStore("judge") : .initialized(seed: settings.seed))
         optimiser = Adam(judge.parameters.tensors.map { $0.tensor.requiringGrad() }, learningRate: settings.learningRate)
-        if resuming {
-            try state.restore(optimiser: optimiser)
-            progress = try state.readProgress()
-            log.line("resuming judge training at step \(progress.step)")
-        } else {
-            progress = TrainingProgress(step: 0, samplesSeen: 0, secondsTrained: 0, lossEMA: nil,
-                                        settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "seed": "\(settings.seed)"])
-            log.line("new judge training run: \(judge.parameters.tensors.reduce(0) { $0 + $1.tensor.count }) parameters")
-        }
+        progress = try state.begin("judge", optimiser: optimiser,
+                                   settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "seed": "\(settings.seed)"],
+                                   parameters: judge.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log)
     }
 
     /// Noise of a random strength on every image, and a 3×3 blur on half of them.

@@ -65,3 +65,24 @@ public struct TrainingState {
         try optimiser.load(state: state)
     }
 }
+
+extension TrainingState {
+    /// The run's progress: resumed from the folder, with the optimiser's moments restored
+    /// when `compatible` says the saved ones fit (else a fresh optimiser goes on from the
+    /// saved step), or a new run with `settings`.
+    func begin(_ name: String, optimiser: Adam, settings: [String: String], parameters: Int, log: TrainingLog,
+               compatible: (TrainingProgress) -> Bool = { _ in true }) throws -> TrainingProgress {
+        guard exists else {
+            log.line("new \(name) training run: \(parameters) parameters")
+            return TrainingProgress(step: 0, samplesSeen: 0, secondsTrained: 0, lossEMA: nil, settings: settings)
+        }
+        let progress = try readProgress()
+        if compatible(progress) {
+            try restore(optimiser: optimiser)
+            log.line("resuming \(name) training at step \(progress.step)")
+        } else {
+            log.line("\(name) training goes on at step \(progress.step) with a fresh optimiser")
+        }
+        return progress
+    }
+}

@@ -48,18 +48,12 @@ public final class UNetTrainer {
         schedule = try NoiseSchedule(SpriteModelRecipe.scheduler)
         let params = (textEncoder.parameters.tensors + unet.parameters.tensors).map { $0.tensor.requiringGrad() }
         optimiser = Adam(params, learningRate: settings.learningRate)
-        if resuming {
-            try state.restore(optimiser: optimiser)
-            progress = try state.readProgress()
-            log.line("resuming UNet training at step \(progress.step)")
-        } else {
-            progress = TrainingProgress(step: 0, samplesSeen: 0, secondsTrained: 0, lossEMA: nil,
-                                        settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
-                                                   "caption_dropout": "\(settings.captionDropout)", "seed": "\(settings.seed)",
-                                                   "dataset": "\(settings.datasetSize)"])
-            let count = { (r: ParameterRegistry) in r.tensors.reduce(0) { $0 + $1.tensor.count } }
-            log.line("new UNet training run: UNet \(count(unet.parameters)), text encoder \(count(textEncoder.parameters)) parameters")
-        }
+        let count = { (r: ParameterRegistry) in r.tensors.reduce(0) { $0 + $1.tensor.count } }
+        progress = try state.begin("UNet", optimiser: optimiser,
+                                   settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
+                                              "caption_dropout": "\(settings.captionDropout)", "seed": "\(settings.seed)",
+                                              "dataset": "\(settings.datasetSize)"],
+                                   parameters: count(unet.parameters) + count(textEncoder.parameters), log: log)
         let named = textEncoder.parameters.tensors.map { ("text_encoder." + $0.name, $0.tensor) }
             + unet.parameters.tensors.map { ("unet." + $0.name, $0.tensor) }
         if let saved = try? SafeTensorsFile(path: state.averageURL.path) {

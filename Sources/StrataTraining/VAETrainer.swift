@@ -42,22 +42,14 @@ public final class VAETrainer {
         let params = trained.map { $0.tensor.requiringGrad() }
         optimiser = Adam(params, learningRate: settings.learningRate)
         let mode = settings.freezeEncoder ? "decoder" : "all"
-        if resuming {
-            progress = try state.readProgress()
-            if progress.settings["trains"] ?? "all" == mode {
-                try state.restore(optimiser: optimiser)
-                log.line("resuming VAE training at step \(progress.step)")
-            } else {
-                progress.settings["trains"] = mode
-                log.line("VAE training goes on at step \(progress.step), now training \(mode) parameters with a fresh optimiser")
-            }
-        } else {
-            progress = TrainingProgress(step: 0, samplesSeen: 0, secondsTrained: 0, lossEMA: nil,
-                                        settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
-                                                   "sprite_weight": "\(settings.spriteWeight)", "kl": "\(settings.klWeight)",
-                                                   "seed": "\(settings.seed)", "trains": mode])
-            log.line("new VAE training run: \(vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }) parameters")
+        progress = try state.begin("VAE", optimiser: optimiser,
+                                   settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
+                                              "sprite_weight": "\(settings.spriteWeight)", "kl": "\(settings.klWeight)",
+                                              "seed": "\(settings.seed)", "trains": mode],
+                                   parameters: vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log) {
+            $0.settings["trains"] ?? "all" == mode
         }
+        if progress.settings["trains"] ?? "all" != mode { progress.settings["trains"] = mode; log.line("now training \(mode) parameters") }
     }
 
     /// One optimisation step on the batch at `step`; returns (weighted MSE, KL per sample).
