@@ -44,7 +44,10 @@ public final class LayerDiffusionEdit {
     /// settings reruns stage 3 only.
     public static let referenceSteps = 50, referenceGuidance = 7.5
 
-    public func run(_ inputs: EditInputs, settings: EditSettings, progress: ProgressHandler = { _ in true }) throws -> EditResult {
+    /// With `cachedOnly`, nothing is computed: the result comes whole from the stage cache
+    /// or the run throws `notCached` (how an interface shows an earlier setting at once).
+    public func run(_ inputs: EditInputs, settings: EditSettings, cachedOnly: Bool = false,
+                    progress: ProgressHandler = { _ in true }) throws -> EditResult {
         try inputs.validate()
         let estimate = MemoryEstimate.edit(model: model, settings: settings, side: inputs.source.shape[3])
         guard estimate.peakBytes <= memoryLimit else { throw EditError.memory(needed: estimate.peakBytes, limit: memoryLimit) }
@@ -67,6 +70,8 @@ public final class LayerDiffusionEdit {
                 _ = progress(StageProgress(stage: stage, step: total, total: total))
                 return hit
             }
+            // A given reference costs nothing to "compute": it is the input itself.
+            if cachedOnly, !(stage == .reference && inputs.reference != nil) { throw EditError.notCached(stage) }
             let entry = try timed(stage, compute)
             cache.put(key, entry)
             return entry
@@ -137,34 +142,39 @@ public final class LayerDiffusionEdit {
         if let l = tuned["losses"]?.scalars { losses[.finetune] = (l[0], l[1]) }
 
         // Stage 3: one image per seed, each cached on its own.
-        var images: [Tensor] = []
         var sampleSeconds = 0.0
-        var allCached = true
-        try LayeredFineTuning.withFineTuned(model.model.unet, tuned) { unet in
-            let empty = model.text("")
-            let latentShape = [1, model.model.unet.config.inChannels, xs.shape[2], xs.shape[3]]
-            for (index, seed) in s.seeds.enumerated() {
-                var k3 = StageKey.Builder("sample")
-                k3.add(keys[.finetune]!); k3.add(mixed); k3.add(ea)
-                k3.add("\(s.samplingSteps) \(s.guidanceScale) \(s.scheduler.rawValue) \(seed) \(s.ablation != .noIterativeGuidance)")
-                let key = k3.finish()
-                if index == 0 { keys[.sample] = key }
-                if let hit = cache.get(key) { images.append(hit["image"]!); continue }
-                allCached = false
-                let t0 = Date()
-                var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
-                guidance.alternate = s.ablation != .noIterativeGuidance
-                let image = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
-                                             seeds: [seed]) { p in
-                    var q = p
-                    q.step = index * s.samplingSteps + p.step; q.total = s.seeds.count * s.samplingSteps; q.seedIndex = index
-                    return progress(q)
-                }[0]
-                sampleSeconds += Date().timeIntervalSince(t0)
-                cache.put(key, ["image": image])
-                images.append(image)
+        let sampleKeys = s.seeds.map { seed -> StageKey in
+            var k3 = StageKey.Builder("sample")
+            k3.add(keys[.finetune]!); k3.add(mixed); k3.add(ea)
+            k3.add("\(s.samplingSteps) \(s.guidanceScale) \(s.scheduler.rawValue) \(seed) \(s.ablation != .noIterativeGuidance)")
+            return k3.finish()
+        }
+        keys[.sample] = sampleKeys.first
+        var found: [Tensor?] = sampleKeys.map { cache.get($0)?["image"] }
+        let allCached = !found.contains { $0 == nil }
+        if !allCached {
+            if cachedOnly { throw EditError.notCached(.sample) }
+            // Only seeds missing from the cache need the fine-tuned UNet.
+            try LayeredFineTuning.withFineTuned(model.model.unet, tuned) { unet in
+                let empty = model.text("")
+                let latentShape = [1, model.model.unet.config.inChannels, xs.shape[2], xs.shape[3]]
+                for (index, seed) in s.seeds.enumerated() where found[index] == nil {
+                    let t0 = Date()
+                    var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
+                    guidance.alternate = s.ablation != .noIterativeGuidance
+                    let image = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
+                                                 seeds: [seed]) { p in
+                        var q = p
+                        q.step = index * s.samplingSteps + p.step; q.total = s.seeds.count * s.samplingSteps; q.seedIndex = index
+                        return progress(q)
+                    }[0]
+                    sampleSeconds += Date().timeIntervalSince(t0)
+                    cache.put(sampleKeys[index], ["image": image])
+                    found[index] = image
+                }
             }
         }
+        let images = found.map { $0! }
         if allCached { reused.insert(.sample) }
         times[.sample] = sampleSeconds
         var result = EditResult(images: images, reference: referenceImage, referenceMask: referenceMask, placementMask: placementMask,

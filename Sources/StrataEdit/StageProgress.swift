@@ -21,6 +21,8 @@ public enum EditError: Error, CustomStringConvertible, Equatable {
     case cancelled(EditStage)
     case diverged(stage: EditStage, step: Int)
     case input(String)
+    /// A cache-only run met a stage that is not in the cache.
+    case notCached(EditStage)
     /// The estimated peak and the memory available, in bytes.
     case memory(needed: Int, limit: Int)
 
@@ -29,6 +31,7 @@ public enum EditError: Error, CustomStringConvertible, Equatable {
         case .cancelled(let s): return "cancelled during \(s.rawValue)"
         case let .diverged(s, n): return "the loss stopped being a finite number at step \(n) of \(s.rawValue); lower that stage's learning rate"
         case .input(let m): return m
+        case .notCached(let s): return "\(s.rawValue) is not in the stage cache"
         case let .memory(needed, limit):
             return String(format: "this edit needs about %.1f GB at its peak and %.1f GB are available: fine-tune with lora, or edit a smaller image",
                           Double(needed) / 1e9, Double(limit) / 1e9)

@@ -74,6 +74,10 @@ public final class EditorEngine {
 
     public func cancel() { job?.cancel() }
 
+    /// Cancels the running job and forgets it: its end is never reported (its result
+    /// was superseded by one already shown).
+    public func discard() { job?.cancel(); job = nil; running = nil }
+
     public var isRunning: Bool { job?.isRunning ?? false }
 
     /// Messages since the last poll: new progress, or the end of the job.
@@ -89,18 +93,35 @@ public final class EditorEngine {
             return [.failed("\(error)")]
         case .finished(let result):
             self.job = nil; running = nil
-            let runs = Self.runs(request)
-            last = (request, result, runs.map(\.settings))
-            var slots: [ResultSlot] = []
-            var i = 0
-            for run in runs { for seed in run.settings.seeds where i < result.images.count {
-                slots.append(ResultSlot(seed: seed, picture: Self.picture(result.images[i]), sweepValue: run.value))
-                i += 1
-            } }
-            let reference = givenReference == nil ? Self.picture(result.reference) : nil
-            return [.finished(RunOutcome(results: slots, reference: reference, seconds: Date().timeIntervalSince(started),
-                                         reused: EditStage.allCases.filter(result.reused.contains)))]
+            return [.finished(outcome(request, result, seconds: Date().timeIntervalSince(started)))]
         }
+    }
+
+    func outcome(_ request: JobRequest, _ result: EditResult, seconds: Double) -> RunOutcome {
+        let runs = Self.runs(request)
+        last = (request, result, runs.map(\.settings))
+        var slots: [ResultSlot] = []
+        var i = 0
+        for run in runs { for seed in run.settings.seeds where i < result.images.count {
+            slots.append(ResultSlot(seed: seed, picture: Self.picture(result.images[i]), sweepValue: run.value))
+            i += 1
+        } }
+        let reference = givenReference == nil ? Self.picture(result.reference) : nil
+        return RunOutcome(results: slots, reference: reference, seconds: seconds, reused: EditStage.allCases.filter(result.reused.contains))
+    }
+
+    /// The request's outcome when every stage of every run is in the stage cache (an
+    /// earlier setting come back to), without starting a job; nil otherwise.
+    public func cachedOutcome(_ request: JobRequest, source: Picture) -> RunOutcome? {
+        guard request.settings.method == .layerdiffusion else { return nil }
+        let t0 = Date()
+        let inputs = inputs(source: source, request: request)
+        var combined: EditResult?
+        for run in Self.runs(request) {
+            guard let r = try? edit.run(inputs, settings: run.settings, cachedOnly: true) else { return nil }
+            if combined == nil { combined = r } else { combined!.images += r.images }
+        }
+        return combined.map { outcome(request, $0, seconds: Date().timeIntervalSince(t0)) }
     }
 
     public func suggestMask(source: Picture, subject: String, background: String) -> [UInt8] {

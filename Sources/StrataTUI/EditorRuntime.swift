@@ -41,8 +41,10 @@ public final class EditorRuntime {
             var changed = false
             for m in messages {
                 if case .key(.ctrl("z")) = m { backend.suspend(); changed = true; continue }
-                if case .tick = m {} else { changed = true }
-                handle(m)
+                // A tick changes what is shown only when it set something off (a run,
+                // which may finish at once from the cache).
+                let acted = handle(m)
+                if case .tick = m { changed = changed || acted } else { changed = true }
             }
             if changed || state.isRunning { backend.draw(view.render(state)) }
         }
@@ -50,14 +52,27 @@ public final class EditorRuntime {
         saveSession()
     }
 
-    /// One message through the update, then its effects.
-    public func handle(_ msg: EditorMsg) {
-        for effect in state.update(msg) { perform(effect) }
+    /// One message through the update, then its effects; whether there were any.
+    @discardableResult
+    public func handle(_ msg: EditorMsg) -> Bool {
+        let effects = state.update(msg)
+        for effect in effects { perform(effect) }
+        return !effects.isEmpty
     }
 
     func perform(_ effect: EditorEffect) {
         switch effect {
-        case .run(let request): engine.start(request, source: state.source)
+        case .run(let request):
+            // The live preview asks for the quick preset; when the chosen preset's result
+            // for these settings is all in the cache (a setting come back to), show it at once.
+            var chosen = request
+            chosen.settings.preset = state.settings.preset
+            if let cached = engine.cachedOutcome(chosen, source: state.source) ?? engine.cachedOutcome(request, source: state.source) {
+                engine.discard()
+                handle(.finished(cached))
+            } else {
+                engine.start(request, source: state.source)
+            }
         case .cancel: engine.cancel()
         case .quit: quit = true
         case .autosave: saveSession()

@@ -95,6 +95,26 @@ final class LayerDiffusionEditTests: XCTestCase {
         XCTAssertEqual(reread.images[0].scalars, written.images[0].scalars)
     }
 
+    /// A cache-only run returns a result whole from the cache, or names the first stage
+    /// that is missing, without computing anything.
+    func testCacheOnlyRunsComputeNothing() throws {
+        let edit = LayerDiffusionEdit(model: try EditModel(try Self.tinyModel()), modelHash: "tiny")
+        let s = Self.quickSettings()
+        XCTAssertThrowsError(try edit.run(Self.inputs(), settings: s, cachedOnly: true)) { XCTAssertEqual($0 as? EditError, .notCached(.reference)) }
+        let first = try edit.run(Self.inputs(), settings: s)
+        var steps = 0
+        let again = try edit.run(Self.inputs(), settings: s, cachedOnly: true) { p in if p.step < p.total { steps += 1 }; return true }
+        XCTAssertEqual(steps, 0)
+        XCTAssertEqual(again.reused, Set(EditStage.allCases))
+        for (a, b) in zip(first.images, again.images) { XCTAssertEqual(a.scalars, b.scalars) }
+        var other = s
+        other.seeds = [5, 99]
+        XCTAssertThrowsError(try edit.run(Self.inputs(), settings: other, cachedOnly: true)) { XCTAssertEqual($0 as? EditError, .notCached(.sample)) }
+        other = s
+        other.alpha = 0.4
+        XCTAssertThrowsError(try edit.run(Self.inputs(), settings: other, cachedOnly: true)) { XCTAssertEqual($0 as? EditError, .notCached(.finetune)) }
+    }
+
     func testCancellationStopsBetweenSteps() throws {
         let edit = LayerDiffusionEdit(model: try EditModel(try Self.tinyModel()), modelHash: "tiny")
         XCTAssertThrowsError(try edit.run(Self.inputs(), settings: Self.quickSettings()) { $0.stage != .optimise || $0.step < 2 }) {
