@@ -112,8 +112,11 @@ public final class EditorEngine {
 
     /// The request's outcome when every stage of every run is in the stage cache (an
     /// earlier setting come back to), without starting a job; nil otherwise.
+    /// It encodes the images again to find the cache keys, so it is only tried where that
+    /// is cheap (models of at most 128×128 pixels); larger models go through a job, which
+    /// meets the same cache entries on the engine's thread.
     public func cachedOutcome(_ request: JobRequest, source: Picture) -> RunOutcome? {
-        guard request.settings.method == .layerdiffusion else { return nil }
+        guard request.settings.method == .layerdiffusion, side <= 128 else { return nil }
         let t0 = Date()
         let inputs = inputs(source: source, request: request)
         var combined: EditResult?
