@@ -103,6 +103,11 @@ extension EditorState {
             if k == .escape || k == .char("?") || k == .function(1) || k == .char("q") { showHelp = false }
             return []
         }
+        // Keys typed faster than a frame arrive together, as a paste: outside the text
+        // fields they are keys one by one.
+        if case .paste(let text) = k, typing == nil, sweepEditor == nil, focus != .prompts {
+            return text.flatMap { key(.char($0)) }
+        }
         if typing != nil { return typeValue(k) }
         if sweepEditor != nil { return typeSweep(k) }
         if focus == .prompts, let effects = promptKey(k) { return effects }

@@ -98,7 +98,9 @@ final class EditorUpdateTests: XCTestCase {
         s.mask = MaskCanvas(side: 64)
         s.stale = []
         s.cursor = (10, 10)
-        _ = send(&s, .char(" "))
+        _ = send(&s, .paste("]]"))
+        XCTAssertEqual(s.brush, 4, "keys typed together still act one by one")
+        _ = send(&s, .paste("[["), .char(" "))
         XCTAssertGreaterThan(s.mask.coverage, 0)
         XCTAssertTrue(s.stale.contains(.optimise)); XCTAssertFalse(s.stale.contains(.reference))
         let afterKey = s.mask.pixels
