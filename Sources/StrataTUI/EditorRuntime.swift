@@ -86,21 +86,25 @@ public final class EditorRuntime {
         }
     }
 
-    /// Result file name: seed, and the swept value when there is one.
+    /// Result file name, as `strata edit` names them (result-SEED.png), with the swept
+    /// parameter and value when there is one (result-SEED-alpha=0.55.png).
     static func resultName(_ slot: ResultSlot, parameter: EditorParameter?) -> String {
-        var name = "result-seed\(slot.seed)"
+        var name = "result-\(slot.seed)"
         if let v = slot.sweepValue, let p = parameter { name += "-\(p.rawValue)=\(v)" }
         return name + ".png"
     }
 
-    /// Seed and swept value back from a result file name.
+    /// Seed and swept value back from a result file name; nil for other files (masks,
+    /// cut-outs, the reference).
     public static func parseResultName(_ name: String) -> (seed: UInt64, value: String?)? {
-        guard name.hasPrefix("result-seed"), name.hasSuffix(".png") else { return nil }
-        let core = name.dropFirst("result-seed".count).dropLast(4)
+        guard name.hasPrefix("result-"), name.hasSuffix(".png") else { return nil }
+        let core = name.dropFirst("result-".count).dropLast(4)
         let parts = core.split(separator: "-", maxSplits: 1)
-        guard let seed = UInt64(parts[0]) else { return nil }
-        let value = parts.count > 1 ? parts[1].split(separator: "=", maxSplits: 1).last.map(String.init) : nil
-        return (seed, value)
+        guard let first = parts.first, let seed = UInt64(first) else { return nil }
+        guard parts.count > 1 else { return (seed, nil) }
+        let swept = parts[1].split(separator: "=", maxSplits: 1)
+        guard swept.count == 2 else { return nil }
+        return (seed, String(swept[1]))
     }
 
     func record(settings: EditSettings) -> EditRecord {

@@ -7,10 +7,21 @@ import XCTest
 final class EditorEndToEndTests: XCTestCase {
     static let binary = TUIFixtures.root.appendingPathComponent(".build/release/strata").path
 
-    func shell(_ command: String) -> (Int32, String) {
+    /// Runs `command`; with `capture` false its output goes nowhere and every descriptor
+    /// above 2 is closed first, which is what starting the tmux server needs: the server
+    /// lives on and would otherwise hold open the pipe and the socket Foundation watches
+    /// for the shell's exit.
+    func shell(_ command: String, capture: Bool = true) -> (Int32, String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
+        p.executableURL = URL(fileURLWithPath: capture ? "/bin/sh" : "/bin/bash")  // bash: descriptors above 9
+        p.arguments = ["-c", capture ? command
+            : "for fd in $(ls /proc/$$/fd); do [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; done 2>/dev/null; " + command]
+        guard capture else {
+            p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+            try? p.run()
+            p.waitUntilExit()
+            return (p.terminationStatus, "")
+        }
         let pipe = Pipe()
         p.standardOutput = pipe; p.standardError = pipe
         try? p.run()
@@ -23,7 +34,7 @@ final class EditorEndToEndTests: XCTestCase {
         let end = Date().addingTimeInterval(seconds)
         var screen = ""
         while Date() < end {
-            screen = shell("tmux capture-pane -p -t \(session)").1
+            screen = shell("tmux -L \(session) capture-pane -p -t \(session)").1
             if screen.contains(text) { return screen }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -38,28 +49,29 @@ final class EditorEndToEndTests: XCTestCase {
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
         let name = "strata-e2e-\(getpid())"
-        defer { _ = shell("tmux kill-session -t \(name) 2>/dev/null") }
+        // A server of its own, killed at the end (it may hold descriptors it inherited).
+        defer { _ = shell("tmux -L \(name) kill-server 2>/dev/null") }
         let env = "HOME=\(home.path) STRATA_ASSETS=\(TUIFixtures.root.path)/Assets TERM=xterm-256color"
-        XCTAssertEqual(shell("tmux -f /dev/null new-session -d -s \(name) -x 100 -y 30 '\(env) \(Self.binary) --threads 1; echo EXIT=$?; sleep 30' > /dev/null 2>&1").0, 0)
+        XCTAssertEqual(shell("tmux -L \(name) -f /dev/null new-session -d -s \(name) -x 100 -y 30 '\(env) \(Self.binary) --threads 1; echo EXIT=$?; sleep 30'", capture: false).0, 0)
         var screen = waitForScreen(name, "Parameters")
         XCTAssert(screen.contains("example.strata"))
-        _ = shell("tmux send-keys -t \(name) '?'")
+        _ = shell("tmux -L \(name) send-keys -t \(name) '?'")
         screen = waitForScreen(name, "Help (? or Esc closes)")
-        _ = shell("tmux send-keys -t \(name) Escape")
+        _ = shell("tmux -L \(name) send-keys -t \(name) Escape")
         // To the text fields: type a word into the subject.
-        _ = shell("tmux send-keys -t \(name) Tab Tab Tab")
-        _ = shell("tmux send-keys -t \(name) -l ' high'")
+        _ = shell("tmux -L \(name) send-keys -t \(name) Tab Tab Tab")
+        _ = shell("tmux -L \(name) send-keys -t \(name) -l ' high'")
         screen = waitForScreen(name, "a dog jumping high")
         XCTAssert(screen.contains("a dog jumping high in a forest"), "the caption follows")
         // The live preview runs after the pause and finishes with results.
         screen = waitForScreen(name, "up to date", seconds: 90)
         XCTAssert(screen.contains("seed 2"), screen)
-        _ = shell("tmux send-keys -t \(name) Tab Tab q")
+        _ = shell("tmux -L \(name) send-keys -t \(name) Tab Tab q")
         screen = waitForScreen(name, "EXIT=0", seconds: 10)
         let session = home.appendingPathComponent(".local/share/strata/sessions/example.strata/session.json")
         let record = try String(contentsOf: session, encoding: .utf8)
         XCTAssert(record.contains("a dog jumping high"), record)
-        XCTAssert(record.contains("result-seed1.png"), record)
+        XCTAssert(record.contains("results\\/result-1.png"), record)
         // No terminal: a one-line error and status 2.
         let (status, output) = shell("\(env) \(Self.binary) < /dev/null > /dev/null")
         XCTAssertEqual(status, 2, output)

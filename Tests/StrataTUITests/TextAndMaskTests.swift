@@ -71,10 +71,14 @@ final class TextAndMaskTests: XCTestCase {
     func testResultNamesRoundTrip() {
         let slot = ResultSlot(seed: 12, picture: TUIFixtures.scene(), sweepValue: "0.55")
         let name = EditorRuntime.resultName(slot, parameter: .alpha)
-        XCTAssertEqual(name, "result-seed12-alpha=0.55.png")
+        XCTAssertEqual(name, "result-12-alpha=0.55.png")
         XCTAssertEqual(EditorRuntime.parseResultName(name)?.seed, 12)
         XCTAssertEqual(EditorRuntime.parseResultName(name)?.value, "0.55")
-        XCTAssertEqual(EditorRuntime.parseResultName("result-seed3.png")?.seed, 3)
-        XCTAssertNil(EditorRuntime.parseResultName("reference.png"))
+        // The names strata edit writes: results read back, the other files not.
+        XCTAssertEqual(EditorRuntime.parseResultName("result-3.png")?.seed, 3)
+        XCTAssertNil(EditorRuntime.parseResultName("result-3.png")?.value)
+        for other in ["reference.png", "result-3.mask.png", "result-3.subject.png", "result-3.ora"] {
+            XCTAssertNil(EditorRuntime.parseResultName(other), other)
+        }
     }
 }
