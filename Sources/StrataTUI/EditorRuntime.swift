@@ -134,10 +134,7 @@ public final class EditorRuntime {
             if let r = state.reference, state.givenReference == nil {
                 try PNGImage.write(results.appendingPathComponent("reference.png").path, width: r.side, height: r.side, channels: 3, pixels: r.rgb)
             }
-            var inputs = EditInputs(source: EditorEngine.tensor(state.source),
-                                    subjectMask: Tensor(state.mask.pixels.map(Float.init), shape: [1, 1, state.source.side, state.source.side]),
-                                    subjectText: state.subject, backgroundText: state.background)
-            inputs.reference = engine.givenReference
+            let inputs = engine.inputs(source: state.source, request: state.request(preset: state.settings.preset))
             if savedMask == state.mask.pixels, FileManager.default.fileExists(atPath: sessionFolder.appendingPathComponent(session.mask).path) {
                 if inputs.reference != nil { session.reference = "reference-input.png" }
                 try session.saveRecord(to: sessionFolder)

@@ -119,11 +119,10 @@ struct Edit: ParsableCommand {
         inputs.placement.scale = scale
         do { try inputs.validate() } catch { throw fail("\(error)") }
 
-        let unetFile = WeightStore.file(in: folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path
-        let modelHash = (try? Infotext.shortHash(ofFile: unetFile)) ?? "unknown"
+        let hash = modelHash(folder)
         let cacheFolder = cache.map { URL(fileURLWithPath: $0) }
             ?? UserFolders.stageCache
-        let edit = LayerDiffusionEdit(model: editModel, modelHash: modelHash, cache: StageCache(folder: cacheFolder))
+        let edit = LayerDiffusionEdit(model: editModel, modelHash: hash, cache: StageCache(folder: cacheFolder))
         var stageStart = Date(), current: EditStage?
         var result: EditResult
         do {
@@ -152,7 +151,7 @@ struct Edit: ParsableCommand {
         let record = EditRecord(version: StrataVersion.string, subjectText: subject, backgroundText: background,
                                 sourceSHA256: sourceHash, maskSHA256: mask.flatMap { try? SHA256.hexDigest(ofFile: $0) } ?? "suggested",
                                 referenceSHA256: reference.flatMap { try? SHA256.hexDigest(ofFile: $0) },
-                                modelName: folder.lastPathComponent, modelHash: modelHash, settings: s, placement: inputs.placement,
+                                modelName: folder.lastPathComponent, modelHash: hash, settings: s, placement: inputs.placement,
                                 stageSeconds: Dictionary(uniqueKeysWithValues: result.stageSeconds.map { ($0.key.rawValue, $0.value) }),
                                 finalLosses: Dictionary(uniqueKeysWithValues: result.finalLosses.map { ($0.key.rawValue, [$0.value.0, $0.value.1]) }),
                                 results: [])

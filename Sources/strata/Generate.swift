@@ -66,7 +66,7 @@ struct Generate: ParsableCommand {
             throw ExitCode(2)
         }
         log.clearProgress()
-        let hash = try Infotext.shortHash(ofFile: WeightStore.file(in: folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path)
+        let hash = modelHash(folder)
         let text = Infotext.parameters(s, modelHash: hash, modelName: folder.lastPathComponent, rng: rng.rawValue)
         try PNGImage.write(out, width: s.width, height: s.height, channels: 3, pixels: PNGImage.rgbBytes(image), text: [("parameters", text)])
         log.line(String(format: "wrote %@ (%.1f s)", out, Date().timeIntervalSince(t0)))

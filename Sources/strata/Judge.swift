@@ -37,6 +37,12 @@ func loadModel(_ path: String?) throws -> (model: StableDiffusionModel, folder: 
     do { return (try StableDiffusionModel(folder: folder), folder) } catch { throw fail("\(error)") }
 }
 
+/// The short hash A1111 shows for a model: of its UNet weights file.
+func modelHash(_ folder: URL) -> String {
+    let unet = WeightStore.file(in: folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path
+    return (try? Infotext.shortHash(ofFile: unet)) ?? "unknown"
+}
+
 func loadJudge(_ folder: String?) throws -> SpriteJudge {
     do { return try folder.map { try SpriteJudge(folder: URL(fileURLWithPath: $0)) } ?? SpriteJudge.shipped() } catch {
         throw fail("the judge cannot be loaded: \(error)")

@@ -116,8 +116,7 @@ struct Open: ParsableCommand {
         if modelPath == nil { state.textWarning = { spriteWorldWarning(subject: $0, background: $1) } }
         if let r = referenceTensor { state.givenReference = EditorEngine.picture(r) }
 
-        let unetFile = WeightStore.file(in: folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path
-        let engine = EditorEngine(model: try EditModel(sd), modelHash: (try? Infotext.shortHash(ofFile: unetFile)) ?? "unknown",
+        let engine = EditorEngine(model: try EditModel(sd), modelHash: modelHash(folder),
                                   modelName: folder.lastPathComponent,
                                   cacheFolder: UserFolders.stageCache)
         engine.givenReference = referenceTensor
