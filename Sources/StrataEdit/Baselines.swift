@@ -18,6 +18,15 @@ public struct Baselines {
     /// SDEdit's noise strength and Imagic's share of Enc(T) in the final embedding.
     public static let sdeditStrength = 0.6, imagicTextShare: Float = 0.7
 
+    /// A baseline's images as an edit result: the source stands in for the reference,
+    /// and the subject mask for the placement.
+    public func result(_ method: EditMethod, inputs: EditInputs, settings: EditSettings, progress: ProgressHandler) throws -> EditResult {
+        let images = try run(method, inputs: inputs, settings: settings, progress: progress)
+        return EditResult(images: images, reference: inputs.source, referenceMask: Tensor(zeros: inputs.subjectMask.shape),
+                          placementMask: inputs.subjectMask, subjectEmbedding: model.text(inputs.subjectText),
+                          mixedEmbedding: model.text(inputs.fullText))
+    }
+
     public func run(_ method: EditMethod, inputs: EditInputs, settings s: EditSettings, progress: ProgressHandler) throws -> [Tensor] {
         let text = model.text(inputs.fullText), empty = model.text("")
         let x0 = model.latents(inputs.source)

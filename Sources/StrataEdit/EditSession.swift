@@ -36,16 +36,19 @@ public struct EditSession: Codable, Equatable {
         case subjectText = "subject_text", backgroundText = "background_text", placementMask = "placement_mask"
     }
 
-    /// Writes the inputs' images and session.json into `folder` (created if needed).
-    public func save(to folder: URL, inputs: EditInputs) throws {
+    /// Writes session.json into `folder` (created if needed), naming the inputs' image
+    /// files, and the images themselves unless `images` is false (they are already there).
+    public func save(to folder: URL, inputs: EditInputs, images: Bool = true) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try ImageFiles.writeRGB(inputs.source, to: folder.appendingPathComponent(source).path)
-        try ImageFiles.writeMask(inputs.subjectMask, to: folder.appendingPathComponent(mask).path)
         var copy = self
         copy.reference = inputs.reference == nil ? nil : "reference-input.png"
         copy.placementMask = inputs.placementMask == nil ? nil : "placement-mask.png"
-        if let r = inputs.reference, let name = copy.reference { try ImageFiles.writeRGB(r, to: folder.appendingPathComponent(name).path) }
-        if let p = inputs.placementMask, let name = copy.placementMask { try ImageFiles.writeMask(p, to: folder.appendingPathComponent(name).path) }
+        if images {
+            try ImageFiles.writeRGB(inputs.source, to: folder.appendingPathComponent(source).path)
+            try ImageFiles.writeMask(inputs.subjectMask, to: folder.appendingPathComponent(mask).path)
+            if let r = inputs.reference, let name = copy.reference { try ImageFiles.writeRGB(r, to: folder.appendingPathComponent(name).path) }
+            if let p = inputs.placementMask, let name = copy.placementMask { try ImageFiles.writeMask(p, to: folder.appendingPathComponent(name).path) }
+        }
         try copy.saveRecord(to: folder)
     }
 

@@ -61,10 +61,7 @@ public final class EditorEngine {
                 if method == .layerdiffusion {
                     r = try edit.run(inputs, settings: run.settings, progress: progress)
                 } else {
-                    let images = try Baselines(model: model).run(method, inputs: inputs, settings: run.settings, progress: progress)
-                    r = EditResult(images: images, reference: inputs.source, referenceMask: Tensor(zeros: inputs.subjectMask.shape),
-                                   placementMask: inputs.subjectMask, subjectEmbedding: model.text(inputs.subjectText),
-                                   mixedEmbedding: model.text(inputs.fullText))
+                    r = try Baselines(model: model).result(method, inputs: inputs, settings: run.settings, progress: progress)
                 }
                 if combined == nil { combined = r } else { combined!.images += r.images; combined!.reused.formIntersection(r.reused) }
             }

@@ -135,13 +135,11 @@ public final class EditorRuntime {
                 try PNGImage.write(results.appendingPathComponent("reference.png").path, width: r.side, height: r.side, channels: 3, pixels: r.rgb)
             }
             let inputs = engine.inputs(source: state.source, request: state.request(preset: state.settings.preset))
-            if savedMask == state.mask.pixels, FileManager.default.fileExists(atPath: sessionFolder.appendingPathComponent(session.mask).path) {
-                if inputs.reference != nil { session.reference = "reference-input.png" }
-                try session.saveRecord(to: sessionFolder)
-            } else {
-                try session.save(to: sessionFolder, inputs: inputs)
-                savedMask = state.mask.pixels
-            }
+            // The images are written again only when the mask changed (the source never does).
+            let imagesSaved = savedMask == state.mask.pixels
+                && FileManager.default.fileExists(atPath: sessionFolder.appendingPathComponent(session.mask).path)
+            try session.save(to: sessionFolder, inputs: inputs, images: !imagesSaved)
+            savedMask = state.mask.pixels
             try Preferences.save(theme: state.theme.name)
             state.unsaved = false
         } catch {

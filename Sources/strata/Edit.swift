@@ -141,9 +141,7 @@ struct Edit: ParsableCommand {
             if method == .layerdiffusion {
                 result = try edit.run(inputs, settings: s, progress: handler)
             } else {
-                let images = try Baselines(model: editModel).run(method, inputs: inputs, settings: s, progress: handler)
-                result = EditResult(images: images, reference: source, referenceMask: Tensor(zeros: subjectMask.shape), placementMask: subjectMask,
-                                    subjectEmbedding: editModel.text(subject), mixedEmbedding: editModel.text(inputs.fullText))
+                result = try Baselines(model: editModel).result(method, inputs: inputs, settings: s, progress: handler)
             }
         } catch { log.clearProgress(); throw fail("\(error)") }
         log.clearProgress()
