@@ -1,6 +1,7 @@
 // Every setting of an edit, under the one set of names the command line, the PNG
 // infotext, the JSON sidecar and the session file share. Defaults follow
 // ../shared/design/method.md (the paper's values for Stable Diffusion 1.x).
+import Foundation
 import StrataModels
 
 public enum FineTuneMode: String, Codable, CaseIterable, Sendable {
@@ -46,6 +47,23 @@ public struct EditSettings: Codable, Equatable, Sendable {
         case referenceSeed = "reference_seed", trainingSeed = "training_seed"
     }
 
+    /// Keys left out keep their defaults, so a model folder's `strata_edit.json` names
+    /// only what it changes; a key of the wrong type is an error.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func take<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        try take(.alpha, &alpha); try take(.lambda1, &lambda1); try take(.lambda2, &lambda2)
+        try take(.embeddingSteps, &embeddingSteps); try take(.embeddingLR, &embeddingLR)
+        try take(.finetuneSteps, &finetuneSteps); try take(.finetuneLR, &finetuneLR)
+        try take(.finetuneMode, &finetuneMode); try take(.loraRank, &loraRank)
+        try take(.samplingSteps, &samplingSteps); try take(.guidanceScale, &guidanceScale)
+        try take(.scheduler, &scheduler); try take(.seeds, &seeds)
+        try take(.referenceSeed, &referenceSeed); try take(.trainingSeed, &trainingSeed)
+        ablation = try c.decodeIfPresent(Ablation.self, forKey: .ablation)
+    }
+
     /// The settings an ablation actually runs with.
     public var effective: EditSettings {
         var s = self
@@ -59,5 +77,22 @@ public struct EditSettings: Codable, Equatable, Sendable {
         case .noIterativeGuidance, nil: break
         }
         return s
+    }
+}
+
+extension EditSettings {
+    /// The file in a model folder that holds that model's own edit defaults.
+    public static let modelFileName = "strata_edit.json"
+
+    /// A model folder's own defaults (`strata_edit.json`, chosen by measurement for that
+    /// model) over the method note's; the note's alone when the folder has none.
+    public static func forModel(folder: URL) throws -> EditSettings {
+        let file = folder.appendingPathComponent(modelFileName)
+        guard FileManager.default.fileExists(atPath: file.path) else { return EditSettings() }
+        do {
+            return try JSONDecoder().decode(EditSettings.self, from: Data(contentsOf: file))
+        } catch {
+            throw EditError.input("\(file.path): not valid edit defaults (\(error))")
+        }
     }
 }

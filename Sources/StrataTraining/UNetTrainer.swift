@@ -1,6 +1,10 @@
 // Trains the built-in model's text encoder and UNet together on cached scene latents:
 // ε-prediction with the DDPM schedule, timesteps uniform, captions replaced by the
 // empty text 10% of the time (for classifier-free guidance), one Adam over both.
+// Optionally a share of captions is cut to its subject text or its place phrase alone,
+// because an edit encodes those two on their own (method.md, stage 1) and samples every
+// other step from the subject text alone (stage 3): a model that has only seen whole
+// captions reads "a dog jumping" as a dog on one place of its choosing.
 import Foundation
 import StrataModels
 import StrataSprites
@@ -12,6 +16,8 @@ public struct UNetTrainingSettings: Codable {
     public var learningRate: Float = 5e-4
     public var warmupSteps = 500
     public var captionDropout: Float = 0.1
+    /// Share of captions cut to one half (subject text or place phrase, equally often).
+    public var partCaptions: Float = 0
     public var datasetSize = 60_000
     public var saveEvery = 200
     public var logEvery = 20
@@ -52,8 +58,15 @@ public final class UNetTrainer {
         progress = try state.begin("UNet", optimiser: optimiser,
                                    settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
                                               "caption_dropout": "\(settings.captionDropout)", "seed": "\(settings.seed)",
-                                              "dataset": "\(settings.datasetSize)"],
+                                              "dataset": "\(settings.datasetSize)", "part_captions": "\(settings.partCaptions)"],
                                    parameters: count(unet.parameters) + count(textEncoder.parameters), log: log)
+        // A resumed run may change its caption mix; the progress file records from which step.
+        let part = "\(settings.partCaptions)"
+        if progress.settings["part_captions", default: "0.0"] != part {
+            log.line("part captions \(part) from step \(progress.step)")
+            progress.settings["part_captions"] = part
+            progress.settings["part_captions_from_step"] = "\(progress.step)"
+        }
         let named = textEncoder.parameters.tensors.map { ("text_encoder." + $0.name, $0.tensor) }
             + unet.parameters.tensors.map { ("unet." + $0.name, $0.tensor) }
         if let saved = try? SafeTensorsFile(path: state.averageURL.path) {
@@ -75,6 +88,14 @@ public final class UNetTrainer {
         return t
     }
 
+    /// The caption a sample trains with, from one uniform draw: empty, one half, or whole.
+    static func trainingCaption(_ caption: String, draw: Float, settings: UNetTrainingSettings) -> String {
+        if draw < settings.captionDropout { return "" }
+        let half = settings.partCaptions / 2
+        guard draw < settings.captionDropout + settings.partCaptions, let parts = Caption.split(caption) else { return caption }
+        return draw < settings.captionDropout + half ? parts.subject : parts.background
+    }
+
     /// Step `index`: its batch depends on the index only; returns the loss.
     func step(_ index: Int) -> Float {
         var rng = StrataRandom(seed: settings.seed &* 1_000_003 &+ UInt64(index))
@@ -86,7 +107,7 @@ public final class UNetTrainer {
         for i in 0..<b {
             let k = rng.nextInt(below: cache.count)
             x0.data.advanced(by: i * per).update(from: cache.latents.data.advanced(by: k * per), count: per)
-            ids.append(tokens(rng.nextUniform() < settings.captionDropout ? "" : cache.captions[k]))
+            ids.append(tokens(Self.trainingCaption(cache.captions[k], draw: rng.nextUniform(), settings: settings)))
             timesteps.append(rng.nextInt(below: schedule.config.numTrainTimesteps))
         }
         let noise = Tensor.randn(x0.shape, using: &rng)

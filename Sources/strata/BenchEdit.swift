@@ -34,7 +34,7 @@ struct BenchEdit: ParsableCommand {
         } else {
             let loaded = try loadModel(model)
             sd = loaded.model
-            defaults = editDefaults(folder: loaded.folder, preset: .full)
+            defaults = try editDefaults(folder: loaded.folder, preset: .full)
         }
         defaults = preset.apply(to: defaults)
         defaults.finetuneMode = finetune

@@ -23,7 +23,7 @@ struct BenchTUI: ParsableCommand {
         let mask = try ImageFiles.loadMask(example.appendingPathComponent("blue-dog-meadow.mask.png").path, side: side).mask.scalars.map { UInt8($0 > 0.5 ? 1 : 0) }
         let themes = Theme.all(in: try StrataAssets.directory().appendingPathComponent("Themes"))
         var state = EditorState(width: 200, height: 60, themes: themes, title: "bench", source: source, mask: MaskCanvas(side: side, pixels: mask),
-                                settings: EditorSettings(edit: editDefaults(folder: folder, preset: .full)),
+                                settings: EditorSettings(edit: try editDefaults(folder: folder, preset: .full)),
                                 subject: "a dog jumping", background: "in a forest") { Caption.split($0) }
         state.lastChange = nil
         // Four results: renders of other scenes.

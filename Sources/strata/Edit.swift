@@ -83,7 +83,7 @@ struct Edit: ParsableCommand {
         guard !background.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--background is empty") }
         guard FileManager.default.fileExists(atPath: image) else { throw fail("\(image): no such file") }
         let (sd, folder) = try loadModel(model)
-        let s = try settings(defaults: editDefaults(folder: folder, preset: preset))
+        let s = try settings(defaults: try editDefaults(folder: folder, preset: preset))
         let side = sd.vae.config.sampleSize
         func load(_ path: String, what: String) throws -> Tensor {
             do {

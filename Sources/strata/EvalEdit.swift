@@ -24,7 +24,7 @@ struct EvalEdit: ParsableCommand {
     func run() throws {
         let log = StderrLog(quiet: false)
         let (sd, folder) = try loadModel(model)
-        let defaults = editDefaults(folder: folder, preset: preset)
+        let defaults = try editDefaults(folder: folder, preset: preset)
         let judgeModel = try loadJudge(judge)
         let renderer = try loadRenderer()
         let editModel = try EditModel(sd)

@@ -63,7 +63,7 @@ struct Open: ParsableCommand {
             do { reopened = try EditSession.open(sessionFolder, side: side) } catch { throw fail("\(error)") }
         }
 
-        var settings = EditorSettings(edit: editDefaults(folder: folder, preset: .full))
+        var settings = EditorSettings(edit: try editDefaults(folder: folder, preset: .full))
         var subjectText = subject ?? "a dog jumping", backgroundText = background ?? "in a forest"
         let source: Picture, maskPixels: [UInt8]
         var referenceTensor: Tensor?

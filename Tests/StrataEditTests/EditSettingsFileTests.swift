@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+@testable import StrataEdit
+
+/// A model folder's `strata_edit.json`: partial files keep the method note's defaults for
+/// what they leave out; malformed ones are refused rather than silently ignored.
+final class EditSettingsFileTests: XCTestCase {
+    func folder(_ json: String?) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-model-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        if let json { try Data(json.utf8).write(to: url.appendingPathComponent(EditSettings.modelFileName)) }
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testNoFileGivesTheMethodNoteDefaults() throws {
+        XCTAssertEqual(try EditSettings.forModel(folder: folder(nil)), EditSettings())
+    }
+
+    func testPartialFileChangesOnlyWhatItNames() throws {
+        let s = try EditSettings.forModel(folder: folder(#"{"alpha": 0.5, "finetune_lr": 0.0001, "seeds": [3, 4]}"#))
+        var expected = EditSettings()
+        expected.alpha = 0.5; expected.finetuneLR = 1e-4; expected.seeds = [3, 4]
+        XCTAssertEqual(s, expected)
+    }
+
+    func testMalformedFileIsRefusedNamingTheFile() throws {
+        let url = try folder(#"{"alpha": "high"}"#)
+        XCTAssertThrowsError(try EditSettings.forModel(folder: url)) { error in
+            guard case .input(let message) = error as? EditError else { return XCTFail("\(error)") }
+            XCTAssert(message.contains(EditSettings.modelFileName), message)
+        }
+    }
+
+    func testWholeSettingsRoundTrip() throws {
+        var s = EditSettings()
+        s.alpha = 0.6; s.lambda1 = 3; s.finetuneMode = .lora; s.scheduler = .euler; s.ablation = .alpha0
+        XCTAssertEqual(try JSONDecoder().decode(EditSettings.self, from: JSONEncoder().encode(s)), s)
+    }
+}

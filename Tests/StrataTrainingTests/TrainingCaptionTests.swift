@@ -1,0 +1,33 @@
+import XCTest
+@testable import StrataTraining
+
+/// The caption mix of UNet training: one uniform draw picks empty, subject half, place
+/// half or the whole caption, in the shares the settings give.
+final class TrainingCaptionTests: XCTestCase {
+    func testDrawPicksEachFormInItsShare() {
+        var s = UNetTrainingSettings()
+        s.captionDropout = 0.1; s.partCaptions = 0.2
+        let caption = "a big cow lying in a forest"
+        func pick(_ d: Float) -> String { UNetTrainer.trainingCaption(caption, draw: d, settings: s) }
+        XCTAssertEqual(pick(0.05), "")
+        XCTAssertEqual(pick(0.15), "a big cow lying")
+        XCTAssertEqual(pick(0.25), "in a forest")
+        XCTAssertEqual(pick(0.35), caption)
+        XCTAssertEqual(pick(0.99), caption)
+    }
+
+    func testWithoutPartCaptionsTheMixIsUnchanged() {
+        var s = UNetTrainingSettings()
+        s.captionDropout = 0.1
+        for d: Float in [0.1, 0.15, 0.5] {
+            XCTAssertEqual(UNetTrainer.trainingCaption("a dog standing on the moon", draw: d, settings: s), "a dog standing on the moon")
+        }
+        XCTAssertEqual(UNetTrainer.trainingCaption("a dog standing on the moon", draw: 0.09, settings: s), "")
+    }
+
+    func testTextOutsideTheWorldStaysWhole() {
+        var s = UNetTrainingSettings()
+        s.captionDropout = 0; s.partCaptions = 1
+        XCTAssertEqual(UNetTrainer.trainingCaption("a photo of a cat", draw: 0.2, settings: s), "a photo of a cat")
+    }
+}
