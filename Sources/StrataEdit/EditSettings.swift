@@ -50,6 +50,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
     /// Keys left out keep their defaults, so a model folder's `strata_edit.json` names
     /// only what it changes; a key of the wrong type is an error.
     public init(from decoder: Decoder) throws {
+        self.init()
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func take<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
@@ -89,10 +90,24 @@ extension EditSettings {
     public static func forModel(folder: URL) throws -> EditSettings {
         let file = folder.appendingPathComponent(modelFileName)
         guard FileManager.default.fileExists(atPath: file.path) else { return EditSettings() }
+        return try overriding(EditSettings(), with: file)
+    }
+
+    /// `base` with the settings a JSON file names (a partial file changes only those);
+    /// a name that is not a setting is an error, so a misspelt one is not ignored.
+    public static func overriding(_ base: EditSettings, with file: URL) throws -> EditSettings {
         do {
-            return try JSONDecoder().decode(EditSettings.self, from: Data(contentsOf: file))
+            guard let overlay = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any] else {
+                throw EditError.input("not a JSON object")
+            }
+            if let unknown = overlay.keys.sorted().first(where: { CodingKeys(stringValue: $0) == nil }) {
+                throw EditError.input("unknown setting \"\(unknown)\"")
+            }
+            var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
+            merged.merge(overlay) { $1 }
+            return try JSONDecoder().decode(EditSettings.self, from: JSONSerialization.data(withJSONObject: merged))
         } catch {
-            throw EditError.input("\(file.path): not valid edit defaults (\(error))")
+            throw EditError.input("\(file.path): not valid edit settings (\(error))")
         }
     }
 }

@@ -16,6 +16,7 @@ struct EvalEdit: ParsableCommand {
     @Option(help: "Sampling seeds per edit, comma-separated.") var seeds = "1,2,3,4"
     @Option(help: "quick or full (see strata edit --help).") var preset: EditPreset = .full
     @Option(help: "Model folder (default: the built-in model).") var model: String?
+    @Option(help: "Edit settings JSON over the model's defaults (the names of strata_edit.json; keys left out keep theirs), to compare settings on the same edits.") var settings: String?
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "Contact sheet PNG: per edit, the source then each run's first result.") var sheet: String?
     @Option(help: "Stage cache folder (default: none).") var cache: String?
@@ -24,11 +25,12 @@ struct EvalEdit: ParsableCommand {
     func run() throws {
         let log = StderrLog(quiet: false)
         let (sd, folder) = try loadModel(model)
-        let defaults = try editDefaults(folder: folder, preset: preset)
+        var defaults = try editDefaults(folder: folder, preset: preset)
+        if let settings { defaults = try EditSettings.overriding(defaults, with: URL(fileURLWithPath: settings)) }
         let judgeModel = try loadJudge(judge)
         let renderer = try loadRenderer()
         let editModel = try EditModel(sd)
-        let edit = LayerDiffusionEdit(model: editModel, modelHash: "eval", cache: StageCache(folder: cache.map { URL(fileURLWithPath: $0) }, memoryEntries: 8))
+        let edit = LayerDiffusionEdit(model: editModel, modelHash: modelHash(folder), cache: StageCache(folder: cache.map { URL(fileURLWithPath: $0) }, memoryEntries: 8))
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw fail("--seeds must be numbers separated by commas") }
         var runs: [(method: EditMethod, ablation: Ablation?)] = []

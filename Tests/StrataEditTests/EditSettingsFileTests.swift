@@ -32,6 +32,22 @@ final class EditSettingsFileTests: XCTestCase {
         }
     }
 
+    func testMisspeltSettingIsRefused() throws {
+        let url = try folder(#"{"finetune_Lr": 0.0001}"#)
+        XCTAssertThrowsError(try EditSettings.forModel(folder: url)) { error in
+            XCTAssert("\(error)".contains("finetune_Lr"), "\(error)")
+        }
+    }
+
+    func testOverlayKeepsTheBaseForWhatItLeavesOut() throws {
+        var base = EditSettings()
+        base.lambda1 = 5; base.samplingSteps = 20
+        let url = try folder(#"{"lambda2": 3}"#).appendingPathComponent(EditSettings.modelFileName)
+        var expected = base
+        expected.lambda2 = 3
+        XCTAssertEqual(try EditSettings.overriding(base, with: url), expected)
+    }
+
     func testWholeSettingsRoundTrip() throws {
         var s = EditSettings()
         s.alpha = 0.6; s.lambda1 = 3; s.finetuneMode = .lora; s.scheduler = .euler; s.ablation = .alpha0
