@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataSpritesTests",
-            dependencies: ["StrataSprites", "StrataModels", "StrataTensor"],
+            dependencies: ["StrataSprites", "StrataModels", "StrataTensor", "StrataEdit"],
             exclude: ["Fixtures"],
             swiftSettings: optimise
         ),

@@ -82,6 +82,7 @@ public final class LayerDiffusionEdit {
         k0.add(modelHash)
         if let r = inputs.reference { k0.add(r); k0.add(inputs.referenceMask) } else {
             k0.add(inputs.subjectText); k0.add(inputs.backgroundText); k0.add("\(s.referenceSeed) \(Self.referenceSteps)")
+            k0.add(MaskSuggestion.settingsKey)
         }
         let reference = try cached(.reference, k0.finish(), total: inputs.reference == nil ? Self.referenceSteps : 1) {
             if let r = inputs.reference {

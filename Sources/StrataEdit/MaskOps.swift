@@ -50,6 +50,18 @@ public enum MaskOps {
         return Double(n) / Double(mask.count)
     }
 
+    /// Intersection over union of a mask (above 0.5 is in) and 0/1 mask bytes of the same
+    /// size; 1 when both are empty.
+    public static func intersectionOverUnion(_ mask: UnsafeMutablePointer<Float>, _ truth: [UInt8]) -> Double {
+        var both = 0, either = 0
+        for i in truth.indices {
+            let a = mask[i] > 0.5, b = truth[i] > 0
+            if a && b { both += 1 }
+            if a || b { either += 1 }
+        }
+        return either == 0 ? 1 : Double(both) / Double(either)
+    }
+
     /// `placed` on 8-bit mask pixels (side×side, 0 or 1), for interfaces that keep masks as bytes.
     public static func placedPixels(_ pixels: [UInt8], side: Int, placement: Placement) -> [UInt8] {
         let t = Tensor(pixels.map(Float.init), shape: [1, 1, side, side])
