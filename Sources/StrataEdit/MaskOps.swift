@@ -52,10 +52,12 @@ public enum MaskOps {
 
     /// Intersection over union of a mask (above 0.5 is in) and 0/1 mask bytes of the same
     /// size; 1 when both are empty.
-    public static func intersectionOverUnion(_ mask: UnsafeMutablePointer<Float>, _ truth: [UInt8]) -> Double {
+    public static func intersectionOverUnion(_ mask: Tensor, _ truth: [UInt8]) -> Double {
+        precondition(mask.count == truth.count, "intersectionOverUnion: \(mask.count) and \(truth.count) pixels")
+        let values = mask.scalars
         var both = 0, either = 0
         for i in truth.indices {
-            let a = mask[i] > 0.5, b = truth[i] > 0
+            let a = values[i] > 0.5, b = truth[i] > 0
             if a && b { both += 1 }
             if a || b { either += 1 }
         }

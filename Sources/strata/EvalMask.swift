@@ -39,7 +39,7 @@ struct EvalMask: ParsableCommand {
                                                     draws: draws, strength: strength, seed: UInt64(i))
                 for (b, threshold) in thresholdList.enumerated() {
                     let m = MaskSuggestion.mask(map, side: side, factor: editModel.factor, threshold: threshold)
-                    iou[a][b] += MaskOps.intersectionOverUnion(m.data, scene.mask) / Double(count)
+                    iou[a][b] += MaskOps.intersectionOverUnion(m, scene.mask) / Double(count)
                 }
             }
             log.progress("suggesting", i + 1, count, "")
