@@ -19,7 +19,7 @@ public enum MaskSuggestion {
                                 draws: Int = defaultDraws, strength: Double = defaultStrength, threshold: Float = defaultThreshold,
                                 seed: UInt64 = 0) -> Tensor {
         let map = difference(model: model, image: image, query: subject, reference: background, draws: draws, strength: strength, seed: seed)
-        return mask(map, side: model.latents(image).shape[2], factor: model.factor, threshold: threshold)
+        return mask(map, height: image.shape[2] / model.factor, width: image.shape[3] / model.factor, factor: model.factor, threshold: threshold)
     }
 
     /// |ε(x_t, query) − ε(x_t, reference)| averaged over channels and `draws` noise draws at
@@ -48,10 +48,10 @@ public enum MaskSuggestion {
     }
 
     /// The normalised difference map thresholded at latent size and upsampled by `factor`.
-    public static func mask(_ map: [Float], side: Int, factor f: Int, threshold: Float) -> Tensor {
-        let mask = Tensor(zeros: [1, 1, side * f, side * f])
-        for y in 0..<(side * f) { for x in 0..<(side * f) where map[(y / f) * side + x / f] > threshold {
-            mask.data[y * side * f + x] = 1
+    public static func mask(_ map: [Float], height h: Int, width w: Int, factor f: Int, threshold: Float) -> Tensor {
+        let mask = Tensor(zeros: [1, 1, h * f, w * f])
+        for y in 0..<(h * f) { for x in 0..<(w * f) where map[(y / f) * w + x / f] > threshold {
+            mask.data[y * w * f + x] = 1
         } }
         return mask
     }

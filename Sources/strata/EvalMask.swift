@@ -33,12 +33,12 @@ struct EvalMask: ParsableCommand {
             let scene = renderer.render(spec)
             let image = GradMode.disabled { SpriteJudge.images([scene.rgb]) * 0.5 + 0.5 }
             let query = caption ? spec.caption.text : spec.caption.subjectText
-            let side = editModel.latents(image).shape[2]
+            let side = image.shape[2] / editModel.factor
             for (a, strength) in strengthList.enumerated() {
                 let map = MaskSuggestion.difference(model: editModel, image: image, query: query, reference: spec.caption.backgroundText,
                                                     draws: draws, strength: strength, seed: UInt64(i))
                 for (b, threshold) in thresholdList.enumerated() {
-                    let m = MaskSuggestion.mask(map, side: side, factor: editModel.factor, threshold: threshold)
+                    let m = MaskSuggestion.mask(map, height: side, width: side, factor: editModel.factor, threshold: threshold)
                     iou[a][b] += MaskOps.intersectionOverUnion(m, scene.mask) / Double(count)
                 }
             }

@@ -33,11 +33,15 @@ final class MaskSuggestionTests: XCTestCase {
 
     func testMaskIsTheThresholdedDifferenceUpsampled() {
         let map: [Float] = [0.1, 0.9, 0.4, 0.2]
-        let m = MaskSuggestion.mask(map, side: 2, factor: 2, threshold: 0.35)
+        let m = MaskSuggestion.mask(map, height: 2, width: 2, factor: 2, threshold: 0.35)
         XCTAssertEqual(m.scalars, [0, 0, 1, 1,
                                    0, 0, 1, 1,
                                    1, 1, 0, 0,
                                    1, 1, 0, 0])
+        // Rows and columns stay apart when the image is not square.
+        let wide = MaskSuggestion.mask([0.2, 0.9, 0.5], height: 1, width: 3, factor: 1, threshold: 0.35)
+        XCTAssertEqual(wide.shape, [1, 1, 1, 3])
+        XCTAssertEqual(wide.scalars, [0, 1, 1])
     }
 
     func testIntersectionOverUnion() {
