@@ -120,7 +120,9 @@ public final class TerminalBackend {
         var escape = false
         for ch in text {
             let v = ch.unicodeScalars.first!.value
-            if escape { escape = false; if ch != "[" && ch != "O" { continue } }
+            // Escape then a printable key in one read is Alt+key: keep just the Escape.
+            // A control key after it (Tab, Enter) was typed on its own, so it stays.
+            if escape { escape = false; if v >= 32 && ch != "[" && ch != "O" { continue } }
             switch v {
             case 27: flush(); escape = true; out.append(.key(.escape))
             case 9: flush(); out.append(.key(.tab))
@@ -132,7 +134,6 @@ public final class TerminalBackend {
             }
         }
         flush()
-        // A lone Escape then a key within the escape delay: keep just the Escape.
         return out
     }
 

@@ -30,15 +30,16 @@ final class EditorEndToEndTests: XCTestCase {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    func waitForScreen(_ session: String, _ text: String, seconds: Double = 30) -> String {
+    /// Waits until `text` is on the screen (or, with `gone`, until it has left it).
+    func waitForScreen(_ session: String, _ text: String, gone: Bool = false, seconds: Double = 30) -> String {
         let end = Date().addingTimeInterval(seconds)
         var screen = ""
         while Date() < end {
             screen = shell("tmux -L \(session) capture-pane -p -t \(session)").1
-            if screen.contains(text) { return screen }
+            if screen.contains(text) != gone { return screen }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        XCTFail("\"\(text)\" never appeared; the screen:\n\(screen)")
+        XCTFail("\"\(text)\" never \(gone ? "left" : "appeared"); the screen:\n\(screen)")
         return screen
     }
 
@@ -58,6 +59,7 @@ final class EditorEndToEndTests: XCTestCase {
         _ = shell("tmux -L \(name) send-keys -t \(name) '?'")
         screen = waitForScreen(name, "Help (? or Esc closes)")
         _ = shell("tmux -L \(name) send-keys -t \(name) Escape")
+        screen = waitForScreen(name, "Help (? or Esc closes)", gone: true)
         // To the text fields: type a word into the subject.
         _ = shell("tmux -L \(name) send-keys -t \(name) Tab Tab Tab")
         _ = shell("tmux -L \(name) send-keys -t \(name) -l ' high'")

@@ -68,6 +68,18 @@ final class TextAndMaskTests: XCTestCase {
         XCTAssertEqual(Sparkline.smoothed([0, 10]), [0, 1])
     }
 
+    /// Keys that arrive in one read: Escape + a letter is Alt+letter (the letter is
+    /// dropped), but a Tab typed right after Escape is a Tab of its own.
+    func testEscapeFollowedByKeysInOneRead() {
+        func keys(_ text: String) -> [Key] {
+            TerminalBackend.characters(text).compactMap { if case .key(let k) = $0 { return k } else { return nil } }
+        }
+        XCTAssertEqual(keys("\u{1b}\t\tx"), [.escape, .tab, .tab, .char("x")])
+        XCTAssertEqual(keys("\u{1b}x"), [.escape])
+        XCTAssertEqual(keys("\u{1b}\r"), [.escape, .enter])
+        XCTAssertEqual(keys("ab\t"), [.paste("ab"), .tab])
+    }
+
     func testResultNamesRoundTrip() {
         let slot = ResultSlot(seed: 12, picture: TUIFixtures.scene(), sweepValue: "0.55")
         let name = EditorRuntime.resultName(slot, parameter: .alpha)
