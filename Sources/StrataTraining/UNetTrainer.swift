@@ -60,12 +60,13 @@ public final class UNetTrainer {
                                               "caption_dropout": "\(settings.captionDropout)", "seed": "\(settings.seed)",
                                               "dataset": "\(settings.datasetSize)", "part_captions": "\(settings.partCaptions)"],
                                    parameters: count(unet.parameters) + count(textEncoder.parameters), log: log)
-        // A resumed run may change its caption mix; the progress file records from which step.
-        let part = "\(settings.partCaptions)"
-        if progress.settings["part_captions", default: "0.0"] != part {
-            log.line("part captions \(part) from step \(progress.step)")
-            progress.settings["part_captions"] = part
-            progress.settings["part_captions_from_step"] = "\(progress.step)"
+        // A resumed run may change its caption mix or learning rate; the progress file
+        // records the new value and from which step.
+        for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)")]
+        where progress.settings[key, default: before] != value {
+            log.line("\(key) \(value) from step \(progress.step)")
+            progress.settings[key] = value
+            progress.settings[key + "_from_step"] = "\(progress.step)"
         }
         let named = textEncoder.parameters.tensors.map { ("text_encoder." + $0.name, $0.tensor) }
             + unet.parameters.tensors.map { ("unet." + $0.name, $0.tensor) }
