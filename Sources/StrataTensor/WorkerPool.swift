@@ -10,7 +10,12 @@ final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
     private let generation = Atomic<Int>(0)
-    private let nextChunk = Atomic<Int>(0)
+    /// The job's number (high bits) and its next chunk (low 32 bits) in one word, so a
+    /// worker still draining a finished job can never take, or count, a chunk of the
+    /// next one: it would then be counted twice, and `run` could return while the
+    /// worker still ran the job's closure.
+    private let ticket = Atomic<Int>(0)
+    private var jobs = 0
     private let finished = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
@@ -35,24 +40,37 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(work) { work in
             body = work
             chunks = n
-            nextChunk.store(0, ordering: .relaxed)
             finished.store(0, ordering: .relaxed)
+            jobs += 1
+            ticket.store(jobs << 32, ordering: .releasing)
             generation.add(1, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 condition.lock(); condition.broadcast(); condition.unlock()
             }
             drain()
             while finished.load(ordering: .acquiring) < n {}
+            // Exhausted: a worker that read an earlier ticket of this job now fails to
+            // take it, before the next job's closure and size are written.
+            ticket.store(jobs << 32 | 0xFFFF_FFFF, ordering: .releasing)
             body = nil
         }
     }
 
+    /// Takes chunks of the job in flight when it starts until none is left.
     private func drain() {
+        var t = ticket.load(ordering: .acquiring)
+        let job = t >> 32
         while true {
-            let i = nextChunk.add(1, ordering: .acquiringAndReleasing).oldValue
-            if i >= chunks { return }
-            runChunk(i)
-            finished.add(1, ordering: .releasing)
+            let i = t & 0xFFFF_FFFF
+            if t >> 32 != job || i >= chunks { return }
+            let (taken, now) = ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing)
+            if taken {
+                runChunk(i)
+                finished.add(1, ordering: .releasing)
+                t = ticket.load(ordering: .acquiring)
+            } else {
+                t = now
+            }
         }
     }
 
