@@ -20,6 +20,7 @@ struct EvalEdit: ParsableCommand {
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "Contact sheet PNG: per edit, the source then each run's first result.") var sheet: String?
     @Option(help: "Stage cache folder (default: none).") var cache: String?
+    @Option(help: "Folder for every edit's source scene (with its mask and labels), its texts (a JSON beside it, to rerun one edit with strata edit) and every result.") var cases: String?
     @Flag(help: "Print one JSON document.") var json = false
 
     func run() throws {
@@ -56,6 +57,14 @@ struct EvalEdit: ParsableCommand {
             let mask = Tensor(scene.mask.map(Float.init), shape: [1, 1, 64, 64])
             let inputs = EditInputs(source: image, subjectMask: mask, subjectText: c.target.subjectText, backgroundText: c.target.backgroundText)
             if i < 16 { pictures.append(scene.rgb) }
+            let casePath = cases.map { ($0 as NSString).appendingPathComponent(String(format: "edit-%03d", i)) }
+            if let casePath {
+                try FileManager.default.createDirectory(atPath: cases!, withIntermediateDirectories: true)
+                try SceneFiles.write(scene, seed: SceneSpec.evaluationSeed(seed, index: i), to: casePath + ".png")
+                let texts = ["subject": c.target.subjectText, "background": c.target.backgroundText, "kind": "\(c.kind)"]
+                try JSONSerialization.data(withJSONObject: texts, options: [.prettyPrinted, .sortedKeys])
+                    .write(to: URL(fileURLWithPath: casePath + ".edit.json"), options: .atomic)
+            }
             for (r, run) in runs.enumerated() {
                 var s = defaults
                 s.seeds = seedList; s.ablation = run.ablation
@@ -63,6 +72,12 @@ struct EvalEdit: ParsableCommand {
                     : try Baselines(model: editModel).run(run.method, inputs: inputs, settings: s) { _ in true }
                 let readings = judgeModel.read(Tensor.concat(images.map { $0 * 2 - 1 }, axis: 0))
                 outcomes[r].append(readings.map { let v = c.score($0); return (v.prompt, v.identity) })
+                if let casePath {
+                    let name = casePath + "." + run.method.rawValue + (run.ablation.map { "-" + $0.rawValue } ?? "")
+                    for (k, image) in images.enumerated() {
+                        try PNGImage.write(name + ".seed-\(seedList[k]).png", width: 64, height: 64, channels: 3, pixels: PNGImage.rgbBytes(image))
+                    }
+                }
                 if i < 16 { pictures.append(PNGImage.rgbBytes(images[0])) }
             }
             let elapsed = Date().timeIntervalSince(started)
