@@ -5,6 +5,9 @@
 // because an edit encodes those two on their own (method.md, stage 1) and samples every
 // other step from the subject text alone (stage 3): a model that has only seen whole
 // captions reads "a dog jumping" as a dog on one place of its choosing.
+// Optionally another share is conditioned on α·Enc(subject) + (1−α)·Enc(place), the mix
+// an edit samples from (method.md, e_opt): a model that has never seen a mix of two
+// encodings reads it as noise (measured: starry night skies whatever the place).
 import Foundation
 import StrataModels
 import StrataSprites
@@ -18,6 +21,8 @@ public struct UNetTrainingSettings: Codable {
     public var captionDropout: Float = 0.1
     /// Share of captions cut to one half (subject text or place phrase, equally often).
     public var partCaptions: Float = 0
+    /// Share of captions encoded as a mix of their two halves (α uniform in 0.5–0.9).
+    public var mixedCaptions: Float = 0
     public var datasetSize = 60_000
     public var saveEvery = 200
     public var logEvery = 20
@@ -62,7 +67,8 @@ public final class UNetTrainer {
                                    parameters: count(unet.parameters) + count(textEncoder.parameters), log: log)
         // A resumed run may change its caption mix or learning rate; the progress file
         // records the new value and from which step.
-        for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)")]
+        for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"),
+                                   ("mixed_captions", "\(settings.mixedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)")]
         where progress.settings[key, default: before] != value {
             log.line("\(key) \(value) from step \(progress.step)")
             progress.settings[key] = value
@@ -97,23 +103,55 @@ public final class UNetTrainer {
         return draw < settings.captionDropout + half ? parts.subject : parts.background
     }
 
+    /// The two halves whose encodings a sample mixes, when its draw falls in the mixed
+    /// share (after the dropout and part-caption shares) and the caption splits.
+    static func mixedHalves(_ caption: String, draw: Float, settings: UNetTrainingSettings) -> (subject: String, background: String)? {
+        let start = settings.captionDropout + settings.partCaptions
+        guard draw >= start, draw < start + settings.mixedCaptions, let parts = Caption.split(caption) else { return nil }
+        return (parts.subject, parts.background)
+    }
+
+    /// Text conditioning for a batch: rows whose `mix` is set are α·Enc(text) +
+    /// (1−α)·Enc(mix.text), the others Enc(text). Mixed rows come first in the batch.
+    func conditioning(_ texts: [String], mixes: [(place: String, alpha: Float)]) -> Tensor {
+        let m = mixes.count
+        guard m > 0 else { return textEncoder(texts.map(tokens)) }
+        let all = textEncoder((texts + mixes.map(\.place)).map(tokens))
+        let b = texts.count
+        let alpha = Tensor(mixes.map(\.alpha), shape: [m, 1, 1])
+        let rest = Tensor(mixes.map { 1 - $0.alpha }, shape: [m, 1, 1])
+        let mixed = all.slice(axis: 0, 0..<m) * alpha + all.slice(axis: 0, b..<(b + m)) * rest
+        return m == b ? mixed : Tensor.concat([mixed, all.slice(axis: 0, m..<b)], axis: 0)
+    }
+
     /// Step `index`: its batch depends on the index only; returns the loss.
     func step(_ index: Int) -> Float {
         var rng = StrataRandom(seed: settings.seed &* 1_000_003 &+ UInt64(index))
         let b = settings.batch
         let per = cache.latents.count / cache.count
         let x0 = Tensor(zeros: [b] + Array(cache.latents.shape.dropFirst()))
-        var ids: [[Int]] = []
-        var timesteps: [Int] = []
-        for i in 0..<b {
+        // Scenes in draw order; mixed ones are moved to the front (the order within a
+        // batch changes nothing but the layout the conditioning needs).
+        var drawn: [(k: Int, text: String, mix: (place: String, alpha: Float)?, t: Int)] = []
+        for _ in 0..<b {
             let k = rng.nextInt(below: cache.count)
-            x0.data.advanced(by: i * per).update(from: cache.latents.data.advanced(by: k * per), count: per)
-            ids.append(tokens(Self.trainingCaption(cache.captions[k], draw: rng.nextUniform(), settings: settings)))
-            timesteps.append(rng.nextInt(below: schedule.config.numTrainTimesteps))
+            let draw = rng.nextUniform()
+            var mix: (String, Float)?
+            var text = Self.trainingCaption(cache.captions[k], draw: draw, settings: settings)
+            if let halves = Self.mixedHalves(cache.captions[k], draw: draw, settings: settings) {
+                text = halves.subject
+                mix = (halves.background, 0.5 + 0.4 * rng.nextUniform())
+            }
+            drawn.append((k, text, mix, rng.nextInt(below: schedule.config.numTrainTimesteps)))
         }
+        drawn = drawn.filter { $0.mix != nil } + drawn.filter { $0.mix == nil }
+        for (i, d) in drawn.enumerated() {
+            x0.data.advanced(by: i * per).update(from: cache.latents.data.advanced(by: d.k * per), count: per)
+        }
+        let timesteps = drawn.map(\.t)
         let noise = Tensor.randn(x0.shape, using: &rng)
         let noisy = schedule.addNoise(x0, noise: noise, timesteps: timesteps)
-        let context = textEncoder(ids)
+        let context = conditioning(drawn.map(\.text), mixes: drawn.compactMap(\.mix))
         let prediction = unet(noisy, timesteps: Tensor(timesteps.map(Float.init), shape: [b]), context: context)
         let loss = prediction.maskedMSE(noise, mask: nil)
         loss.backward()

@@ -48,6 +48,7 @@ struct TrainUNet: ParsableCommand {
     @Option(help: "Adam learning rate.") var lr: Float = 5e-4
     @Option(help: "Scenes in the latent cache.") var dataset = 60_000
     @Option(help: "Share of captions cut to the subject text or the place phrase alone (an edit encodes each on its own).") var partCaptions: Float = 0.1
+    @Option(help: "Share of captions encoded as a mix of their subject text's and place phrase's encodings, as an edit mixes them (α uniform in 0.5–0.9).") var mixedCaptions: Float = 0.1
     @Option(help: "Seed of the run (weights and data order).") var seed: UInt64 = 2
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
     @Option(help: "Threads (default: all cores).") var threads: Int?
@@ -55,7 +56,7 @@ struct TrainUNet: ParsableCommand {
     func run() throws {
         if let threads { Engine.threads = threads }
         var s = UNetTrainingSettings()
-        s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.seed = seed; s.partCaptions = partCaptions
+        s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.seed = seed; s.partCaptions = partCaptions; s.mixedCaptions = mixedCaptions
         let vaeModel = try AutoencoderKL(folder: URL(fileURLWithPath: vae))
         let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
         let trainer = try UNetTrainer(folder: URL(fileURLWithPath: runFolder), vae: vaeModel, tokenizer: tokenizer,

@@ -30,4 +30,17 @@ final class TrainingCaptionTests: XCTestCase {
         s.captionDropout = 0; s.partCaptions = 1
         XCTAssertEqual(UNetTrainer.trainingCaption("a photo of a cat", draw: 0.2, settings: s), "a photo of a cat")
     }
+
+    func testMixedShareFollowsThePartCaptions() {
+        var s = UNetTrainingSettings()
+        s.captionDropout = 0.1; s.partCaptions = 0.2; s.mixedCaptions = 0.1
+        let caption = "a big cow lying in a forest"
+        XCTAssertNil(UNetTrainer.mixedHalves(caption, draw: 0.25, settings: s))
+        XCTAssertEqual(UNetTrainer.mixedHalves(caption, draw: 0.32, settings: s)?.subject, "a big cow lying")
+        XCTAssertEqual(UNetTrainer.mixedHalves(caption, draw: 0.32, settings: s)?.background, "in a forest")
+        XCTAssertNil(UNetTrainer.mixedHalves(caption, draw: 0.41, settings: s))
+        XCTAssertNil(UNetTrainer.mixedHalves("a photo of a cat", draw: 0.32, settings: s))
+        // The mixed share takes whole captions only: the other forms are unchanged.
+        XCTAssertEqual(UNetTrainer.trainingCaption(caption, draw: 0.32, settings: s), caption)
+    }
 }
