@@ -49,6 +49,7 @@ struct EvalEdit: ParsableCommand {
         var outcomes = [[[(Bool, Bool)]]](repeating: [], count: runs.count)
         var pictures: [[UInt8]] = []
         let started = Date()
+        if let cases { try FileManager.default.createDirectory(atPath: cases, withIntermediateDirectories: true) }
         for i in 0..<count {
             let c = EditCase(seed: seed, index: i)
             let scene = renderer.render(c.source)
@@ -59,7 +60,6 @@ struct EvalEdit: ParsableCommand {
             if i < 16 { pictures.append(scene.rgb) }
             let casePath = cases.map { ($0 as NSString).appendingPathComponent(String(format: "edit-%03d", i)) }
             if let casePath {
-                try FileManager.default.createDirectory(atPath: cases!, withIntermediateDirectories: true)
                 try SceneFiles.write(scene, seed: SceneSpec.evaluationSeed(seed, index: i), to: casePath + ".png")
                 let texts = ["subject": c.target.subjectText, "background": c.target.backgroundText, "kind": "\(c.kind)"]
                 try JSONSerialization.data(withJSONObject: texts, options: [.prettyPrinted, .sortedKeys])
