@@ -9,7 +9,7 @@ import StrataTensor
 struct EvalMask: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mask",
-        abstract: "Suggest the subject mask of N fresh scenes from the model and print the mean intersection over union with the true masks per noise strength and threshold.")
+        abstract: "Suggest the subject mask of N fresh scenes from the model and print the mean intersection over union with the true masks per noise strength and threshold, for the map's blocks and for the colour-refined mask.")
     @Option(help: "Scenes.") var count = 50
     @Option(help: "Evaluation seed.") var seed: UInt64 = 1
     @Option(help: "Model folder (default: the built-in model).") var model: String?
@@ -27,7 +27,9 @@ struct EvalMask: ParsableCommand {
         let strengthList = strengths.split(separator: ",").compactMap { Double($0) }
         let thresholdList = thresholds.split(separator: ",").compactMap { Float($0) }
         guard !strengthList.isEmpty, !thresholdList.isEmpty else { throw fail("--strengths and --thresholds must be numbers separated by commas") }
+        // Per strength and threshold: the map's blocks, then the colour-refined mask.
         var iou = [[Double]](repeating: [Double](repeating: 0, count: thresholdList.count), count: strengthList.count)
+        var refinedIoU = iou
         for i in 0..<count {
             let spec = SceneSpec(seed: SceneSpec.evaluationSeed(seed, index: i))
             let scene = renderer.render(spec)
@@ -40,19 +42,23 @@ struct EvalMask: ParsableCommand {
                 for (b, threshold) in thresholdList.enumerated() {
                     let m = MaskSuggestion.mask(map, height: side, width: side, factor: editModel.factor, threshold: threshold)
                     iou[a][b] += MaskOps.intersectionOverUnion(m, scene.mask) / Double(count)
+                    let r = MaskRefinement.refine(image: image, map: map, height: side, width: side, threshold: threshold)
+                    refinedIoU[a][b] += MaskOps.intersectionOverUnion(r, scene.mask) / Double(count)
                 }
             }
             log.progress("suggesting", i + 1, count, "")
         }
         log.clearProgress()
         if json {
-            let rows = strengthList.enumerated().flatMap { a, s in thresholdList.enumerated().map { b, t in ["strength": s, "threshold": Double(t), "iou": iou[a][b]] } }
+            let rows = strengthList.enumerated().flatMap { a, s in thresholdList.enumerated().map { b, t in
+                ["strength": s, "threshold": Double(t), "iou": iou[a][b], "refined_iou": refinedIoU[a][b]] } }
             print(String(decoding: try JSONSerialization.data(withJSONObject: ["count": count, "caption": caption, "results": rows], options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("\(count) scenes, \(caption ? "caption" : "subject text") vs place phrase, \(draws) draws: mean IoU with the true mask")
-            print("strength " + thresholdList.map { String(format: "  t=%.2f", $0) }.joined())
+            print("strength mask   " + thresholdList.map { String(format: "  t=%.2f", $0) }.joined())
             for (a, s) in strengthList.enumerated() {
-                print(String(format: "%8.2f ", s) + iou[a].map { String(format: "  %5.3f ", $0) }.joined())
+                print(String(format: "%8.2f blocks ", s) + iou[a].map { String(format: "  %5.3f ", $0) }.joined())
+                print(String(format: "%8.2f refined", s) + refinedIoU[a].map { String(format: "  %5.3f ", $0) }.joined())
             }
         }
     }
