@@ -67,15 +67,13 @@ public enum MaskSuggestion {
         let mask = Tensor(zeros: [1, 1, h, w])
         guard x >= 0, y >= 0, x < w, y < h else { return mask }
         let seed = (0..<3).map { image.data[$0 * plane + y * w + x] }
-        var stack = [(x, y)]
+        var stack = [y * w + x]
         mask.data[y * w + x] = 1
-        while let (px, py) = stack.popLast() {
-            for (nx, ny) in [(px - 1, py), (px + 1, py), (px, py - 1), (px, py + 1)] where nx >= 0 && ny >= 0 && nx < w && ny < h {
-                let i = ny * w + nx
-                guard mask.data[i] == 0 else { continue }
+        while let p = stack.popLast() {
+            for i in MaskRefinement.neighbours(p, width: w, height: h) where mask.data[i] == 0 {
                 var close = true
                 for c in 0..<3 where abs(image.data[c * plane + i] - seed[c]) > tolerance { close = false }
-                if close { mask.data[i] = 1; stack.append((nx, ny)) }
+                if close { mask.data[i] = 1; stack.append(i) }
             }
         }
         return mask
