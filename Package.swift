@@ -69,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataTrainingTests",
-            dependencies: ["StrataTraining", "StrataTensor"],
+            dependencies: ["StrataTraining", "StrataTensor", "StrataModels", "StrataSprites"],
             swiftSettings: optimise
         ),
         .testTarget(

@@ -10,7 +10,19 @@ swift build -c release --product strata
 mkdir -p .train
 # Copy then rename: a running trainer keeps its old binary file open.
 cp .build/release/strata .train/strata-bin.new && mv .train/strata-bin.new .train/strata-bin
+# The steps the committed model's parts were trained to: when the run folders are gone
+# (a new machine), the runs go on from the committed weights at these steps.
+model=Assets/models/strata-sprites
+unet_step=13800
+vae_step=19000
+unet_start=() vae_start=()
+if [ ! -d .train/unet ] && [ ! -d .train/vae ]; then
+    echo "no run folders: going on from $model (UNet step $unet_step, VAE decoder step $vae_step)" >&2
+    rm -rf .train/vae-export && cp -r "$model/vae" .train/vae-export
+    unet_start=(--start-from "$model" --start-step "$unet_step")
+    vae_start=(--start-from "$model/vae" --start-step "$vae_step")
+fi
 [ -f .train/vae-export/config.json ] || { echo "no .train/vae-export: export the VAE first (docs/built-in-model.md)" >&2; exit 2; }
-nohup .train/strata-bin train vae --run .train/vae --freeze-encoder --steps 100000 --batch 16 --threads 1 >> .train/vae.out 2>&1 &
-nohup .train/strata-bin train unet --run .train/unet --vae .train/vae-export --dataset 40000 --lr 2e-4 --threads 1 >> .train/unet.out 2>&1 &
+nohup .train/strata-bin train vae --run .train/vae --freeze-encoder --steps 100000 --batch 16 --threads 1 "${vae_start[@]}" >> .train/vae.out 2>&1 &
+nohup .train/strata-bin train unet --run .train/unet --vae .train/vae-export --dataset 40000 --lr 2e-4 --threads 1 "${unet_start[@]}" >> .train/unet.out 2>&1 &
 echo "training in the background; follow with: tail -f .train/vae.out .train/unet.out"

@@ -70,19 +70,39 @@ extension TrainingState {
     /// The run's progress: resumed from the folder, with the optimiser's moments restored
     /// when `compatible` says the saved ones fit (else a fresh optimiser goes on from the
     /// saved step), or a new run with `settings`.
+    /// `startStep` is set when a new run starts from finished weights (an exported model
+    /// whose run folder is gone): it goes on from that step with a fresh optimiser.
     func begin(_ name: String, optimiser: Adam, settings: [String: String], parameters: Int, log: TrainingLog,
+               startStep: Int? = nil, batch: Int = 0,
                compatible: (TrainingProgress) -> Bool = { _ in true }) throws -> TrainingProgress {
         guard exists else {
+            if let startStep {
+                log.line("new \(name) training run from finished weights at step \(startStep): \(parameters) parameters, fresh optimiser")
+                return TrainingProgress(step: startStep, samplesSeen: startStep * batch, secondsTrained: 0, lossEMA: nil,
+                                        settings: settings.merging(["started_from_step": "\(startStep)", Self.warmupKey: "\(startStep)"]) { $1 })
+            }
             log.line("new \(name) training run: \(parameters) parameters")
             return TrainingProgress(step: 0, samplesSeen: 0, secondsTrained: 0, lossEMA: nil, settings: settings)
         }
-        let progress = try readProgress()
-        if compatible(progress) {
+        var progress = try readProgress()
+        if compatible(progress), FileManager.default.fileExists(atPath: optimiserURL.path) {
             try restore(optimiser: optimiser)
             log.line("resuming \(name) training at step \(progress.step)")
         } else {
             log.line("\(name) training goes on at step \(progress.step) with a fresh optimiser")
+            progress.settings[Self.warmupKey] = "\(progress.step)"
         }
         return progress
+    }
+
+    /// The progress setting naming the step a fresh optimiser started at: the learning
+    /// rate warms up again from there, since fresh Adam moments make the first steps large.
+    static let warmupKey = "warmup_from_step"
+
+    /// The learning-rate factor at step `index`: linear warm-up over `steps` from the
+    /// run's start or from where a fresh optimiser took over.
+    static func warmup(_ index: Int, steps: Int, progress: TrainingProgress) -> Float {
+        let from = Int(progress.settings[warmupKey] ?? "0") ?? 0
+        return min(1, Float(index + 1 - from) / Float(max(1, steps)))
     }
 }

@@ -46,16 +46,27 @@ public final class UNetTrainer {
     let log: TrainingLog
     var tokenCache: [String: [Int]] = [:]
 
-    public init(folder: URL, vae: AutoencoderKL, tokenizer: CLIPTokenizer, settings: UNetTrainingSettings, renderer: SceneRenderer) throws {
+    /// `start` is a finished model folder and its step, for a new run that goes on from
+    /// its text encoder and UNet (the weight average restarts from them).
+    public init(folder: URL, vae: AutoencoderKL, tokenizer: CLIPTokenizer, settings: UNetTrainingSettings, renderer: SceneRenderer,
+                start: (folder: URL, step: Int)? = nil) throws {
         state = TrainingState(folder: folder)
         self.settings = settings
         self.tokenizer = tokenizer
         log = TrainingLog(folder: folder)
         let resuming = state.exists
+        let saved = state
+        let weights = { (group: String, file: String, seed: UInt64) throws -> WeightStore in
+            if resuming { return try saved.parameterStore(group) }
+            if let start {
+                return try WeightStore(path: WeightStore.file(in: start.folder.appendingPathComponent(group), named: file).path)
+            }
+            return .initialized(seed: seed)
+        }
         textEncoder = try CLIPTextModel(config: SpriteModelRecipe.textEncoder,
-                                        weights: resuming ? state.parameterStore("text_encoder") : .initialized(seed: settings.seed))
+                                        weights: weights("text_encoder", "model", settings.seed))
         unet = try UNet2DConditionModel(config: SpriteModelRecipe.unet,
-                                        weights: resuming ? state.parameterStore("unet") : .initialized(seed: settings.seed &+ 1))
+                                        weights: weights("unet", "diffusion_pytorch_model", settings.seed &+ 1))
         schedule = try NoiseSchedule(SpriteModelRecipe.scheduler)
         let params = (textEncoder.parameters.tensors + unet.parameters.tensors).map { $0.tensor.requiringGrad() }
         optimiser = Adam(params, learningRate: settings.learningRate)
@@ -64,7 +75,8 @@ public final class UNetTrainer {
                                    settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
                                               "caption_dropout": "\(settings.captionDropout)", "seed": "\(settings.seed)",
                                               "dataset": "\(settings.datasetSize)", "part_captions": "\(settings.partCaptions)"],
-                                   parameters: count(unet.parameters) + count(textEncoder.parameters), log: log)
+                                   parameters: count(unet.parameters) + count(textEncoder.parameters), log: log,
+                                   startStep: start?.step, batch: settings.batch)
         // A resumed run may change its caption mix or learning rate; the progress file
         // records the new value and from which step.
         for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"),
@@ -81,6 +93,9 @@ public final class UNetTrainer {
             for n in saved.names { start[n] = try saved.tensor(n) }
             average = WeightAverage(named, decay: settings.averageDecay, start: start,
                                     updates: Int(saved.metadata["updates"] ?? "0") ?? 0)
+        } else if !resuming, let start {
+            // The finished weights are themselves an average: go on at the full decay.
+            average = WeightAverage(named, decay: settings.averageDecay, updates: start.step)
         } else {
             average = WeightAverage(named, decay: settings.averageDecay)
             if resuming { log.line("starting a weight average (decay \(settings.averageDecay)) on a resumed run") }
@@ -155,8 +170,7 @@ public final class UNetTrainer {
         let prediction = unet(noisy, timesteps: Tensor(timesteps.map(Float.init), shape: [b]), context: context)
         let loss = prediction.maskedMSE(noise, mask: nil)
         loss.backward()
-        let warm = min(1, Float(index + 1) / Float(max(1, settings.warmupSteps)))
-        optimiser.learningRate = settings.learningRate * warm
+        optimiser.learningRate = settings.learningRate * TrainingState.warmup(index, steps: settings.warmupSteps, progress: progress)
         optimiser.step()
         average.update()
         return loss.item

@@ -30,14 +30,16 @@ public final class VAETrainer {
     let renderer: SceneRenderer
     let log: TrainingLog
 
-    public init(folder: URL, settings: VAETrainingSettings, renderer: SceneRenderer) throws {
+    /// `start` is a finished vae/ folder and its step, for a new run that goes on from it.
+    public init(folder: URL, settings: VAETrainingSettings, renderer: SceneRenderer, start: (folder: URL, step: Int)? = nil) throws {
         state = TrainingState(folder: folder)
         self.settings = settings
         self.renderer = renderer
         log = TrainingLog(folder: folder)
         let resuming = state.exists
-        vae = try AutoencoderKL(config: SpriteModelRecipe.vae,
-                                weights: resuming ? state.parameterStore("vae") : .initialized(seed: settings.seed))
+        let fresh = start.map { s in { try WeightStore(path: WeightStore.file(in: s.folder, named: "diffusion_pytorch_model").path) } }
+            ?? { .initialized(seed: settings.seed) }
+        vae = try AutoencoderKL(config: SpriteModelRecipe.vae, weights: resuming ? state.parameterStore("vae") : fresh())
         let trained = vae.parameters.tensors.filter { !settings.freezeEncoder || VAETrainer.isDecoder($0.name) }
         let params = trained.map { $0.tensor.requiringGrad() }
         optimiser = Adam(params, learningRate: settings.learningRate)
@@ -46,7 +48,8 @@ public final class VAETrainer {
                                    settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
                                               "sprite_weight": "\(settings.spriteWeight)", "kl": "\(settings.klWeight)",
                                               "seed": "\(settings.seed)", "trains": mode],
-                                   parameters: vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log) {
+                                   parameters: vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log,
+                                   startStep: start?.step, batch: settings.batch) {
             $0.settings["trains"] ?? "all" == mode
         }
         if progress.settings["trains"] ?? "all" != mode { progress.settings["trains"] = mode; log.line("now training \(mode) parameters") }
@@ -66,8 +69,7 @@ public final class VAETrainer {
         let kl = ((mean * mean + logVar.exp() - logVar - 1) * 0.5).sum() / Float(settings.batch)
         let loss = settings.freezeEncoder ? mse : mse + kl * settings.klWeight
         loss.backward()
-        let warm = min(1, Float(index + 1) / Float(max(1, settings.warmupSteps)))
-        optimiser.learningRate = settings.learningRate * warm
+        optimiser.learningRate = settings.learningRate * TrainingState.warmup(index, steps: settings.warmupSteps, progress: progress)
         optimiser.step()
         return (mse.item, kl.item)
     }

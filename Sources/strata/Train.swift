@@ -22,6 +22,8 @@ struct TrainVAE: ParsableCommand {
     @Option(help: "Loss weight of subject pixels.") var spriteWeight: Float = 10
     @Option(help: "Seed of the run (weights and scenes).") var seed: UInt64 = 1
     @Flag(help: "Train the decoder only (once a UNet depends on the latent space).") var freezeEncoder = false
+    @Option(help: "A new run starts from this finished vae/ folder (with --start-step) instead of random weights.") var startFrom: String?
+    @Option(help: "The step the --start-from weights were trained to.") var startStep: Int?
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
     @Option(help: "Threads (default: all cores).") var threads: Int?
 
@@ -30,7 +32,8 @@ struct TrainVAE: ParsableCommand {
         var s = VAETrainingSettings()
         s.freezeEncoder = freezeEncoder
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.seed = seed
-        let trainer = try VAETrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer())
+        let trainer = try VAETrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer(),
+                                     start: try StartWeights.parse(startFrom, startStep))
         let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
         StopRequest.install()
         try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
@@ -50,6 +53,8 @@ struct TrainUNet: ParsableCommand {
     @Option(help: "Share of captions cut to the subject text or the place phrase alone (an edit encodes each on its own).") var partCaptions: Float = 0.1
     @Option(help: "Share of captions encoded as a mix of their subject text's and place phrase's encodings, as an edit mixes them (α uniform in 0.5–0.9).") var mixedCaptions: Float = 0.1
     @Option(help: "Seed of the run (weights and data order).") var seed: UInt64 = 2
+    @Option(help: "A new run starts from this finished model folder's text encoder and UNet (with --start-step) instead of random weights.") var startFrom: String?
+    @Option(help: "The step the --start-from weights were trained to.") var startStep: Int?
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
     @Option(help: "Threads (default: all cores).") var threads: Int?
 
@@ -60,10 +65,25 @@ struct TrainUNet: ParsableCommand {
         let vaeModel = try AutoencoderKL(folder: URL(fileURLWithPath: vae))
         let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
         let trainer = try UNetTrainer(folder: URL(fileURLWithPath: runFolder), vae: vaeModel, tokenizer: tokenizer,
-                                      settings: s, renderer: loadRenderer())
+                                      settings: s, renderer: loadRenderer(), start: try StartWeights.parse(startFrom, startStep))
         let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
         StopRequest.install()
         try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
+    }
+}
+
+/// `--start-from` and `--start-step` go together: a run that lost its folder goes on
+/// from exported weights at the step they were trained to (the data of each step
+/// depends only on the run seed and the step, so the run continues as it would have).
+enum StartWeights {
+    static func parse(_ folder: String?, _ step: Int?) throws -> (folder: URL, step: Int)? {
+        switch (folder, step) {
+        case (nil, nil): return nil
+        case let (f?, s?) where s >= 0:
+            guard FileManager.default.fileExists(atPath: f) else { throw ValidationError("--start-from: no folder at \(f)") }
+            return (URL(fileURLWithPath: f), s)
+        default: throw ValidationError("--start-from and --start-step (≥ 0) go together")
+        }
     }
 }
 
