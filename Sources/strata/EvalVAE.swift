@@ -29,7 +29,10 @@ struct EvalVAE: ParsableCommand {
         let judgeModel = try? (judge.map { try SpriteJudge(folder: URL(fileURLWithPath: $0)) } ?? SpriteJudge.shipped())
         let renderer = try loadRenderer()
         var psnr = [Double](repeating: 0, count: Background.allCases.count), seen = [Int](repeating: 0, count: Background.allCases.count)
-        var sameTint = 0, sameAnimal = 0
+        var sameTint = 0, sameAnimal = 0, trueTintOriginal = 0
+        // Per sprite size: scenes and tints kept (small sprites hold the tint in few latents).
+        var confusions: [String: Int] = [:]
+        var bySize = [Int](repeating: 0, count: SpriteSize.allCases.count), keptBySize = bySize
         for first in stride(from: 0, to: count, by: 25) {
             let n = min(25, count - first)
             let scenes = (first..<(first + n)).map { renderer.render(seed: SceneSpec.evaluationSeed(seed, index: $0)) }
@@ -53,6 +56,15 @@ struct EvalVAE: ParsableCommand {
             if let judgeModel {
                 let a = judgeModel.read(SpriteJudge.images(scenes.map(\.rgb))), b = judgeModel.read(SpriteJudge.images(pictures))
                 sameTint += zip(a, b).filter { $0.tint == $1.tint }.count
+                trueTintOriginal += zip(a, scenes).filter { $0.tint == $1.spec.tint }.count
+                for (i, s) in scenes.enumerated() where a[i].tint != b[i].tint {
+                    let key = "\(a[i].tint.word)→\(b[i].tint.word)" + (a[i].tint == s.spec.tint ? "" : " (original misread)")
+                    confusions[key, default: 0] += 1
+                }
+                for (i, s) in scenes.enumerated() {
+                    bySize[s.spec.size.rawValue] += 1
+                    if a[i].tint == b[i].tint { keptBySize[s.spec.size.rawValue] += 1 }
+                }
                 sameAnimal += zip(a, b).filter { $0.animal == $1.animal }.count
             }
             log.progress("reconstructing", first + n, count, "")
@@ -62,13 +74,24 @@ struct EvalVAE: ParsableCommand {
         let mean = psnr.reduce(0, +) / Double(count)
         let tint: Any = judgeModel == nil ? NSNull() : Double(sameTint) / Double(count)
         let animal: Any = judgeModel == nil ? NSNull() : Double(sameAnimal) / Double(count)
+        let tintPerSize: Any = judgeModel == nil ? NSNull() : Dictionary(uniqueKeysWithValues: SpriteSize.allCases.map {
+            ($0.word, bySize[$0.rawValue] > 0 ? Double(keptBySize[$0.rawValue]) / Double(bySize[$0.rawValue]) : 0) })
+        let judgeTint: Any = judgeModel == nil ? NSNull() : Double(trueTintOriginal) / Double(count)
         if json {
-            let doc: [String: Any] = ["count": count, "psnr_db": mean, "psnr_db_per_background": perPlace, "same_tint": tint, "same_animal": animal]
+            let doc: [String: Any] = ["count": count, "psnr_db": mean, "psnr_db_per_background": perPlace, "same_tint": tint, "same_tint_per_size": tintPerSize,
+                                      "judge_true_tint_on_originals": judgeTint, "tint_changes": confusions, "same_animal": animal]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print(String(format: "mean PSNR %.2f dB over %d scenes", mean, count))
             for b in Background.allCases { print(String(format: "  %-10@ %.2f dB", b.word, perPlace[b.word]!)) }
             if let t = tint as? Double { print(String(format: "judge reads the same tint: %.1f%%", t * 100)) }
+            if let sizes = tintPerSize as? [String: Double] {
+                print("  same tint per size: " + SpriteSize.allCases.map { String(format: "%@ %.1f%%", $0.word, sizes[$0.word]! * 100) }.joined(separator: ", "))
+            }
+            if !confusions.isEmpty {
+                print("  tints read differently: " + confusions.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+            if let j = judgeTint as? Double { print(String(format: "  (the judge reads the true tint from %.1f%% of the originals)", j * 100)) }
             if let a = animal as? Double { print(String(format: "judge reads the same animal: %.1f%%", a * 100)) }
         }
     }
