@@ -60,6 +60,8 @@ public enum EditOutputs {
         try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: staging) }
         var record = record
+        // The files name the λ1 used, so that repeating an edit does not depend on the rule.
+        if record.settings.lambda1 == nil { record.settings.lambda1 = result.lambda1 }
         var written: [String] = []
         let side = result.reference.shape[3]
         try ImageFiles.writeRGB(result.reference, to: staging.appendingPathComponent("reference.png").path)

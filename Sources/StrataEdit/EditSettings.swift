@@ -20,7 +20,10 @@ public enum Ablation: String, Codable, CaseIterable, Sendable {
 
 public struct EditSettings: Codable, Equatable, Sendable {
     public var alpha: Double = 0.7
-    public var lambda1: Double = 2
+    /// Weight of L_obj; nil (the default) takes the method note's value for the subject's
+    /// size: `lambda1SmallSubject` when the subject mask covers less than
+    /// `smallSubjectShare` of the image, else `lambda1Default`.
+    public var lambda1: Double?
     public var lambda2: Double = 1
     public var embeddingSteps = 500
     public var embeddingLR: Double = 1e-3
@@ -38,6 +41,16 @@ public struct EditSettings: Codable, Equatable, Sendable {
     public var ablation: Ablation?
 
     public init() {}
+
+    public static let lambda1Default = 2.0, lambda1SmallSubject = 3.0
+    /// Sprite-world subjects: small ones cover 1.9–5.4% of the image, medium ones 4.6–13%
+    /// (150 scenes).
+    public static let smallSubjectShare = 0.05
+
+    /// λ1 for a subject mask covering `subjectCoverage` of the image.
+    public func lambda1(subjectCoverage: Double) -> Double {
+        lambda1 ?? (subjectCoverage < Self.smallSubjectShare ? Self.lambda1SmallSubject : Self.lambda1Default)
+    }
 
     enum CodingKeys: String, CodingKey {
         case alpha, lambda1, lambda2, seeds, scheduler, ablation

@@ -21,6 +21,8 @@ public struct EditResult {
     public var keys: [EditStage: StageKey] = [:]
     /// Stages whose result came from the cache.
     public var reused: Set<EditStage> = []
+    /// The λ1 stage 2 used (the settings' own, or the one picked for the subject's size).
+    public var lambda1 = EditSettings.lambda1Default
 
     public init(images: [Tensor], reference: Tensor, referenceMask: Tensor, placementMask: Tensor,
                 subjectEmbedding: Tensor, mixedEmbedding: Tensor) {
@@ -128,12 +130,13 @@ public final class LayerDiffusionEdit {
         let mixed = GradMode.disabled { ea * Float(s.alpha) + eb * Float(1 - s.alpha) }
 
         // Stage 2: the fine-tuned UNet's trained weights.
+        let lambda1 = s.lambda1(subjectCoverage: MaskOps.coverage(inputs.subjectMask))
         var k2 = StageKey.Builder("finetune")
         k2.add(keys[.optimise]!); k2.add(placementMask)
-        k2.add("\(s.alpha) \(s.lambda1) \(s.lambda2) \(s.finetuneSteps) \(s.finetuneLR) \(s.finetuneMode.rawValue) \(s.loraRank) \(s.trainingSeed)")
+        k2.add("\(s.alpha) \(lambda1) \(s.lambda2) \(s.finetuneSteps) \(s.finetuneLR) \(s.finetuneMode.rawValue) \(s.loraRank) \(s.trainingSeed)")
         let tuned = try cached(.finetune, k2.finish(), total: s.finetuneSteps) {
             let bg = GradMode.disabled { MaskOps.inverted(mt) * MaskOps.inverted(mr) }
-            var (entry, last) = try LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.finetuneLR), lambda1: Float(s.lambda1),
+            var (entry, last) = try LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.finetuneLR), lambda1: Float(lambda1),
                                                       lambda2: Float(s.lambda2), mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
                 .run(model: model, source: xs, reference: xr, objectMask: ms, backgroundMask: bg, embedding: mixed,
                      loraRank: s.loraRank, progress: progress)
@@ -181,6 +184,7 @@ public final class LayerDiffusionEdit {
         var result = EditResult(images: images, reference: referenceImage, referenceMask: referenceMask, placementMask: placementMask,
                                 subjectEmbedding: ea, mixedEmbedding: mixed)
         result.stageSeconds = times; result.finalLosses = losses; result.keys = keys; result.reused = reused
+        result.lambda1 = lambda1
         return result
     }
 }

@@ -51,7 +51,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         let e = s.edit
         switch self {
         case .alpha: return String(format: "%.2f", e.alpha)
-        case .lambda1: return String(format: "%.2f", e.lambda1)
+        case .lambda1: return e.lambda1.map { String(format: "%.2f", $0) } ?? "auto"
         case .lambda2: return String(format: "%.2f", e.lambda2)
         case .embeddingSteps: return "\(e.embeddingSteps)"
         case .embeddingLR: return String(format: "%.1e", e.embeddingLR)
@@ -79,7 +79,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
     public func step(_ s: inout EditorSettings, _ d: Int) {
         switch self {
         case .alpha: s.edit.alpha = min(1, max(0, (s.edit.alpha + 0.05 * Double(d)) * 100).rounded() / 100)
-        case .lambda1: s.edit.lambda1 = max(0, s.edit.lambda1 + 0.25 * Double(d))
+        case .lambda1: s.edit.lambda1 = max(0, (s.edit.lambda1 ?? EditSettings.lambda1Default) + 0.25 * Double(d))
         case .lambda2: s.edit.lambda2 = max(0, s.edit.lambda2 + 0.25 * Double(d))
         case .embeddingSteps: s.edit.embeddingSteps = max(0, s.edit.embeddingSteps + 50 * d)
         case .embeddingLR: s.edit.embeddingLR *= d > 0 ? 2 : 0.5
@@ -113,7 +113,9 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         func bad() -> String { "\(label): \"\(t)\" is not a valid value" }
         switch self {
         case .alpha: guard let v = number(0...1) else { return bad() }; s.edit.alpha = v
-        case .lambda1: guard let v = number(0...100) else { return bad() }; s.edit.lambda1 = v
+        case .lambda1:
+            if t.lowercased() == "auto" { s.edit.lambda1 = nil; break }
+            guard let v = number(0...100) else { return bad() }; s.edit.lambda1 = v
         case .lambda2: guard let v = number(0...100) else { return bad() }; s.edit.lambda2 = v
         case .embeddingSteps: guard let v = Int(t), v >= 0, v <= 100_000 else { return bad() }; s.edit.embeddingSteps = v
         case .embeddingLR: guard let v = number(1e-9...1) else { return bad() }; s.edit.embeddingLR = v

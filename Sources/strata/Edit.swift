@@ -22,7 +22,7 @@ struct Edit: ParsableCommand {
     @Option(help: "Move the subject by DX,DY pixels.") var move: String?
     @Option(help: "Scale the subject by S.") var scale: Double = 1
     @Option(help: "Weight of the subject embedding in the mix.") var alpha: Double?
-    @Option(help: "Weight of the subject loss.") var lambda1: Double?
+    @Option(help: "Weight of the subject loss (default: 3 for a subject mask under 5% of the image, else 2).") var lambda1: Double?
     @Option(help: "Weight of the background loss.") var lambda2: Double?
     @Option(help: "Embedding optimisation steps.") var embeddingSteps: Int?
     @Option(help: "Embedding optimisation learning rate.") var embeddingLr: Double?

@@ -41,7 +41,11 @@ final class EditOutputsTests: XCTestCase {
         let text = try XCTUnwrap(png.text["parameters"])
         XCTAssert(text.hasPrefix("a dog jumping in a forest\nSteps: 3, Sampler: DDIM, CFG scale: 7.5, Seed: 7, Size: 32x32, Model hash: 0123456789"))
         let json = try XCTUnwrap(text.components(separatedBy: "Strata edit: ").last)
-        XCTAssertEqual(try JSONDecoder().decode(EditSettings.self, from: Data(json.utf8)), s)
+        // λ1 left to the rule is written as the value the edit used.
+        var expected = s
+        expected.lambda1 = s.lambda1(subjectCoverage: MaskOps.coverage(inputs.subjectMask))
+        XCTAssertEqual(result.lambda1, expected.lambda1)
+        XCTAssertEqual(try JSONDecoder().decode(EditSettings.self, from: Data(json.utf8)), expected)
         XCTAssertEqual(png.rgba.count, 32 * 32 * 4)
 
         // The cut-out is transparent outside the mask.
@@ -65,7 +69,7 @@ final class EditOutputsTests: XCTestCase {
 
         let sidecar = try JSONDecoder().decode(EditRecord.self, from: Data(contentsOf: folder.appendingPathComponent("edit.json")))
         XCTAssertEqual(sidecar.results, ["result-7.png"])
-        XCTAssertEqual(sidecar.settings, s)
+        XCTAssertEqual(sidecar.settings, expected)
     }
 }
 

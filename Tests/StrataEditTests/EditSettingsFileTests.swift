@@ -53,4 +53,20 @@ final class EditSettingsFileTests: XCTestCase {
         s.alpha = 0.6; s.lambda1 = 3; s.finetuneMode = .lora; s.scheduler = .euler; s.ablation = .alpha0
         XCTAssertEqual(try JSONDecoder().decode(EditSettings.self, from: JSONEncoder().encode(s)), s)
     }
+
+    /// Left unset, λ1 follows the method note: 3 for a small subject, 2 otherwise; a set
+    /// value is kept whatever the subject's size, and an unset one is left out of the JSON.
+    func testLambda1DefaultFollowsTheSubjectsSize() throws {
+        var s = EditSettings()
+        XCTAssertNil(s.lambda1)
+        XCTAssertEqual(s.lambda1(subjectCoverage: 0.036), 3)
+        XCTAssertEqual(s.lambda1(subjectCoverage: 0.10), 2)
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(s), as: UTF8.self).contains("lambda1"))
+        s.lambda1 = 2.5
+        XCTAssertEqual(s.lambda1(subjectCoverage: 0.036), 2.5)
+        XCTAssertNil(try JSONDecoder().decode(EditSettings.self, from: Data(#"{"lambda1": null}"#.utf8)).lambda1)
+        var ablated = EditSettings()
+        ablated.ablation = .noObjLoss
+        XCTAssertEqual(ablated.effective.lambda1(subjectCoverage: 0.036), 0)
+    }
 }

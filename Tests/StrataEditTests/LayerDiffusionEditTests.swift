@@ -180,7 +180,7 @@ final class LayerDiffusionEditTests: XCTestCase {
         t2i.steps = 4
         var rng = TorchRandom(seed: 9)
         let expected = try TextToImage(model: sd).run(t2i, rng: &rng)
-        XCTAssertLessThanOrEqual(relativeError(image, expected), 1e-6)
+        XCTAssertLessThanOrEqual(relativeError(image, expected), 1e-5)  // float rounding of other batch layouts: 1.4e-6 measured on Zen 4
     }
 
     func testMaskOperations() {

@@ -145,13 +145,14 @@ final class EditorUpdateTests: XCTestCase {
         s.parameter = EditorParameter.allCases.firstIndex(of: .lambda1)!
         s.focus = .results
         _ = send(&s, .char("w"))
-        XCTAssertEqual(s.sweepEditor?.text, "1.75, 2.00, 2.25, 2.50")
+        // λ1 left to the subject-size rule sweeps around "auto", stepping from 2.
+        XCTAssertEqual(s.sweepEditor?.text, "1.75, auto, 2.25, 2.50")
         _ = send(&s, .enter)
-        XCTAssertEqual(s.sweep, Sweep(parameter: .lambda1, values: ["1.75", "2.00", "2.25", "2.50"]))
+        XCTAssertEqual(s.sweep, Sweep(parameter: .lambda1, values: ["1.75", "auto", "2.25", "2.50"]))
         guard case .run(let r)? = send(&s, .char("r")).last else { return XCTFail() }
         let runs = EditorEngine.runs(r)
-        XCTAssertEqual(runs.map(\.settings.lambda1), [1.75, 2, 2.25, 2.5])
-        XCTAssertEqual(runs.map(\.value), ["1.75", "2.00", "2.25", "2.50"])
+        XCTAssertEqual(runs.map(\.settings.lambda1), [1.75, nil, 2.25, 2.5])
+        XCTAssertEqual(runs.map(\.value), ["1.75", "auto", "2.25", "2.50"])
         _ = send(&s, .char("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .ctrl("w"), .enter)
         XCTAssertNil(s.sweep)
     }
