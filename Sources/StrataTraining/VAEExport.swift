@@ -19,14 +19,18 @@ public enum VAEExport {
         return (sumSq / n - m * m).squareRoot()
     }
 
-    /// Writes `folder` (config.json + fp16 weights) from the run's parameters.
+    /// Writes `folder` (config.json + fp16 weights) from the run's parameters, with the
+    /// given scaling factor (that of the vae/ folder a UNet was trained on, when only the
+    /// decoder trained since) or one measured from the run's latents.
     @discardableResult
-    public static func export(run: URL, to folder: URL, renderer: SceneRenderer) throws -> Double {
-        let store = try TrainingState(folder: run).parameterStore("vae")
-        let trained = try AutoencoderKL(config: SpriteModelRecipe.vae, weights: store)
-        let std = latentStd(trained, renderer: renderer)
+    public static func export(run: URL, to folder: URL, renderer: SceneRenderer, scalingFactor: Double? = nil) throws -> Double {
         var config = SpriteModelRecipe.vae
-        config.scalingFactor = Double(Float(1 / std))
+        if let scalingFactor {
+            config.scalingFactor = scalingFactor
+        } else {
+            let trained = try AutoencoderKL(config: SpriteModelRecipe.vae, weights: TrainingState(folder: run).parameterStore("vae"))
+            config.scalingFactor = Double(Float(1 / latentStd(trained, renderer: renderer)))
+        }
         let vae = try AutoencoderKL(config: config, weights: TrainingState(folder: run).parameterStore("vae"))
         try ModelFolderWriter.writeVAE(vae, to: folder, as: .f16)
         return config.scalingFactor

@@ -93,9 +93,13 @@ struct TrainExportVAE: ParsableCommand {
         abstract: "Write a VAE run as a vae/ folder (fp16, scaling factor from its latents).")
     @Option(name: .customLong("run"), help: "VAE run folder.") var runFolder: String
     @Option(help: "Output vae/ folder.") var out: String
+    @Option(help: "Keep the scaling factor of this vae/ folder (the one a UNet trained on, when only the decoder trained since) instead of measuring it.")
+    var keepScalingFactor: String?
 
     func run() throws {
-        let factor = try VAEExport.export(run: URL(fileURLWithPath: runFolder), to: URL(fileURLWithPath: out), renderer: loadRenderer())
+        let kept = try keepScalingFactor.map { try AutoencoderKL(folder: URL(fileURLWithPath: $0)).config.scalingFactor }
+        let factor = try VAEExport.export(run: URL(fileURLWithPath: runFolder), to: URL(fileURLWithPath: out), renderer: loadRenderer(),
+                                          scalingFactor: kept)
         print(String(format: "wrote %@ (scaling factor %.5f)", out, factor))
     }
 }
