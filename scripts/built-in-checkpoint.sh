@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Development time: turns the training runs' last saves into the built-in model.
+#   scripts/built-in-checkpoint.sh export DIR   writes a whole model folder to DIR (text
+#       encoder and UNet from the weight average, the VAE decoder with the scaling factor
+#       the UNet trained with), to evaluate it: strata eval generate --model DIR ...
+#   scripts/built-in-checkpoint.sh install DIR  copies DIR's weights into
+#       Assets/models/strata-sprites, remakes the diffusers fixture, and records the
+#       steps in scripts/train-built-in-model.sh, so that training on a new machine goes
+#       on from the committed weights.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=Assets/models/strata-sprites
+step() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["step"])' "$1/progress.json"; }
+case "${1:-}" in
+export)
+    out=${2:?output folder}
+    swift build -c release --product strata > /dev/null
+    bin=.build/release/strata
+    $bin train export-vae --run .train/vae --out "$out.vae" --keep-scaling-factor .train/vae-export
+    $bin train export-model --run .train/unet --vae "$out.vae" --out "$out"
+    rm -rf "$out.vae"
+    cp "$model/strata_edit.json" "$out/"
+    echo "{\"unet_step\": $(step .train/unet), \"vae_step\": $(step .train/vae)}" > "$out/steps.json"
+    echo "exported UNet step $(step .train/unet), VAE step $(step .train/vae) to $out"
+    ;;
+install)
+    from=${2:?exported folder}
+    for f in text_encoder/model.safetensors unet/diffusion_pytorch_model.safetensors vae/diffusion_pytorch_model.safetensors vae/config.json; do
+        cp "$from/$f" "$model/$f"
+    done
+    unet=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["unet_step"])' "$from/steps.json")
+    vae=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vae_step"])' "$from/steps.json")
+    sed -i "s/^unet_step=.*/unet_step=$unet/; s/^vae_step=.*/vae_step=$vae/" scripts/train-built-in-model.sh
+    python3 scripts/make_built_in_model_fixture.py
+    echo "installed UNet step $unet, VAE step $vae; run the tests and update docs/built-in-model.md"
+    ;;
+*) echo "usage: $0 export DIR | install DIR" >&2; exit 2 ;;
+esac
