@@ -24,5 +24,8 @@ if [ ! -d .train/unet ] && [ ! -d .train/vae ]; then
 fi
 [ -f .train/vae-export/config.json ] || { echo "no .train/vae-export: export the VAE first (docs/built-in-model.md)" >&2; exit 2; }
 nohup .train/strata-bin train vae --run .train/vae --freeze-encoder --steps 100000 --batch 16 --lr 1e-4 --threads 1 "${vae_start[@]}" >> .train/vae.out 2>&1 &
-nohup .train/strata-bin train unet --run .train/unet --vae .train/vae-export --dataset 40000 --lr 1e-4 --threads 1 "${unet_start[@]}" >> .train/unet.out 2>&1 &
+# A fifth of the UNet's samples are conditioned on a mix of subject and place encodings,
+# the conditioning an edit samples from (raised from a tenth at step 16,091: edits drew
+# noisy scenes from the mix with or without fine-tuning, docs/results.md).
+nohup .train/strata-bin train unet --run .train/unet --vae .train/vae-export --dataset 40000 --lr 1e-4 --mixed-captions 0.2 --threads 1 "${unet_start[@]}" >> .train/unet.out 2>&1 &
 echo "training in the background; follow with: tail -f .train/vae.out .train/unet.out"
