@@ -23,6 +23,13 @@ public struct EditCase: Sendable {
         target = Caption(animal: source.animal, size: size, pose: pose, background: background)
     }
 
+    /// What a result misses, by the attribute's name ("animal", "pose", "size",
+    /// "background" against the target; "tint" against the source).
+    public func misses(_ r: JudgeReading) -> [String] {
+        [("animal", r.animal == target.animal), ("pose", r.pose == target.pose), ("size", r.size == target.size),
+         ("background", r.background == target.background), ("tint", r.tint == source.tint)].filter { !$0.1 }.map(\.0)
+    }
+
     /// (satisfies the prompt, keeps the tint) for a judge's reading of a result.
     public func score(_ r: JudgeReading) -> (prompt: Bool, identity: Bool) {
         (r.animal == target.animal && r.pose == target.pose && r.size == target.size && r.background == target.background,

@@ -47,6 +47,8 @@ struct EvalEdit: ParsableCommand {
         }
         // outcomes[run][edit][seed] = (prompt, identity)
         var outcomes = [[[(Bool, Bool)]]](repeating: [], count: runs.count)
+        // Per run: how many results miss each attribute (what the method gets wrong).
+        var misses = [[String: Int]](repeating: [:], count: runs.count)
         var pictures: [[UInt8]] = []
         let started = Date()
         if let cases { try FileManager.default.createDirectory(atPath: cases, withIntermediateDirectories: true) }
@@ -72,10 +74,18 @@ struct EvalEdit: ParsableCommand {
                     : try Baselines(model: editModel).run(run.method, inputs: inputs, settings: s) { _ in true }
                 let readings = judgeModel.read(Tensor.concat(images.map { $0 * 2 - 1 }, axis: 0))
                 outcomes[r].append(readings.map { let v = c.score($0); return (v.prompt, v.identity) })
+                for reading in readings { for m in c.misses(reading) { misses[r][m, default: 0] += 1 } }
                 if let casePath {
                     let name = casePath + "." + run.method.rawValue + (run.ablation.map { "-" + $0.rawValue } ?? "")
                     for (k, image) in images.enumerated() {
                         try PNGImage.write(name + ".seed-\(seedList[k]).png", width: 64, height: 64, channels: 3, pixels: PNGImage.rgbBytes(image))
+                        // What the judge read, and what the result misses, beside each result.
+                        let reading = readings[k]
+                        let judged: [String: Any] = ["animal": reading.animal.word, "tint": reading.tint.word, "size": reading.size.word,
+                                                     "pose": reading.pose.word, "background": reading.background.word,
+                                                     "misses": c.misses(reading)]
+                        try JSONSerialization.data(withJSONObject: judged, options: [.prettyPrinted, .sortedKeys])
+                            .write(to: URL(fileURLWithPath: name + ".seed-\(seedList[k]).judged.json"), options: .atomic)
                     }
                 }
                 if i < 16 { pictures.append(PNGImage.rgbBytes(images[0])) }
@@ -94,7 +104,8 @@ struct EvalEdit: ParsableCommand {
         for (r, run) in runs.enumerated() {
             var entry: [String: Any] = ["method": run.method.rawValue, "ablate": run.ablation?.rawValue ?? NSNull(),
                                         "prompt": share(r) { $0.0 }, "identity": share(r) { $0.1 }, "success": share(r) { $0.0 && $0.1 },
-                                        "success_best_of_seeds": best(r)]
+                                        "success_best_of_seeds": best(r),
+                                        "misses": Dictionary(uniqueKeysWithValues: misses[r].map { ($0.key, Double($0.value) / Double(max(outcomes[r].flatMap { $0 }.count, 1))) })]
             if r > 0 {
                 // Paired differences against the first run: the same edits and seeds.
                 for (name, f) in [("prompt", { (o: (Bool, Bool)) in o.0 }), ("identity", { $0.1 }), ("success", { $0.0 && $0.1 })] {
@@ -122,6 +133,9 @@ struct EvalEdit: ParsableCommand {
                     _ = (d, se)
                 }
                 print(line)
+                if let m = e["misses"] as? [String: Double], !m.isEmpty {
+                    print("    results that miss: " + m.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f%%", $0.key, $0.value * 100) }.joined(separator: ", "))
+                }
             }
         }
     }
