@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=Assets/models/strata-sprites
-step() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["step"])' "$1/progress.json"; }
+field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+step() { field "$1/progress.json" step; }
 case "${1:-}" in
 export)
     out=${2:?output folder}
@@ -28,8 +29,8 @@ install)
     for f in text_encoder/model.safetensors unet/diffusion_pytorch_model.safetensors vae/diffusion_pytorch_model.safetensors vae/config.json; do
         cp "$from/$f" "$model/$f"
     done
-    unet=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["unet_step"])' "$from/steps.json")
-    vae=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vae_step"])' "$from/steps.json")
+    unet=$(field "$from/steps.json" unet_step)
+    vae=$(field "$from/steps.json" vae_step)
     sed -i "s/^unet_step=.*/unet_step=$unet/; s/^vae_step=.*/vae_step=$vae/" scripts/train-built-in-model.sh
     python3 scripts/make_built_in_model_fixture.py
     echo "installed UNet step $unet, VAE step $vae; run the tests and update docs/built-in-model.md"

@@ -29,7 +29,7 @@ struct EvalVAE: ParsableCommand {
         let judgeModel = try? (judge.map { try SpriteJudge(folder: URL(fileURLWithPath: $0)) } ?? SpriteJudge.shipped())
         let renderer = try loadRenderer()
         var psnr = [Double](repeating: 0, count: Background.allCases.count), seen = [Int](repeating: 0, count: Background.allCases.count)
-        var sameTint = 0, sameAnimal = 0, trueTintOriginal = 0
+        var sameAnimal = 0, trueTintOriginal = 0
         // Per sprite size: scenes and tints kept (small sprites hold the tint in few latents).
         var confusions: [String: Int] = [:]
         var bySize = [Int](repeating: 0, count: SpriteSize.allCases.count), keptBySize = bySize
@@ -55,15 +55,15 @@ struct EvalVAE: ParsableCommand {
             }
             if let judgeModel {
                 let a = judgeModel.read(SpriteJudge.images(scenes.map(\.rgb))), b = judgeModel.read(SpriteJudge.images(pictures))
-                sameTint += zip(a, b).filter { $0.tint == $1.tint }.count
                 trueTintOriginal += zip(a, scenes).filter { $0.tint == $1.spec.tint }.count
-                for (i, s) in scenes.enumerated() where a[i].tint != b[i].tint {
-                    let key = "\(a[i].tint.word)→\(b[i].tint.word)" + (a[i].tint == s.spec.tint ? "" : " (original misread)")
-                    confusions[key, default: 0] += 1
-                }
                 for (i, s) in scenes.enumerated() {
                     bySize[s.spec.size.rawValue] += 1
-                    if a[i].tint == b[i].tint { keptBySize[s.spec.size.rawValue] += 1 }
+                    if a[i].tint == b[i].tint {
+                        keptBySize[s.spec.size.rawValue] += 1
+                    } else {
+                        let key = "\(a[i].tint.word)→\(b[i].tint.word)" + (a[i].tint == s.spec.tint ? "" : " (original misread)")
+                        confusions[key, default: 0] += 1
+                    }
                 }
                 sameAnimal += zip(a, b).filter { $0.animal == $1.animal }.count
             }
@@ -72,7 +72,7 @@ struct EvalVAE: ParsableCommand {
         log.clearProgress()
         let perPlace = Dictionary(uniqueKeysWithValues: Background.allCases.map { ($0.word, seen[$0.rawValue] > 0 ? psnr[$0.rawValue] / Double(seen[$0.rawValue]) : 0) })
         let mean = psnr.reduce(0, +) / Double(count)
-        let tint: Any = judgeModel == nil ? NSNull() : Double(sameTint) / Double(count)
+        let tint: Any = judgeModel == nil ? NSNull() : Double(keptBySize.reduce(0, +)) / Double(count)
         let animal: Any = judgeModel == nil ? NSNull() : Double(sameAnimal) / Double(count)
         let tintPerSize: Any = judgeModel == nil ? NSNull() : Dictionary(uniqueKeysWithValues: SpriteSize.allCases.map {
             ($0.word, bySize[$0.rawValue] > 0 ? Double(keptBySize[$0.rawValue]) / Double(bySize[$0.rawValue]) : 0) })
