@@ -32,7 +32,7 @@ public struct EditCase: Sendable {
 
     /// (satisfies the prompt, keeps the tint) for a judge's reading of a result.
     public func score(_ r: JudgeReading) -> (prompt: Bool, identity: Bool) {
-        (r.animal == target.animal && r.pose == target.pose && r.size == target.size && r.background == target.background,
-         r.tint == source.tint)
+        let missed = misses(r)
+        return (missed.allSatisfy { $0 == "tint" }, !missed.contains("tint"))
     }
 }

@@ -95,6 +95,15 @@ extension TrainingState {
         return progress
     }
 
+    /// Records a setting a resumed run changes (its caption mix, its learning rate): the
+    /// progress file keeps the new value and the step it applies from.
+    static func record(_ key: String, _ value: String, unsetMeans before: String, in progress: inout TrainingProgress, log: TrainingLog) {
+        guard progress.settings[key, default: before] != value else { return }
+        log.line("\(key) \(value) from step \(progress.step)")
+        progress.settings[key] = value
+        progress.settings[key + "_from_step"] = "\(progress.step)"
+    }
+
     /// The progress setting naming the step a fresh optimiser started at: the learning
     /// rate warms up again from there, since fresh Adam moments make the first steps large.
     static let warmupKey = "warmup_from_step"

@@ -80,11 +80,8 @@ public final class UNetTrainer {
         // A resumed run may change its caption mix or learning rate; the progress file
         // records the new value and from which step.
         for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"),
-                                   ("mixed_captions", "\(settings.mixedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)")]
-        where progress.settings[key, default: before] != value {
-            log.line("\(key) \(value) from step \(progress.step)")
-            progress.settings[key] = value
-            progress.settings[key + "_from_step"] = "\(progress.step)"
+                                   ("mixed_captions", "\(settings.mixedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)")] {
+            TrainingState.record(key, value, unsetMeans: before, in: &progress, log: log)
         }
         let named = textEncoder.parameters.tensors.map { ("text_encoder." + $0.name, $0.tensor) }
             + unet.parameters.tensors.map { ("unet." + $0.name, $0.tensor) }

@@ -24,14 +24,15 @@ public enum VAEExport {
     /// decoder trained since) or one measured from the run's latents.
     @discardableResult
     public static func export(run: URL, to folder: URL, renderer: SceneRenderer, scalingFactor: Double? = nil) throws -> Double {
+        let store = try TrainingState(folder: run).parameterStore("vae")
         var config = SpriteModelRecipe.vae
         if let scalingFactor {
             config.scalingFactor = scalingFactor
         } else {
-            let trained = try AutoencoderKL(config: SpriteModelRecipe.vae, weights: TrainingState(folder: run).parameterStore("vae"))
+            let trained = try AutoencoderKL(config: SpriteModelRecipe.vae, weights: store)
             config.scalingFactor = Double(Float(1 / latentStd(trained, renderer: renderer)))
         }
-        let vae = try AutoencoderKL(config: config, weights: TrainingState(folder: run).parameterStore("vae"))
+        let vae = try AutoencoderKL(config: config, weights: store)
         try ModelFolderWriter.writeVAE(vae, to: folder, as: .f16)
         return config.scalingFactor
     }

@@ -53,11 +53,7 @@ public final class VAETrainer {
             $0.settings["trains"] ?? "all" == mode
         }
         if progress.settings["trains"] ?? "all" != mode { progress.settings["trains"] = mode; log.line("now training \(mode) parameters") }
-        if progress.settings["lr", default: "\(settings.learningRate)"] != "\(settings.learningRate)" {
-            log.line("lr \(settings.learningRate) from step \(progress.step)")
-            progress.settings["lr"] = "\(settings.learningRate)"
-            progress.settings["lr_from_step"] = "\(progress.step)"
-        }
+        TrainingState.record("lr", "\(settings.learningRate)", unsetMeans: "\(settings.learningRate)", in: &progress, log: log)
     }
 
     /// One optimisation step on the batch at `step`; returns (weighted MSE, KL per sample).

@@ -74,7 +74,8 @@ struct EvalEdit: ParsableCommand {
                     : try Baselines(model: editModel).run(run.method, inputs: inputs, settings: s) { _ in true }
                 let readings = judgeModel.read(Tensor.concat(images.map { $0 * 2 - 1 }, axis: 0))
                 outcomes[r].append(readings.map { let v = c.score($0); return (v.prompt, v.identity) })
-                for reading in readings { for m in c.misses(reading) { misses[r][m, default: 0] += 1 } }
+                let missed = readings.map(c.misses)
+                for m in missed.joined() { misses[r][m, default: 0] += 1 }
                 if let casePath {
                     let name = casePath + "." + run.method.rawValue + (run.ablation.map { "-" + $0.rawValue } ?? "")
                     for (k, image) in images.enumerated() {
@@ -83,7 +84,7 @@ struct EvalEdit: ParsableCommand {
                         let reading = readings[k]
                         let judged: [String: Any] = ["animal": reading.animal.word, "tint": reading.tint.word, "size": reading.size.word,
                                                      "pose": reading.pose.word, "background": reading.background.word,
-                                                     "misses": c.misses(reading)]
+                                                     "misses": missed[k]]
                         try JSONSerialization.data(withJSONObject: judged, options: [.prettyPrinted, .sortedKeys])
                             .write(to: URL(fileURLWithPath: name + ".seed-\(seedList[k]).judged.json"), options: .atomic)
                     }
