@@ -114,4 +114,21 @@ extension TrainingState {
         let from = Int(progress.settings[warmupKey] ?? "0") ?? 0
         return min(1, Float(index + 1 - from) / Float(max(1, steps)))
     }
+
+    /// The progress setting holding the length of a cool-down (0 or unset: none); it
+    /// starts at the step recorded beside it (`lr_decay_steps_from_step`).
+    static let decayKey = "lr_decay_steps"
+    /// The share of the learning rate a cool-down ends at, and keeps afterwards.
+    static let decayFloor: Float = 0.1
+
+    /// The learning-rate factor at step `index`: the warm-up, times a cosine cool-down
+    /// to `decayFloor` when the run has one. A run that trains on at a constant rate
+    /// leaves the noise of its last steps in the weights; cooling down settles them.
+    static func learningRateFactor(_ index: Int, warmupSteps: Int, progress: TrainingProgress) -> Float {
+        let factor = warmup(index, steps: warmupSteps, progress: progress)
+        guard let length = Int(progress.settings[decayKey] ?? ""), length > 0 else { return factor }
+        let from = Int(progress.settings[decayKey + "_from_step"] ?? "0") ?? 0
+        let t = min(1, max(0, Float(index - from) / Float(length)))
+        return factor * (decayFloor + (1 - decayFloor) * 0.5 * (1 + cos(Float.pi * t)))
+    }
 }

@@ -18,6 +18,8 @@ public struct UNetTrainingSettings: Codable {
     public var batch = 64
     public var learningRate: Float = 5e-4
     public var warmupSteps = 500
+    /// Steps of a cosine cool-down of the learning rate, from the step it is first set (0: none).
+    public var decaySteps = 0
     public var captionDropout: Float = 0.1
     /// Share of captions cut to one half (subject text or place phrase, equally often).
     public var partCaptions: Float = 0
@@ -80,7 +82,8 @@ public final class UNetTrainer {
         // A resumed run may change its caption mix or learning rate; the progress file
         // records the new value and from which step.
         for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"),
-                                   ("mixed_captions", "\(settings.mixedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)")] {
+                                   ("mixed_captions", "\(settings.mixedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)"),
+                                   (TrainingState.decayKey, "\(settings.decaySteps)", "0")] {
             TrainingState.record(key, value, unsetMeans: before, in: &progress, log: log)
         }
         let named = textEncoder.parameters.tensors.map { ("text_encoder." + $0.name, $0.tensor) }
@@ -167,7 +170,7 @@ public final class UNetTrainer {
         let prediction = unet(noisy, timesteps: Tensor(timesteps.map(Float.init), shape: [b]), context: context)
         let loss = prediction.maskedMSE(noise, mask: nil)
         loss.backward()
-        optimiser.learningRate = settings.learningRate * TrainingState.warmup(index, steps: settings.warmupSteps, progress: progress)
+        optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
         optimiser.step()
         average.update()
         return loss.item

@@ -11,6 +11,8 @@ public struct VAETrainingSettings: Codable {
     public var batch = 16
     public var learningRate: Float = 5e-4
     public var warmupSteps = 200
+    /// Steps of a cosine cool-down of the learning rate, from the step it is first set (0: none).
+    public var decaySteps = 0
     public var spriteWeight: Float = 10
     public var klWeight: Float = 1e-6
     public var saveEvery = 250
@@ -54,6 +56,7 @@ public final class VAETrainer {
         }
         if progress.settings["trains"] ?? "all" != mode { progress.settings["trains"] = mode; log.line("now training \(mode) parameters") }
         TrainingState.record("lr", "\(settings.learningRate)", unsetMeans: "\(settings.learningRate)", in: &progress, log: log)
+        TrainingState.record(TrainingState.decayKey, "\(settings.decaySteps)", unsetMeans: "0", in: &progress, log: log)
     }
 
     /// One optimisation step on the batch at `step`; returns (weighted MSE, KL per sample).
@@ -70,7 +73,7 @@ public final class VAETrainer {
         let kl = ((mean * mean + logVar.exp() - logVar - 1) * 0.5).sum() / Float(settings.batch)
         let loss = settings.freezeEncoder ? mse : mse + kl * settings.klWeight
         loss.backward()
-        optimiser.learningRate = settings.learningRate * TrainingState.warmup(index, steps: settings.warmupSteps, progress: progress)
+        optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
         optimiser.step()
         return (mse.item, kl.item)
     }

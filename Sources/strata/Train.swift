@@ -20,6 +20,7 @@ struct TrainVAE: ParsableCommand {
     @Option(help: "Scenes per step.") var batch = 16
     @Option(help: "Adam learning rate.") var lr: Float = 5e-4
     @Option(help: "Loss weight of subject pixels.") var spriteWeight: Float = 10
+    @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
     @Option(help: "Seed of the run (weights and scenes).") var seed: UInt64 = 1
     @Flag(help: "Train the decoder only (once a UNet depends on the latent space).") var freezeEncoder = false
     @Option(help: "A new run starts from this finished vae/ folder (with --start-step) instead of random weights.") var startFrom: String?
@@ -31,7 +32,7 @@ struct TrainVAE: ParsableCommand {
         if let threads { Engine.threads = threads }
         var s = VAETrainingSettings()
         s.freezeEncoder = freezeEncoder
-        s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.seed = seed
+        s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.seed = seed; s.decaySteps = lrDecaySteps
         let trainer = try VAETrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer(),
                                      start: try StartWeights.parse(startFrom, startStep))
         let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
@@ -50,6 +51,7 @@ struct TrainUNet: ParsableCommand {
     @Option(help: "Samples per step.") var batch = 64
     @Option(help: "Adam learning rate.") var lr: Float = 5e-4
     @Option(help: "Scenes in the latent cache.") var dataset = 60_000
+    @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
     @Option(help: "Share of captions cut to the subject text or the place phrase alone (an edit encodes each on its own).") var partCaptions: Float = 0.1
     @Option(help: "Share of captions encoded as a mix of their subject text's and place phrase's encodings, as an edit mixes them (α uniform in 0.5–0.9).") var mixedCaptions: Float = 0.1
     @Option(help: "Seed of the run (weights and data order).") var seed: UInt64 = 2
@@ -62,6 +64,7 @@ struct TrainUNet: ParsableCommand {
         if let threads { Engine.threads = threads }
         var s = UNetTrainingSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.seed = seed; s.partCaptions = partCaptions; s.mixedCaptions = mixedCaptions
+        s.decaySteps = lrDecaySteps
         let vaeModel = try AutoencoderKL(folder: URL(fileURLWithPath: vae))
         let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
         let trainer = try UNetTrainer(folder: URL(fileURLWithPath: runFolder), vae: vaeModel, tokenizer: tokenizer,
