@@ -79,11 +79,12 @@ public final class UNetTrainer {
                                               "dataset": "\(settings.datasetSize)", "part_captions": "\(settings.partCaptions)"],
                                    parameters: count(unet.parameters) + count(textEncoder.parameters), log: log,
                                    startStep: start?.step, batch: settings.batch)
-        // A resumed run may change its caption mix or learning rate; the progress file
+        // A resumed run may change its caption mix, learning rate or scene count; the progress file
         // records the new value and from which step.
         for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"),
                                    ("mixed_captions", "\(settings.mixedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)"),
-                                   (TrainingState.decayKey, "\(settings.decaySteps)", "0")] {
+                                   (TrainingState.decayKey, "\(settings.decaySteps)", "0"),
+                                   ("dataset", "\(settings.datasetSize)", "\(UNetTrainingSettings().datasetSize)")] {
             TrainingState.record(key, value, unsetMeans: before, in: &progress, log: log)
         }
         let named = textEncoder.parameters.tensors.map { ("text_encoder." + $0.name, $0.tensor) }
