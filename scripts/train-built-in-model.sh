@@ -38,9 +38,11 @@ if [ "$part" != unet ]; then
 fi
 # A fifth of the UNet's samples are conditioned on a mix of subject and place encodings,
 # the conditioning an edit samples from (raised from a tenth at step 16,091: edits drew
-# noisy scenes from the mix with or without fine-tuning, docs/results.md).
+# noisy scenes from the mix with or without fine-tuning, docs/results.md). The scene
+# cache grew from 40,000 to 200,000 at step 27,119: on 40,000 the loss fell and the
+# drawings did not get better (docs/built-in-model.md).
 if [ "$part" != vae ]; then
-    nohup .train/strata-bin train unet --run .train/unet --vae .train/vae-export --dataset 40000 --lr 1e-4 --mixed-captions 0.2 \
+    nohup .train/strata-bin train unet --run .train/unet --vae .train/vae-export --dataset 200000 --lr 1e-4 --mixed-captions 0.2 \
         --threads $threads "${unet_start[@]}" "$@" >> .train/unet.out 2>&1 &
 fi
 echo "training in the background; follow with: tail -f .train/vae.out .train/unet.out"
