@@ -24,6 +24,8 @@ struct EvalGenerate: ParsableCommand {
         let judgeModel = try loadJudge(judge)
         let t2i = TextToImage(model: sd)
         var correct = [Int](repeating: 0, count: 4), all = 0
+        // All four right, and images, per asked size: small sprites are few pixels.
+        var allPerSize = [Int](repeating: 0, count: SpriteSize.allCases.count), perSize = allPerSize
         var tints = [Int](repeating: 0, count: Tint.allCases.count)
         var pictures: [[UInt8]] = []
         let started = Date()
@@ -37,7 +39,8 @@ struct EvalGenerate: ParsableCommand {
             let r = judgeModel.read(SpriteJudge.images([rgb]))[0]
             let m = [r.animal == spec.animal, r.pose == spec.pose, r.size == spec.size, r.background == spec.background]
             for k in m.indices where m[k] { correct[k] += 1 }
-            if m.allSatisfy({ $0 }) { all += 1 }
+            perSize[spec.size.rawValue] += 1
+            if m.allSatisfy({ $0 }) { all += 1; allPerSize[spec.size.rawValue] += 1 }
             tints[r.tint.rawValue] += 1
             if pictures.count < 64 { pictures.append(rgb) }
             let elapsed = Date().timeIntervalSince(started)
@@ -48,12 +51,17 @@ struct EvalGenerate: ParsableCommand {
         let names = ["animal", "pose", "size", "background"]
         let per = Dictionary(uniqueKeysWithValues: zip(names, correct.map { Double($0) / Double(count) }))
         let shares = Dictionary(uniqueKeysWithValues: zip(Tint.allCases.map(\.word), tints.map { Double($0) / Double(count) }))
+        let sizes = Dictionary(uniqueKeysWithValues: SpriteSize.allCases.map { size in
+            (size.word, Double(allPerSize[size.rawValue]) / Double(max(1, perSize[size.rawValue])))
+        })
         if json {
-            let doc: [String: Any] = ["count": count, "per_attribute": per, "all_correct": Double(all) / Double(count), "tint_shares": shares]
+            let doc: [String: Any] = ["count": count, "per_attribute": per, "all_correct": Double(all) / Double(count), "tint_shares": shares,
+                                      "all_correct_per_size": sizes]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
         } else {
             for n in names { print(String(format: "%-11@ %.1f%%", n, per[n]! * 100)) }
             print(String(format: "%-11@ %.1f%% (animal, pose, size and background as the caption says; %d images)", "all four", Double(all) / Double(count) * 100, count))
+            print("all four by size asked: " + SpriteSize.allCases.map { String(format: "%@ %.1f%% (%d)", $0.word, sizes[$0.word]! * 100, perSize[$0.rawValue]) }.joined(separator: ", "))
             print("tints: " + Tint.allCases.map { String(format: "%@ %.1f%%", $0.word, shares[$0.word]! * 100) }.joined(separator: ", "))
         }
     }
