@@ -23,7 +23,7 @@ struct EvalGenerate: ParsableCommand {
         let sd = try loadModel(model).model
         let judgeModel = try loadJudge(judge)
         let t2i = TextToImage(model: sd)
-        var correct = [Int](repeating: 0, count: 4), all = 0
+        var correct = [Int](repeating: 0, count: 4)
         // All four right, and images, per asked size: small sprites are few pixels.
         var allPerSize = [Int](repeating: 0, count: SpriteSize.allCases.count), perSize = allPerSize
         var tints = [Int](repeating: 0, count: Tint.allCases.count)
@@ -40,7 +40,7 @@ struct EvalGenerate: ParsableCommand {
             let m = [r.animal == spec.animal, r.pose == spec.pose, r.size == spec.size, r.background == spec.background]
             for k in m.indices where m[k] { correct[k] += 1 }
             perSize[spec.size.rawValue] += 1
-            if m.allSatisfy({ $0 }) { all += 1; allPerSize[spec.size.rawValue] += 1 }
+            if m.allSatisfy({ $0 }) { allPerSize[spec.size.rawValue] += 1 }
             tints[r.tint.rawValue] += 1
             if pictures.count < 64 { pictures.append(rgb) }
             let elapsed = Date().timeIntervalSince(started)
@@ -48,6 +48,7 @@ struct EvalGenerate: ParsableCommand {
         }
         log.clearProgress()
         if let sheet { try ContactSheet.write(pictures, columns: 8, to: sheet) }
+        let all = allPerSize.reduce(0, +)
         let names = ["animal", "pose", "size", "background"]
         let per = Dictionary(uniqueKeysWithValues: zip(names, correct.map { Double($0) / Double(count) }))
         let shares = Dictionary(uniqueKeysWithValues: zip(Tint.allCases.map(\.word), tints.map { Double($0) / Double(count) }))
