@@ -8,6 +8,10 @@
 // Optionally another share is conditioned on α·Enc(subject) + (1−α)·Enc(place), the mix
 // an edit samples from (method.md, e_opt): a model that has never seen a mix of two
 // encodings reads it as noise (measured: starry night skies whatever the place).
+// Optionally the loss is Min-SNR-γ weighted (Hang et al. 2023): each sample's squared
+// error times min(SNR_t, γ)/SNR_t, which takes weight off the nearly clean timesteps
+// (fine detail) and leaves it on the noisy ones, where animal, pose, size and place are
+// decided. The logged loss stays the unweighted mean, comparable across the run.
 import Foundation
 import StrataModels
 import StrataSprites
@@ -25,6 +29,8 @@ public struct UNetTrainingSettings: Codable {
     public var partCaptions: Float = 0
     /// Share of captions encoded as a mix of their two halves (α uniform in 0.5–0.9).
     public var mixedCaptions: Float = 0
+    /// γ of Min-SNR loss weighting (0: every timestep weighs the same).
+    public var minSNRGamma: Float = 0
     public var datasetSize = 60_000
     public var saveEvery = 200
     public var logEvery = 20
@@ -84,6 +90,7 @@ public final class UNetTrainer {
         for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"),
                                    ("mixed_captions", "\(settings.mixedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)"),
                                    (TrainingState.decayKey, "\(settings.decaySteps)", "0"),
+                                   ("min_snr_gamma", "\(settings.minSNRGamma)", "0.0"),
                                    ("dataset", "\(settings.datasetSize)", "\(UNetTrainingSettings().datasetSize)")] {
             TrainingState.record(key, value, unsetMeans: before, in: &progress, log: log)
         }
@@ -169,12 +176,31 @@ public final class UNetTrainer {
         let noisy = schedule.addNoise(x0, noise: noise, timesteps: timesteps)
         let context = conditioning(drawn.map(\.text), mixes: drawn.compactMap(\.mix))
         let prediction = unet(noisy, timesteps: Tensor(timesteps.map(Float.init), shape: [b]), context: context)
-        let loss = prediction.maskedMSE(noise, mask: nil)
+        let unweighted = Self.meanSquaredError(prediction, noise)
+        let weights = Self.minSNRWeights(timesteps, alphasCumprod: schedule.alphasCumprod, gamma: settings.minSNRGamma)
+        let loss = prediction.maskedMSE(noise, mask: settings.minSNRGamma > 0 ? Tensor(weights.map { $0.squareRoot() }, shape: [b, 1, 1, 1]) : nil)
         loss.backward()
         optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
         optimiser.step()
         average.update()
-        return loss.item
+        return unweighted
+    }
+
+    /// Min-SNR-γ weights for ε-prediction: min(SNR_t, γ)/SNR_t with SNR_t = ᾱ_t/(1−ᾱ_t);
+    /// all ones when γ is 0.
+    static func minSNRWeights(_ timesteps: [Int], alphasCumprod: [Double], gamma: Float) -> [Float] {
+        guard gamma > 0 else { return timesteps.map { _ in 1 } }
+        return timesteps.map { t in
+            let snr = alphasCumprod[t] / (1 - alphasCumprod[t])
+            return Float(min(snr, Double(gamma)) / snr)
+        }
+    }
+
+    /// Plain mean of (a − b)², outside the autograd graph, for the log.
+    static func meanSquaredError(_ a: Tensor, _ b: Tensor) -> Float {
+        var sum: Double = 0
+        for i in 0..<a.count { let d = Double(a.data[i] - b.data[i]); sum += d * d }
+        return Float(sum / Double(a.count))
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {

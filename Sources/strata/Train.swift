@@ -54,6 +54,7 @@ struct TrainUNet: ParsableCommand {
     @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
     @Option(help: "Share of captions cut to the subject text or the place phrase alone (an edit encodes each on its own).") var partCaptions: Float = 0.1
     @Option(help: "Share of captions encoded as a mix of their subject text's and place phrase's encodings, as an edit mixes them (α uniform in 0.5–0.9).") var mixedCaptions: Float = 0.1
+    @Option(help: "Min-SNR-γ loss weighting: each sample's error times min(SNR, γ)/SNR (0: uniform).") var minSnrGamma: Float = 0
     @Option(help: "Seed of the run (weights and data order).") var seed: UInt64 = 2
     @Option(help: "A new run starts from this finished model folder's text encoder and UNet (with --start-step) instead of random weights.") var startFrom: String?
     @Option(help: "The step the --start-from weights were trained to.") var startStep: Int?
@@ -64,7 +65,7 @@ struct TrainUNet: ParsableCommand {
         if let threads { Engine.threads = threads }
         var s = UNetTrainingSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.seed = seed; s.partCaptions = partCaptions; s.mixedCaptions = mixedCaptions
-        s.decaySteps = lrDecaySteps
+        s.decaySteps = lrDecaySteps; s.minSNRGamma = minSnrGamma
         let vaeModel = try AutoencoderKL(folder: URL(fileURLWithPath: vae))
         let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
         let trainer = try UNetTrainer(folder: URL(fileURLWithPath: runFolder), vae: vaeModel, tokenizer: tokenizer,
