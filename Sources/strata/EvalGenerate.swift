@@ -18,6 +18,8 @@ struct EvalGenerate: ParsableCommand {
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Flag(help: "Print one JSON document.") var json = false
 
+    static let attributes = ["animal", "pose", "size", "background"]
+
     func run() throws {
         let log = StderrLog(quiet: false)
         let sd = try loadModel(model).model
@@ -27,6 +29,8 @@ struct EvalGenerate: ParsableCommand {
         // All four right, and images, per asked size: small sprites are few pixels.
         var allPerSize = [Int](repeating: 0, count: SpriteSize.allCases.count), perSize = allPerSize
         var tints = [Int](repeating: 0, count: Tint.allCases.count)
+        // Misreadings by kind ("animal: cow as pig"), to show where a model's misses lie.
+        var misreadings: [String: Int] = [:]
         var pictures: [[UInt8]] = []
         let started = Date()
         for i in 0..<count {
@@ -39,6 +43,9 @@ struct EvalGenerate: ParsableCommand {
             let r = judgeModel.read(SpriteJudge.images([rgb]))[0]
             let m = [r.animal == spec.animal, r.pose == spec.pose, r.size == spec.size, r.background == spec.background]
             for k in m.indices where m[k] { correct[k] += 1 }
+            let pairs = [(spec.animal.word, r.animal.word), (spec.pose.word, r.pose.word), (spec.size.word, r.size.word),
+                         (spec.background.word, r.background.word)]
+            for k in m.indices where !m[k] { misreadings["\(Self.attributes[k]): \(pairs[k].0) as \(pairs[k].1)", default: 0] += 1 }
             perSize[spec.size.rawValue] += 1
             if m.allSatisfy({ $0 }) { allPerSize[spec.size.rawValue] += 1 }
             tints[r.tint.rawValue] += 1
@@ -49,7 +56,8 @@ struct EvalGenerate: ParsableCommand {
         log.clearProgress()
         if let sheet { try ContactSheet.write(pictures, columns: 8, to: sheet) }
         let all = allPerSize.reduce(0, +)
-        let names = ["animal", "pose", "size", "background"]
+        let names = Self.attributes
+        let commonest = misreadings.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(8)
         let per = Dictionary(uniqueKeysWithValues: zip(names, correct.map { Double($0) / Double(count) }))
         let shares = Dictionary(uniqueKeysWithValues: zip(Tint.allCases.map(\.word), tints.map { Double($0) / Double(count) }))
         let sizes = Dictionary(uniqueKeysWithValues: SpriteSize.allCases.map { size in
@@ -57,12 +65,13 @@ struct EvalGenerate: ParsableCommand {
         })
         if json {
             let doc: [String: Any] = ["count": count, "per_attribute": per, "all_correct": Double(all) / Double(count), "tint_shares": shares,
-                                      "all_correct_per_size": sizes]
+                                      "all_correct_per_size": sizes, "misreadings": Dictionary(uniqueKeysWithValues: commonest.map { ($0.key, $0.value) })]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
         } else {
             for n in names { print(String(format: "%-11@ %.1f%%", n, per[n]! * 100)) }
             print(String(format: "%-11@ %.1f%% (animal, pose, size and background as the caption says; %d images)", "all four", Double(all) / Double(count) * 100, count))
             print("all four by size asked: " + SpriteSize.allCases.map { String(format: "%@ %.1f%% (%d)", $0.word, sizes[$0.word]! * 100, perSize[$0.rawValue]) }.joined(separator: ", "))
+            print("commonest misreadings: " + (commonest.isEmpty ? "none" : commonest.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")))
             print("tints: " + Tint.allCases.map { String(format: "%@ %.1f%%", $0.word, shares[$0.word]! * 100) }.joined(separator: ", "))
         }
     }
