@@ -1,6 +1,8 @@
 // The shape of the built-in model (Assets/models/strata-sprites): 64×64 images, a VAE
 // with 4× downsampling to 16×16×4 latents, a small CLIP text encoder over the CLIP BPE
-// vocabulary, a UNet with cross-attention at 16×16 and 8×8.
+// vocabulary, a UNet with cross-attention at every level (16×16, 8×8 and 4×4; the first
+// 29,400 steps were trained without it at 4×4, which is where a caption's animal, pose,
+// size and place are laid out, and the model grew it there: GrownWeights).
 import StrataModels
 
 public enum SpriteModelRecipe {
@@ -31,8 +33,8 @@ public enum SpriteModelRecipe {
         c.sampleSize = 16
         c.blockOutChannels = [32, 64, 128]
         c.layersPerBlock = 1
-        c.downBlockTypes = ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"]
-        c.upBlockTypes = ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]
+        c.downBlockTypes = ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"]
+        c.upBlockTypes = ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]
         c.attentionHeads = [4, 4, 4]
         c.crossAttentionDim = 128
         c.normNumGroups = 32

@@ -64,10 +64,13 @@ public final class UNetTrainer {
         log = TrainingLog(folder: folder)
         let resuming = state.exists
         let saved = state
+        var added: [String] = []
         let weights = { (group: String, file: String, seed: UInt64) throws -> WeightStore in
             if resuming { return try saved.parameterStore(group) }
             if let start {
-                return try WeightStore(path: WeightStore.file(in: start.folder.appendingPathComponent(group), named: file).path)
+                // A recipe that adds blocks grows the finished model: the added ones start fresh.
+                let finished = try WeightStore(path: WeightStore.file(in: start.folder.appendingPathComponent(group), named: file).path)
+                return GrownWeights.store(finished, fresh: .initialized(seed: seed)) { added.append(group + "." + $0) }
             }
             return .initialized(seed: seed)
         }
@@ -75,6 +78,10 @@ public final class UNetTrainer {
                                         weights: weights("text_encoder", "model", settings.seed))
         unet = try UNet2DConditionModel(config: SpriteModelRecipe.unet,
                                         weights: weights("unet", "diffusion_pytorch_model", settings.seed &+ 1))
+        if !added.isEmpty {
+            let blocks = Set(added.map { $0.split(separator: ".").prefix(5).joined(separator: ".") }).sorted()
+            log.line("\(added.count) tensors the start model lacks start fresh: \(blocks.joined(separator: ", "))")
+        }
         schedule = try NoiseSchedule(SpriteModelRecipe.scheduler)
         let params = (textEncoder.parameters.tensors + unet.parameters.tensors).map { $0.tensor.requiringGrad() }
         optimiser = Adam(params, learningRate: settings.learningRate)

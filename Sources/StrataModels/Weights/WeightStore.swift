@@ -23,7 +23,7 @@ public final class WeightStore {
     /// Names read so far, to report weights a model never used.
     public private(set) var used = Set<String>()
     /// Makes tensors that no file holds (fresh weights for training from scratch).
-    private var maker: ((String, [Int]) -> Tensor)?
+    private var maker: ((String, [Int]) throws -> Tensor)?
     /// Which names the maker provides, for optional tensors.
     private var makerHas: (String) -> Bool = { _ in true }
 
@@ -40,7 +40,7 @@ public final class WeightStore {
     }
 
     /// A store with no files whose tensors `maker` creates on request.
-    public init(source: String, has: @escaping (String) -> Bool = { _ in true }, maker: @escaping (String, [Int]) -> Tensor) {
+    public init(source: String, has: @escaping (String) -> Bool = { _ in true }, maker: @escaping (String, [Int]) throws -> Tensor) {
         files = []
         self.source = source
         self.maker = maker
@@ -72,7 +72,7 @@ public final class WeightStore {
     /// until a trainer asks for one).
     public func tensor(_ requested: String, _ shape: [Int]) throws -> Tensor {
         let name = rename(requested)
-        if let maker, index[name] == nil { used.insert(name); return maker(name, shape) }
+        if let maker, index[name] == nil { used.insert(name); return try maker(name, shape) }
         guard let i = index[name] else { throw WeightError.missing(name: name, source: source) }
         let f = files[i]
         let found = f.entries[name]!.shape
