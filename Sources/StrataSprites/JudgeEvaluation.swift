@@ -16,11 +16,15 @@ public struct JudgeAccuracy: Sendable {
 }
 
 extension SpriteJudge {
-    public func accuracy(renderer: SceneRenderer, count: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) -> JudgeAccuracy {
+    /// `through` changes the images before they are read (e.g. a VAE round trip, to
+    /// measure the judge on images as a model makes them; labels stay the renders').
+    public func accuracy(renderer: SceneRenderer, count: Int, seed: UInt64, through: ((Tensor) -> Tensor)? = nil,
+                         progress: (Int) -> Void = { _ in }) -> JudgeAccuracy {
         var correct = [Int](repeating: 0, count: SpriteJudge.heads.count), all = 0
         for first in stride(from: 0, to: count, by: 100) {
             let scenes = (first..<min(count, first + 100)).map { renderer.render(seed: SceneSpec.evaluationSeed(seed, index: $0)) }
-            let readings = read(SpriteJudge.images(scenes.map(\.rgb)))
+            let images = SpriteJudge.images(scenes.map(\.rgb))
+            let readings = read(through.map { $0(images) } ?? images)
             for (s, r) in zip(scenes, readings) {
                 let m = r.matches(s.spec)
                 for h in m.indices where m[h] { correct[h] += 1 }

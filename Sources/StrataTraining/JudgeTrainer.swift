@@ -1,6 +1,12 @@
 // Trains the judge on scenes drawn on the fly (training seeds only), with the sum of
 // the five heads' cross-entropies. Images are degraded at random (noise, blur) so the
 // judge also reads generated and reconstructed images, which are never as sharp.
+// Optionally a share of each batch first goes through the built-in model's VAE, its
+// latents noised at a random strength before decoding: generated images come through
+// that decoder from latents that are never exactly a scene's, and a judge trained on
+// renders alone misread some that plainly show their caption (mountains as a meadow).
+// The tint head never learns from round trips: the VAE shifts a few tints to a
+// neighbouring hue, and the judge is what measures how often it does.
 import Foundation
 import StrataModels
 import StrataSprites
@@ -14,6 +20,10 @@ public struct JudgeTrainingSettings: Codable {
     public var saveEvery = 250
     public var logEvery = 25
     public var seed: UInt64 = 3
+    /// Share of each batch passed through the VAE (encode, noise the latents, decode).
+    public var roundTrip: Float = 0
+    /// Largest standard deviation of the noise on round-trip latents (uniform per image).
+    public var latentNoise: Float = 0.3
     public init() {}
 }
 
@@ -25,17 +35,24 @@ public final class JudgeTrainer {
     var progress: TrainingProgress
     let renderer: SceneRenderer
     let log: TrainingLog
+    let vae: AutoencoderKL?
 
-    public init(folder: URL, settings: JudgeTrainingSettings, renderer: SceneRenderer) throws {
+    /// `start` is a finished judge folder a new run goes on from; `vae` is needed when
+    /// `settings.roundTrip` is above zero.
+    public init(folder: URL, settings: JudgeTrainingSettings, renderer: SceneRenderer, vae: AutoencoderKL? = nil, start: URL? = nil) throws {
+        precondition(settings.roundTrip == 0 || vae != nil, "judge training: a round-trip share needs a VAE")
+        self.vae = vae
         state = TrainingState(folder: folder)
         self.settings = settings
         self.renderer = renderer
         log = TrainingLog(folder: folder)
         let resuming = state.exists
-        judge = try SpriteJudge(weights: resuming ? state.parameterStore("judge") : .initialized(seed: settings.seed))
+        judge = try resuming ? SpriteJudge(weights: state.parameterStore("judge"))
+            : start.map { try SpriteJudge(folder: $0) } ?? SpriteJudge(weights: .initialized(seed: settings.seed))
         optimiser = Adam(judge.parameters.tensors.map { $0.tensor.requiringGrad() }, learningRate: settings.learningRate)
         progress = try state.begin("judge", optimiser: optimiser,
-                                   settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "seed": "\(settings.seed)"],
+                                   settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "seed": "\(settings.seed)",
+                                              "round_trip": "\(settings.roundTrip)", "latent_noise": "\(settings.latentNoise)"],
                                    parameters: judge.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log)
     }
 
@@ -66,15 +83,40 @@ public final class JudgeTrainer {
         return out
     }
 
+    /// How many of a batch (its first ones) go through the VAE.
+    func roundTrips(_ batch: Int) -> Int { vae == nil ? 0 : min(batch - 1, Int((Float(batch) * settings.roundTrip).rounded())) }
+
+    /// The first `roundTrip` share of the images replaced by their VAE round trips, each
+    /// with its own latent noise strength.
+    func throughVAE(_ images: Tensor, rng: inout StrataRandom) -> Tensor {
+        let n = roundTrips(images.shape[0])
+        guard let vae, n > 0 else { return images }
+        let per = images.count / images.shape[0]
+        let part = Tensor(zeros: [n] + Array(images.shape.dropFirst()))
+        part.data.update(from: images.data, count: n * per)
+        let sigmas = (0..<n).map { _ in rng.nextUniform() * settings.latentNoise }
+        let factor = 1 << (vae.config.blockOutChannels.count - 1)
+        let noise = Tensor.randn([n, vae.config.latentChannels, images.shape[2] / factor, images.shape[3] / factor], using: &rng)
+        let back = vae.roundTrip(part) { latents in
+            precondition(latents.shape == noise.shape, "judge training: latents \(latents.shape), noise \(noise.shape)")
+            return latents + noise * Tensor(sigmas, shape: [n, 1, 1, 1])
+        }
+        let out = images.copy()
+        out.data.update(from: back.data, count: n * per)
+        return out
+    }
+
     func step(_ index: Int) -> Float {
         let batch = SceneBatch(renderer: renderer, run: settings.seed, first: index * settings.batch, count: settings.batch)
         var rng = StrataRandom(seed: settings.seed &* 31 &+ UInt64(index))
-        let logits = judge.logits(Self.degrade(batch.images, rng: &rng))
+        let logits = judge.logits(Self.degrade(throughVAE(batch.images, rng: &rng), rng: &rng))
         let specs = batch.scenes.map(\.spec)
         let labels = [specs.map(\.animal.rawValue), specs.map(\.tint.rawValue), specs.map(\.size.rawValue),
                       specs.map(\.pose.rawValue), specs.map(\.background.rawValue)]
-        var loss = SpriteJudge.head(logits, 0).crossEntropy(labels: labels[0])
-        for h in 1..<SpriteJudge.heads.count { loss = loss + SpriteJudge.head(logits, h).crossEntropy(labels: labels[h]) }
+        let tintHead = SpriteJudge.headNames.firstIndex(of: "tint")!
+        let renders = roundTrips(settings.batch)..<settings.batch
+        var loss = SpriteJudge.head(logits, tintHead).slice(axis: 0, renders).crossEntropy(labels: Array(labels[tintHead][renders]))
+        for h in SpriteJudge.heads.indices where h != tintHead { loss = loss + SpriteJudge.head(logits, h).crossEntropy(labels: labels[h]) }
         loss.backward()
         optimiser.learningRate = settings.learningRate * min(1, Float(index + 1) / Float(settings.warmupSteps))
         optimiser.step()

@@ -16,6 +16,7 @@ struct EvalGenerate: ParsableCommand {
     @Option(help: "Classifier-free guidance scale.") var cfg = 7.5
     @Option(help: "Contact sheet PNG of the first 64 images.") var sheet: String?
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
+    @Option(help: "Contact sheet PNG of the first 64 images judged wrong; their captions and readings are listed beside it in a .txt file.") var missesSheet: String?
     @Flag(help: "Print one JSON document.") var json = false
 
     static let attributes = ["animal", "pose", "size", "background"]
@@ -31,7 +32,7 @@ struct EvalGenerate: ParsableCommand {
         var tints = [Int](repeating: 0, count: Tint.allCases.count)
         // Misreadings by kind ("animal: cow as pig"), to show where a model's misses lie.
         var misreadings: [String: Int] = [:]
-        var pictures: [[UInt8]] = []
+        var pictures: [[UInt8]] = [], misses: [[UInt8]] = [], missLines: [String] = []
         let started = Date()
         for i in 0..<count {
             let spec = SceneSpec(seed: SceneSpec.evaluationSeed(seed, index: i))
@@ -50,11 +51,20 @@ struct EvalGenerate: ParsableCommand {
             if m.allSatisfy({ $0 }) { allPerSize[spec.size.rawValue] += 1 }
             tints[r.tint.rawValue] += 1
             if pictures.count < 64 { pictures.append(rgb) }
+            if !m.allSatisfy({ $0 }), misses.count < 64 {
+                misses.append(rgb)
+                missLines.append("\(misses.count): \(spec.caption.text) | read: \(r.size.word) \(r.animal.word) \(r.pose.word), \(r.background.word)")
+            }
             let elapsed = Date().timeIntervalSince(started)
             log.progress("generating", i + 1, count, String(format: "%.0f s, %.0f s left", elapsed, elapsed / Double(i + 1) * Double(count - i - 1)))
         }
         log.clearProgress()
         if let sheet { try ContactSheet.write(pictures, columns: 8, to: sheet) }
+        if let missesSheet, !misses.isEmpty {
+            try ContactSheet.write(misses, columns: 8, to: missesSheet)
+            let list = URL(fileURLWithPath: missesSheet).deletingPathExtension().appendingPathExtension("txt")
+            try (missLines.joined(separator: "\n") + "\n").write(to: list, atomically: true, encoding: .utf8)
+        }
         let all = allPerSize.reduce(0, +)
         let names = Self.attributes
         let commonest = misreadings.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(8)

@@ -37,7 +37,7 @@ struct EvalVAE: ParsableCommand {
             let n = min(25, count - first)
             let scenes = (first..<(first + n)).map { renderer.render(seed: SceneSpec.evaluationSeed(seed, index: $0)) }
             let batch = SceneBatch(scenes: scenes)
-            let recon = GradMode.disabled { model.decode(model.encodeMoments(batch.images).mean * Float(model.config.scalingFactor)) }
+            let recon = model.roundTrip(batch.images)
             var pictures: [[UInt8]] = []
             for (i, s) in scenes.enumerated() {
                 var mse = 0.0

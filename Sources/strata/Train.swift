@@ -134,14 +134,21 @@ struct TrainJudge: ParsableCommand {
     @Option(help: "Scenes per step.") var batch = 64
     @Option(help: "Adam learning rate.") var lr: Float = 1e-3
     @Option(help: "Write the trained judge to this folder when done.") var export: String?
+    @Option(help: "A new run goes on from this judge folder's weights instead of random ones.") var startFrom: String?
+    @Option(help: "Share of each batch judged through a VAE round trip (encode, noise the latents, decode), as generated images come through the decoder.") var roundTrip: Float = 0
+    @Option(help: "Largest noise standard deviation on round-trip latents.") var latentNoise: Float = 0.3
+    @Option(help: "The vae/ folder for --round-trip (default: the built-in model's).") var vae: String?
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
     @Option(help: "Threads (default: all cores).") var threads: Int?
 
     func run() throws {
         if let threads { Engine.threads = threads }
         var s = JudgeTrainingSettings()
-        s.steps = steps; s.batch = batch; s.learningRate = lr
-        let trainer = try JudgeTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer())
+        s.steps = steps; s.batch = batch; s.learningRate = lr; s.roundTrip = roundTrip; s.latentNoise = latentNoise
+        guard (0...1).contains(roundTrip) else { throw fail("--round-trip must be a share between 0 and 1, got \(roundTrip)") }
+        let vaeModel = roundTrip > 0 ? try AutoencoderKL(folder: vae.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel().appendingPathComponent("vae")) : nil
+        let trainer = try JudgeTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer(), vae: vaeModel,
+                                       start: startFrom.map { URL(fileURLWithPath: $0) })
         let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
         StopRequest.install()
         try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }

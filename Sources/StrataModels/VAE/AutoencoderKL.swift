@@ -113,6 +113,17 @@ public final class AutoencoderKL {
         return z * Float(config.scalingFactor)
     }
 
+    /// Images [N, 3, H, W] in [−1, 1] as this VAE gives them back (encoded to the mode,
+    /// `perturb`ed if given, decoded), clamped and rounded to 8-bit levels as a saved picture is.
+    public func roundTrip(_ images: Tensor, perturb: ((Tensor) -> Tensor)? = nil) -> Tensor {
+        GradMode.disabled {
+            let latents = encodeMoments(images).mean * Float(config.scalingFactor)
+            let out = decode(perturb.map { $0(latents) } ?? latents).clamped(-1, 1)
+            for i in 0..<out.count { out.data[i] = ((out.data[i] + 1) * 127.5).rounded() / 127.5 - 1 }
+            return out
+        }
+    }
+
     /// Pixels in about [−1, 1] from scaled latents.
     public func decode(_ latents: Tensor) -> Tensor {
         var x = latents * Float(1 / config.scalingFactor)
