@@ -183,9 +183,9 @@ public final class UNetTrainer {
         let noisy = schedule.addNoise(x0, noise: noise, timesteps: timesteps)
         let context = conditioning(drawn.map(\.text), mixes: drawn.compactMap(\.mix))
         let prediction = unet(noisy, timesteps: Tensor(timesteps.map(Float.init), shape: [b]), context: context)
-        let unweighted = Self.meanSquaredError(prediction, noise)
-        let weights = Self.minSNRWeights(timesteps, alphasCumprod: schedule.alphasCumprod, gamma: settings.minSNRGamma)
-        let loss = prediction.maskedMSE(noise, mask: settings.minSNRGamma > 0 ? Tensor(weights.map { $0.squareRoot() }, shape: [b, 1, 1, 1]) : nil)
+        let unweighted = GradMode.disabled { prediction.maskedMSE(noise, mask: nil).item }
+        let weights = settings.minSNRGamma > 0 ? Self.minSNRWeights(timesteps, alphasCumprod: schedule.alphasCumprod, gamma: settings.minSNRGamma) : nil
+        let loss = prediction.maskedMSE(noise, mask: weights.map { Tensor($0.map { $0.squareRoot() }, shape: [b, 1, 1, 1]) })
         loss.backward()
         optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
         optimiser.step()
@@ -201,13 +201,6 @@ public final class UNetTrainer {
             let snr = alphasCumprod[t] / (1 - alphasCumprod[t])
             return Float(min(snr, Double(gamma)) / snr)
         }
-    }
-
-    /// Plain mean of (a − b)², outside the autograd graph, for the log.
-    static func meanSquaredError(_ a: Tensor, _ b: Tensor) -> Float {
-        var sum: Double = 0
-        for i in 0..<a.count { let d = Double(a.data[i] - b.data[i]); sum += d * d }
-        return Float(sum / Double(a.count))
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {

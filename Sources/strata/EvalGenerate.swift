@@ -47,11 +47,12 @@ struct EvalGenerate: ParsableCommand {
             let pairs = [(spec.animal.word, r.animal.word), (spec.pose.word, r.pose.word), (spec.size.word, r.size.word),
                          (spec.background.word, r.background.word)]
             for k in m.indices where !m[k] { misreadings["\(Self.attributes[k]): \(pairs[k].0) as \(pairs[k].1)", default: 0] += 1 }
+            let allRight = m.allSatisfy { $0 }
             perSize[spec.size.rawValue] += 1
-            if m.allSatisfy({ $0 }) { allPerSize[spec.size.rawValue] += 1 }
+            if allRight { allPerSize[spec.size.rawValue] += 1 }
             tints[r.tint.rawValue] += 1
             if pictures.count < 64 { pictures.append(rgb) }
-            if !m.allSatisfy({ $0 }), misses.count < 64 {
+            if !allRight, misses.count < 64 {
                 misses.append(rgb)
                 missLines.append("\(misses.count): \(spec.caption.text) | read: \(r.size.word) \(r.animal.word) \(r.pose.word), \(r.background.word)")
             }
