@@ -109,12 +109,12 @@ struct EvalEdit: ParsableCommand {
                                         "misses": Dictionary(uniqueKeysWithValues: misses[r].map { ($0.key, Double($0.value) / Double(max(outcomes[r].flatMap { $0 }.count, 1))) })]
             if r > 0 {
                 // Paired differences against the first run: the same edits and seeds.
+                // Standard errors over results and over edits (PairedDifference).
                 for (name, f) in [("prompt", { (o: (Bool, Bool)) in o.0 }), ("identity", { $0.1 }), ("success", { $0.0 && $0.1 })] {
-                    let d = zip(outcomes[r].flatMap { $0 }, outcomes[0].flatMap { $0 }).map { Double(f($0) ? 1 : 0) - Double(f($1) ? 1 : 0) }
-                    let mean = d.reduce(0, +) / Double(d.count)
-                    let sd = (d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(d.count - 1, 1))).squareRoot()
-                    entry["\(name)_difference"] = mean
-                    entry["\(name)_difference_se"] = sd / Double(d.count).squareRoot()
+                    let d = PairedDifference(zip(outcomes[r], outcomes[0]).map { zip($0, $1).map { Double(f($0) ? 1 : 0) - Double(f($1) ? 1 : 0) } })
+                    entry["\(name)_difference"] = d.mean
+                    entry["\(name)_difference_se"] = d.standardError
+                    entry["\(name)_difference_se_edits"] = d.standardErrorOverEdits
                 }
             }
             docRuns.append(entry)
@@ -124,16 +124,16 @@ struct EvalEdit: ParsableCommand {
         } else {
             print("\(count) edits × \(seedList.count) seeds; each result judged on its own")
             for e in docRuns {
-                var line = String(format: "%-15@ %-22@ prompt %5.1f%%  identity %5.1f%%  success %5.1f%%  (best of seeds %5.1f%%)",
+                let line = String(format: "%-15@ %-22@ prompt %5.1f%%  identity %5.1f%%  success %5.1f%%  (best of seeds %5.1f%%)",
                                   e["method"] as! String, (e["ablate"] as? String) ?? "-", (e["prompt"] as! Double) * 100,
                                   (e["identity"] as! Double) * 100, (e["success"] as! Double) * 100, (e["success_best_of_seeds"] as! Double) * 100)
-                if let d = e["success_difference"] as? Double, let se = e["success_difference_se"] as? Double {
-                    line += String(format: "  vs first: prompt %+.1f±%.1f, identity %+.1f±%.1f", (e["prompt_difference"] as! Double) * 100,
-                                   (e["prompt_difference_se"] as! Double) * 100, (e["identity_difference"] as! Double) * 100,
-                                   (e["identity_difference_se"] as! Double) * 100)
-                    _ = (d, se)
-                }
                 print(line)
+                if e["success_difference"] != nil {
+                    print("    vs first: " + ["prompt", "identity", "success"].map { k in
+                        String(format: "%@ %+.1f ± %.1f (± %.1f over edits)", k, (e["\(k)_difference"] as! Double) * 100,
+                               (e["\(k)_difference_se"] as! Double) * 100, (e["\(k)_difference_se_edits"] as! Double) * 100)
+                    }.joined(separator: ", "))
+                }
                 if let m = e["misses"] as? [String: Double], !m.isEmpty {
                     print("    results that miss: " + m.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f%%", $0.key, $0.value * 100) }.joined(separator: ", "))
                 }
