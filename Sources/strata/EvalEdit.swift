@@ -124,10 +124,9 @@ struct EvalEdit: ParsableCommand {
         } else {
             print("\(count) edits × \(seedList.count) seeds; each result judged on its own")
             for e in docRuns {
-                let line = String(format: "%-15@ %-22@ prompt %5.1f%%  identity %5.1f%%  success %5.1f%%  (best of seeds %5.1f%%)",
+                print(String(format: "%-15@ %-22@ prompt %5.1f%%  identity %5.1f%%  success %5.1f%%  (best of seeds %5.1f%%)",
                                   e["method"] as! String, (e["ablate"] as? String) ?? "-", (e["prompt"] as! Double) * 100,
-                                  (e["identity"] as! Double) * 100, (e["success"] as! Double) * 100, (e["success_best_of_seeds"] as! Double) * 100)
-                print(line)
+                                  (e["identity"] as! Double) * 100, (e["success"] as! Double) * 100, (e["success_best_of_seeds"] as! Double) * 100))
                 if e["success_difference"] != nil {
                     print("    vs first: " + ["prompt", "identity", "success"].map { k in
                         String(format: "%@ %+.1f ± %.1f (± %.1f over edits)", k, (e["\(k)_difference"] as! Double) * 100,
