@@ -91,19 +91,13 @@ public final class JudgeTrainer {
     func throughVAE(_ images: Tensor, rng: inout StrataRandom) -> Tensor {
         let n = roundTrips(images.shape[0])
         guard let vae, n > 0 else { return images }
-        let per = images.count / images.shape[0]
-        let part = Tensor(zeros: [n] + Array(images.shape.dropFirst()))
-        part.data.update(from: images.data, count: n * per)
         let sigmas = (0..<n).map { _ in rng.nextUniform() * settings.latentNoise }
-        let factor = 1 << (vae.config.blockOutChannels.count - 1)
-        let noise = Tensor.randn([n, vae.config.latentChannels, images.shape[2] / factor, images.shape[3] / factor], using: &rng)
-        let back = vae.roundTrip(part) { latents in
+        let noise = Tensor.randn([n, vae.config.latentChannels, images.shape[2] / vae.scaleFactor, images.shape[3] / vae.scaleFactor], using: &rng)
+        let back = vae.roundTrip(images.slice(axis: 0, 0..<n)) { latents in
             precondition(latents.shape == noise.shape, "judge training: latents \(latents.shape), noise \(noise.shape)")
             return latents + noise * Tensor(sigmas, shape: [n, 1, 1, 1])
         }
-        let out = images.copy()
-        out.data.update(from: back.data, count: n * per)
-        return out
+        return Tensor.concat([back, images.slice(axis: 0, n..<images.shape[0])], axis: 0)
     }
 
     func step(_ index: Int) -> Float {

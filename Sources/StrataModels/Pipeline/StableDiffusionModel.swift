@@ -54,7 +54,7 @@ public final class StableDiffusionModel {
     }
 
     /// Pixels per latent along each side.
-    public var vaeScaleFactor: Int { 1 << (vae.config.blockOutChannels.count - 1) }
+    public var vaeScaleFactor: Int { vae.scaleFactor }
 
     /// Text states [texts, 77, width] for prompts, as diffusers encodes them.
     public func encode(_ texts: [String], clipSkip: Int = 0) -> Tensor {

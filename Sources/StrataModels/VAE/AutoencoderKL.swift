@@ -113,6 +113,9 @@ public final class AutoencoderKL {
         return z * Float(config.scalingFactor)
     }
 
+    /// Pixels per latent along each side.
+    public var scaleFactor: Int { 1 << (config.blockOutChannels.count - 1) }
+
     /// Images [N, 3, H, W] in [−1, 1] as this VAE gives them back (encoded to the mode,
     /// `perturb`ed if given, decoded), clamped and rounded to 8-bit levels as a saved picture is.
     public func roundTrip(_ images: Tensor, perturb: ((Tensor) -> Tensor)? = nil) -> Tensor {
