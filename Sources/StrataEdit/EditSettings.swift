@@ -30,6 +30,9 @@ public struct EditSettings: Codable, Equatable, Sendable {
     public var finetuneSteps = 250
     public var finetuneLR: Double = 2e-6
     public var finetuneMode: FineTuneMode = .full
+    /// Cap of stage 2's noise weighting of L_obj (LayeredFineTuning.objectNoiseWeight);
+    /// 1 is the paper's loss. Ours, not the paper's.
+    public var objectNoiseWeight: Double = 1
     public var loraRank = 4
     public var samplingSteps = 50
     public var guidanceScale: Double = 7.5
@@ -56,6 +59,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         case alpha, lambda1, lambda2, seeds, scheduler, ablation
         case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
         case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
+        case objectNoiseWeight = "object_noise_weight"
         case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale"
         case referenceSeed = "reference_seed", trainingSeed = "training_seed"
     }
@@ -72,6 +76,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         try take(.embeddingSteps, &embeddingSteps); try take(.embeddingLR, &embeddingLR)
         try take(.finetuneSteps, &finetuneSteps); try take(.finetuneLR, &finetuneLR)
         try take(.finetuneMode, &finetuneMode); try take(.loraRank, &loraRank)
+        try take(.objectNoiseWeight, &objectNoiseWeight)
         try take(.samplingSteps, &samplingSteps); try take(.guidanceScale, &guidanceScale)
         try take(.scheduler, &scheduler); try take(.seeds, &seeds)
         try take(.referenceSeed, &referenceSeed); try take(.trainingSeed, &trainingSeed)
