@@ -54,8 +54,9 @@ public struct EditModel {
 /// at batch 2: (source latents under `contexts[0]`, reference latents under `contexts[1]`).
 struct LayeredLoss {
     let objectMask: Tensor, backgroundMask: Tensor
-    /// The object loss's weight at a timestep (1 everywhere: the paper's loss).
+    /// Each loss's weight at its draw's timestep (1 everywhere: the paper's losses).
     var objectWeight: (Int) -> Float = { _ in 1 }
+    var backgroundWeight: (Int) -> Float = { _ in 1 }
 
     func callAsFunction(unet: UNet2DConditionModel, model: EditModel, source: Tensor, reference: Tensor,
                         contexts: (Tensor, Tensor), rng: inout StrataRandom) -> (object: Tensor, background: Tensor) {
@@ -63,8 +64,8 @@ struct LayeredLoss {
         let prediction = unet(Tensor.concat([s.xt, r.xt], axis: 0), timesteps: Tensor([Float(s.t), Float(r.t)], shape: [2]),
                               context: Tensor.concat([contexts.0, contexts.1], axis: 0))
         let halves = prediction.chunk(2, axis: 0)
-        let object = halves[0].maskedMSE(s.noise, mask: objectMask)
-        let weight = objectWeight(s.t)
-        return (weight == 1 ? object : object * weight, halves[1].maskedMSE(r.noise, mask: backgroundMask))
+        func weighted(_ loss: Tensor, _ w: Float) -> Tensor { w == 1 ? loss : loss * w }
+        return (weighted(halves[0].maskedMSE(s.noise, mask: objectMask), objectWeight(s.t)),
+                weighted(halves[1].maskedMSE(r.noise, mask: backgroundMask), backgroundWeight(r.t)))
     }
 }

@@ -33,6 +33,8 @@ public struct EditSettings: Codable, Equatable, Sendable {
     /// Cap of stage 2's noise weighting of L_obj (LayeredFineTuning.objectNoiseWeight);
     /// 1 is the paper's loss. Ours, not the paper's.
     public var objectNoiseWeight: Double = 1
+    /// The same for L_bg.
+    public var backgroundNoiseWeight: Double = 1
     public var loraRank = 4
     public var samplingSteps = 50
     public var guidanceScale: Double = 7.5
@@ -59,7 +61,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         case alpha, lambda1, lambda2, seeds, scheduler, ablation
         case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
         case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
-        case objectNoiseWeight = "object_noise_weight"
+        case objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
         case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale"
         case referenceSeed = "reference_seed", trainingSeed = "training_seed"
     }
@@ -76,7 +78,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         try take(.embeddingSteps, &embeddingSteps); try take(.embeddingLR, &embeddingLR)
         try take(.finetuneSteps, &finetuneSteps); try take(.finetuneLR, &finetuneLR)
         try take(.finetuneMode, &finetuneMode); try take(.loraRank, &loraRank)
-        try take(.objectNoiseWeight, &objectNoiseWeight)
+        try take(.objectNoiseWeight, &objectNoiseWeight); try take(.backgroundNoiseWeight, &backgroundNoiseWeight)
         try take(.samplingSteps, &samplingSteps); try take(.guidanceScale, &guidanceScale)
         try take(.scheduler, &scheduler); try take(.seeds, &seeds)
         try take(.referenceSeed, &referenceSeed); try take(.trainingSeed, &trainingSeed)

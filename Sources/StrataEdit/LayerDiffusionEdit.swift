@@ -134,12 +134,14 @@ public final class LayerDiffusionEdit {
         var k2 = StageKey.Builder("finetune")
         k2.add(keys[.optimise]!); k2.add(placementMask)
         k2.add("\(s.alpha) \(lambda1) \(s.lambda2) \(s.finetuneSteps) \(s.finetuneLR) \(s.finetuneMode.rawValue) \(s.loraRank) \(s.trainingSeed)")
-        if s.objectNoiseWeight != 1 { k2.add("object_noise_weight \(s.objectNoiseWeight)") }
+        if s.objectNoiseWeight != 1 || s.backgroundNoiseWeight != 1 {
+            k2.add("noise_weight \(s.objectNoiseWeight) \(s.backgroundNoiseWeight)")
+        }
         let tuned = try cached(.finetune, k2.finish(), total: s.finetuneSteps) {
             let bg = GradMode.disabled { MaskOps.inverted(mt) * MaskOps.inverted(mr) }
             var stage = LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.finetuneLR), lambda1: Float(lambda1),
                                           lambda2: Float(s.lambda2), mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
-            stage.objectNoiseWeight = Float(s.objectNoiseWeight)
+            stage.objectNoiseWeight = Float(s.objectNoiseWeight); stage.backgroundNoiseWeight = Float(s.backgroundNoiseWeight)
             var (entry, last) = try stage.run(model: model, source: xs, reference: xr, objectMask: ms, backgroundMask: bg, embedding: mixed,
                      loraRank: s.loraRank, progress: progress)
             if let last { entry["losses"] = Tensor([last.0, last.1], shape: [2]) }

@@ -11,21 +11,16 @@ public struct LayeredFineTuning {
     public var lambda1: Float, lambda2: Float
     public var mode: FineTuneMode
     public var seed: UInt64
-    /// Cap γ of L_obj's noise weighting: each draw's loss times min(1/ā_t, γ), the error of
-    /// the implied clean latents (plus one) rather than of the noise, so the noisiest
-    /// steps, where a sample's colours are settled, count; 1 is the paper's plain loss.
+    /// Cap γ of L_obj's noise weighting: each draw's loss times min(1/ā_t, γ)
+    /// (NoiseSchedule.velocityWeight), so the noisiest steps, where a sample's colours are
+    /// settled, count in fitting the subject; 1 is the paper's plain loss. Ours.
     public var objectNoiseWeight: Float = 1
+    /// The same weighting's cap for L_bg.
+    public var backgroundNoiseWeight: Float = 1
 
     public init(steps: Int, learningRate: Float, lambda1: Float, lambda2: Float, mode: FineTuneMode, seed: UInt64) {
         self.steps = steps; self.learningRate = learningRate; self.lambda1 = lambda1; self.lambda2 = lambda2
         self.mode = mode; self.seed = seed
-    }
-
-    /// L_obj's weight at timestep t under the noise weighting capped at `cap`: min(1/ā_t, cap).
-    /// The squared error of the clean latents implied by a noise prediction is (1 − ā_t)/ā_t
-    /// times the noise's, so 1/ā_t = 1 + (1 − ā_t)/ā_t weighs both.
-    static func objectWeight(timestep t: Int, alphasCumprod: [Double], cap: Float) -> Float {
-        min(Float(1 / alphasCumprod[t]), cap)
     }
 
     /// The UNet weights the full and attention modes train.
@@ -55,10 +50,9 @@ public struct LayeredFineTuning {
         let adam = Adam(params, learningRate: learningRate)
         adam.updateDuringBackward()
         var loss = LayeredLoss(objectMask: objectMask, backgroundMask: backgroundMask)
-        if objectNoiseWeight != 1 {
-            let cap = objectNoiseWeight, cumprod = model.schedule.alphasCumprod
-            loss.objectWeight = { t in Self.objectWeight(timestep: t, alphasCumprod: cumprod, cap: cap) }
-        }
+        let schedule = model.schedule
+        if objectNoiseWeight != 1 { loss.objectWeight = { [cap = objectNoiseWeight] t in schedule.velocityWeight(t, cap: cap) } }
+        if backgroundNoiseWeight != 1 { loss.backgroundWeight = { [cap = backgroundNoiseWeight] t in schedule.velocityWeight(t, cap: cap) } }
         var rng = StrataRandom(seed: seed)
         var last: (Float, Float)?
         try model.checkpointing(unet, latentSide: source.shape[2]) {

@@ -11,7 +11,9 @@
 // Optionally the loss is Min-SNR-γ weighted (Hang et al. 2023): each sample's squared
 // error times min(SNR_t, γ)/SNR_t, which takes weight off the nearly clean timesteps
 // (fine detail) and leaves it on the noisy ones, where animal, pose, size and place are
-// decided. The logged loss stays the unweighted mean, comparable across the run.
+// decided. Optionally each error is also weighted by min(1/ᾱ_t, cap), the velocity
+// weighting (NoiseSchedule.velocityWeight), which puts weight on those noisy steps.
+// The logged loss stays the unweighted mean, comparable across the run.
 import Foundation
 import StrataModels
 import StrataSprites
@@ -31,6 +33,8 @@ public struct UNetTrainingSettings: Codable {
     public var mixedCaptions: Float = 0
     /// γ of Min-SNR loss weighting (0: every timestep weighs the same).
     public var minSNRGamma: Float = 0
+    /// Cap of the velocity weighting min(1/ᾱ_t, cap) on top (1: none).
+    public var velocityWeightCap: Float = 1
     public var datasetSize = 60_000
     public var saveEvery = 200
     public var logEvery = 20
@@ -98,6 +102,7 @@ public final class UNetTrainer {
                                    ("mixed_captions", "\(settings.mixedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)"),
                                    (TrainingState.decayKey, "\(settings.decaySteps)", "0"),
                                    ("min_snr_gamma", "\(settings.minSNRGamma)", "0.0"),
+                                   ("velocity_weight_cap", "\(settings.velocityWeightCap)", "1.0"),
                                    ("dataset", "\(settings.datasetSize)", "\(UNetTrainingSettings().datasetSize)")] {
             TrainingState.record(key, value, unsetMeans: before, in: &progress, log: log)
         }
@@ -184,13 +189,21 @@ public final class UNetTrainer {
         let context = conditioning(drawn.map(\.text), mixes: drawn.compactMap(\.mix))
         let prediction = unet(noisy, timesteps: Tensor(timesteps.map(Float.init), shape: [b]), context: context)
         let unweighted = GradMode.disabled { prediction.maskedMSE(noise, mask: nil).item }
-        let weights = settings.minSNRGamma > 0 ? Self.minSNRWeights(timesteps, alphasCumprod: schedule.alphasCumprod, gamma: settings.minSNRGamma) : nil
+        let weights = Self.lossWeights(timesteps, schedule: schedule, settings: settings)
         let loss = prediction.maskedMSE(noise, mask: weights.map { Tensor($0.map { $0.squareRoot() }, shape: [b, 1, 1, 1]) })
         loss.backward()
         optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
         optimiser.step()
         average.update()
         return unweighted
+    }
+
+    /// Each sample's loss weight: Min-SNR-γ times the capped velocity weighting; nil when
+    /// both are off.
+    static func lossWeights(_ timesteps: [Int], schedule: NoiseSchedule, settings: UNetTrainingSettings) -> [Float]? {
+        guard settings.minSNRGamma > 0 || settings.velocityWeightCap != 1 else { return nil }
+        let snr = minSNRWeights(timesteps, alphasCumprod: schedule.alphasCumprod, gamma: settings.minSNRGamma)
+        return zip(timesteps, snr).map { t, w in w * schedule.velocityWeight(t, cap: settings.velocityWeightCap) }
     }
 
     /// Min-SNR-γ weights for ε-prediction: min(SNR_t, γ)/SNR_t with SNR_t = ᾱ_t/(1−ᾱ_t);

@@ -3,7 +3,8 @@ import XCTest
 @testable import StrataModels
 @testable import StrataTensor
 
-/// Stage 2's noise weighting of L_obj: min(1/ā_t, γ) on the scaled-linear schedule
+/// The velocity weighting of noise-prediction losses (stage 2's L_obj and L_bg, the
+/// trainer's): min(1/ā_t, γ) on the scaled-linear schedule
 /// (0.00085–0.012, 1000 steps), against 1/ā_t computed with NumPy
 /// (`np.cumprod(1 - np.linspace(0.00085**.5, 0.012**.5, 1000)**2)`).
 final class ObjectNoiseWeightTests: XCTestCase {
@@ -12,11 +13,11 @@ final class ObjectNoiseWeightTests: XCTestCase {
 
     func testWeightsAreTheCappedInverseCumulativeAlpha() throws {
         var c = SchedulerConfig(); c.betaStart = 0.00085; c.betaEnd = 0.012; c.betaSchedule = "scaled_linear"; c.numTrainTimesteps = 1000
-        let cumprod = try NoiseSchedule(c).alphasCumprod
+        let schedule = try NoiseSchedule(c)
         for (t, want) in zip(timesteps, inverseCumprod) {
-            XCTAssertEqual(LayeredFineTuning.objectWeight(timestep: t, alphasCumprod: cumprod, cap: 1000), want, accuracy: want * 1e-5)
-            XCTAssertEqual(LayeredFineTuning.objectWeight(timestep: t, alphasCumprod: cumprod, cap: 20), min(want, 20), accuracy: want * 1e-5)
-            XCTAssertEqual(LayeredFineTuning.objectWeight(timestep: t, alphasCumprod: cumprod, cap: 1), 1)
+            XCTAssertEqual(schedule.velocityWeight(t, cap: 1000), want, accuracy: want * 1e-5)
+            XCTAssertEqual(schedule.velocityWeight(t, cap: 20), min(want, 20), accuracy: want * 1e-5)
+            XCTAssertEqual(schedule.velocityWeight(t, cap: 1), 1)
         }
     }
 

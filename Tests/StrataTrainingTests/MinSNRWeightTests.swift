@@ -17,6 +17,20 @@ final class MinSNRWeightTests: XCTestCase {
         XCTAssertEqual(UNetTrainer.minSNRWeights(timesteps, alphasCumprod: schedule.alphasCumprod, gamma: 0), timesteps.map { _ in 1 })
     }
 
+    /// With the velocity weighting on top, each weight is Min-SNR's times min(1/ᾱ_t, cap)
+    /// (1/ᾱ_t from NumPy: 1.00085, 1.11829, 3.61883, 214.588 at t = 0, 100, 500, 999).
+    func testVelocityWeightingMultipliesMinSNR() throws {
+        let schedule = try NoiseSchedule(SpriteModelRecipe.scheduler)
+        var s = UNetTrainingSettings()
+        XCTAssertNil(UNetTrainer.lossWeights([0, 999], schedule: schedule, settings: s))
+        s.minSNRGamma = 5; s.velocityWeightCap = 5
+        let w = try XCTUnwrap(UNetTrainer.lossWeights([0, 100, 500, 999], schedule: schedule, settings: s))
+        let want: [Float] = [0.0042537241 * 1.0008507, 0.5914453864 * 1.1182887, 3.6188264, 5]
+        for (got, v) in zip(w, want) { XCTAssertEqual(got, v, accuracy: v * 1e-4) }
+        s.minSNRGamma = 0
+        XCTAssertEqual(try XCTUnwrap(UNetTrainer.lossWeights([999], schedule: schedule, settings: s))[0], 5)
+    }
+
     /// The loss the trainer minimises: the mean over the batch of each sample's weight
     /// times its mean squared error, computed here by hand.
     func testWeightedLossIsThePerSampleWeightedMean() {
