@@ -1,7 +1,8 @@
 // Stage 2, layered fine-tuning: with e_opt = α ê_a + (1 − α) ê_b frozen, train a copy of
 // the UNet on λ1 L_obj + λ2 L_bg, where L_obj keeps the subject of the source and L_bg
 // fits the reference's background outside both the placement and the reference's own
-// subject. The model's own UNet is never changed.
+// subject. The model's own UNet is never changed. Ours, not the paper's: either loss may
+// be weighted by noise level (NoiseSchedule.velocityWeight), off by default.
 import StrataModels
 import StrataTensor
 
@@ -11,7 +12,7 @@ public struct LayeredFineTuning {
     public var lambda1: Float, lambda2: Float
     public var mode: FineTuneMode
     public var seed: UInt64
-    /// Cap γ of L_obj's noise weighting: each draw's loss times min(1/ā_t, γ)
+    /// Cap γ of L_obj's noise weighting: each draw's loss times min(1/ᾱ_t, γ)
     /// (NoiseSchedule.velocityWeight), so the noisiest steps, where a sample's colours are
     /// settled, count in fitting the subject; 1 is the paper's plain loss. Ours.
     public var objectNoiseWeight: Float = 1

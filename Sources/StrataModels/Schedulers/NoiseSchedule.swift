@@ -87,7 +87,7 @@ public struct NoiseSchedule {
     /// min(1/ᾱ_t, cap): the weight that turns a noise-prediction squared error into the
     /// velocity-prediction one (v = √ᾱ ε − √(1−ᾱ) x0 errs by the noise's error over √ᾱ),
     /// so the noisiest steps, where a sample's layout and colours are settled, count as
-    /// much as their clean latents' error does; capped, since 1/ᾱ reaches 200 at t = 999.
+    /// much as their clean latents' error does; capped, since 1/ᾱ reaches 215 at t = 999.
     public func velocityWeight(_ t: Int, cap: Float) -> Float {
         min(Float(1 / alphasCumprod[t]), cap)
     }

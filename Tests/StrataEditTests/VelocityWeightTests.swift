@@ -4,10 +4,10 @@ import XCTest
 @testable import StrataTensor
 
 /// The velocity weighting of noise-prediction losses (stage 2's L_obj and L_bg, the
-/// trainer's): min(1/ā_t, γ) on the scaled-linear schedule
-/// (0.00085–0.012, 1000 steps), against 1/ā_t computed with NumPy
+/// trainer's): min(1/ᾱ_t, γ) on the scaled-linear schedule
+/// (0.00085–0.012, 1000 steps), against 1/ᾱ_t computed with NumPy
 /// (`np.cumprod(1 - np.linspace(0.00085**.5, 0.012**.5, 1000)**2)`).
-final class ObjectNoiseWeightTests: XCTestCase {
+final class VelocityWeightTests: XCTestCase {
     let timesteps = [0, 100, 300, 500, 700, 900, 999]
     let inverseCumprod: [Float] = [1.0008507231, 1.1182886885, 1.6934770651, 3.6188263587, 12.1181465077, 70.6656750489, 214.5877382621]
 
