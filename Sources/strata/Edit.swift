@@ -31,6 +31,7 @@ struct Edit: ParsableCommand {
     @Option(help: "Fine-tuning mode: full, attention or lora.") var finetuneMode: FineTuneMode?
     @Option(help: "LoRA rank.") var loraRank: Int?
     @Option(help: "Cap of the fine-tuning's weighting of the subject loss by noise level, min(1/ᾱ_t, cap) (1: the paper's plain loss).") var objectNoiseWeight: Double?
+    @Option(help: "The same weighting's cap for the background loss.") var backgroundNoiseWeight: Double?
     @Option(help: "Sampling steps.") var steps: Int?
     @Option(help: "Classifier-free guidance scale.") var cfg: Double?
     @Option(help: "Sampler.") var scheduler: String?
@@ -57,9 +58,11 @@ struct Edit: ParsableCommand {
         if let finetuneLr { s.finetuneLR = finetuneLr }
         if let finetuneMode { s.finetuneMode = finetuneMode }
         if let loraRank { s.loraRank = loraRank }
-        if let objectNoiseWeight {
-            guard objectNoiseWeight >= 1, objectNoiseWeight.isFinite else { throw fail("--object-noise-weight must be a number of at least 1, got \(objectNoiseWeight)") }
-            s.objectNoiseWeight = objectNoiseWeight
+        for (option, value, setting) in [("object", objectNoiseWeight, \EditSettings.objectNoiseWeight),
+                                         ("background", backgroundNoiseWeight, \EditSettings.backgroundNoiseWeight)] {
+            guard let value else { continue }
+            guard value >= 1, value.isFinite else { throw fail("--\(option)-noise-weight must be a number of at least 1, got \(value)") }
+            s[keyPath: setting] = value
         }
         if let steps { s.samplingSteps = steps }
         if let cfg { s.guidanceScale = cfg }
