@@ -41,6 +41,13 @@ public struct EditorLayout: Equatable {
         return Rect(x: r.x + (r.width - cols) / 2, y: r.y + (r.height - rows) / 2, width: cols, height: rows)
     }
 
+    /// The first parameter row shown when `rows` of `count` fit: the list scrolls just
+    /// enough to keep the chosen one in view.
+    public static func firstParameterRow(chosen: Int, count: Int, rows: Int) -> Int {
+        guard rows > 0, count > rows else { return 0 }
+        return min(count - rows, max(0, chosen - rows + 1))
+    }
+
     /// Cells of the results grid: `rows`×`columns` tiles for `count` images.
     public static func grid(count: Int, rows requested: Int? = nil) -> (rows: Int, columns: Int) {
         if let r = requested { return (r, max(1, (count + r - 1) / r)) }

@@ -68,8 +68,11 @@ extension EditorState {
             if index >= 0, index < results.count { selected = index }
         case (.press, .parameters):
             focus = .parameters
+            let count = EditorParameter.allCases.count
+            let rows = rect.height - 2 - (sweepEditor == nil ? 0 : 1)
             let row = y - rect.y - 1
-            if row >= 0, row < EditorParameter.allCases.count { parameter = row }
+            let index = EditorLayout.firstParameterRow(chosen: parameter, count: count, rows: rows) + row
+            if row >= 0, row < rows, index < count { parameter = index }
         case (.press, .prompts):
             focus = .prompts
             field = max(0, min(2, y - rect.y))

@@ -6,19 +6,26 @@ import StrataEdit
 import StrataModels
 
 public enum EditorParameter: String, CaseIterable, Sendable {
-    case alpha, lambda1, lambda2, embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
+    case alpha, lambda1, lambda2, objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
+    case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
     case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
     case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", scheduler, seeds
     case preset, method, ablation
 
+    /// The largest weighting cap the editor offers: with Stable Diffusion's schedule
+    /// 1/ᾱ_t reaches about 215 at t = 999, so a larger cap changes nothing.
+    static let noiseWeightMax = 256.0
+
     /// Parameters a sweep can vary.
-    public static let sweepable: [EditorParameter] = [.alpha, .lambda1, .lambda2, .guidanceScale, .samplingSteps, .embeddingSteps, .finetuneSteps]
+    public static let sweepable: [EditorParameter] = [.alpha, .lambda1, .lambda2, .objectNoiseWeight, .guidanceScale, .samplingSteps, .embeddingSteps, .finetuneSteps]
 
     public var label: String {
         switch self {
         case .alpha: return "α"
         case .lambda1: return "λ1 (L_obj)"
         case .lambda2: return "λ2 (L_bg)"
+        case .objectNoiseWeight: return "L_obj weight cap"
+        case .backgroundNoiseWeight: return "L_bg weight cap"
         case .embeddingSteps: return "stage 1 steps"
         case .embeddingLR: return "stage 1 lr"
         case .finetuneSteps: return "stage 2 steps"
@@ -40,7 +47,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
     public var firstStale: EditStage? {
         switch self {
         case .embeddingSteps, .embeddingLR: return .optimise
-        case .alpha, .lambda1, .lambda2, .finetuneSteps, .finetuneLR, .finetuneMode, .loraRank: return .finetune
+        case .alpha, .lambda1, .lambda2, .objectNoiseWeight, .backgroundNoiseWeight, .finetuneSteps, .finetuneLR, .finetuneMode, .loraRank: return .finetune
         case .samplingSteps, .guidanceScale, .scheduler, .seeds: return .sample
         case .method, .ablation: return .reference
         case .preset: return nil
@@ -53,6 +60,8 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .alpha: return String(format: "%.2f", e.alpha)
         case .lambda1: return e.lambda1.map { String(format: "%.2f", $0) } ?? "auto"
         case .lambda2: return String(format: "%.2f", e.lambda2)
+        case .objectNoiseWeight: return String(format: "%.1f", e.objectNoiseWeight)
+        case .backgroundNoiseWeight: return String(format: "%.1f", e.backgroundNoiseWeight)
         case .embeddingSteps: return "\(e.embeddingSteps)"
         case .embeddingLR: return String(format: "%.1e", e.embeddingLR)
         case .finetuneSteps: return "\(e.finetuneSteps)"
@@ -81,6 +90,9 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .alpha: s.edit.alpha = min(1, max(0, (s.edit.alpha + 0.05 * Double(d)) * 100).rounded() / 100)
         case .lambda1: s.edit.lambda1 = max(0, (s.edit.lambda1 ?? EditSettings.lambda1Default) + 0.25 * Double(d))
         case .lambda2: s.edit.lambda2 = max(0, s.edit.lambda2 + 0.25 * Double(d))
+        // The weighting caps act on a scale of noise levels: a step doubles or halves.
+        case .objectNoiseWeight: s.edit.objectNoiseWeight = min(Self.noiseWeightMax, max(1, s.edit.objectNoiseWeight * (d > 0 ? 2 : 0.5)))
+        case .backgroundNoiseWeight: s.edit.backgroundNoiseWeight = min(Self.noiseWeightMax, max(1, s.edit.backgroundNoiseWeight * (d > 0 ? 2 : 0.5)))
         case .embeddingSteps: s.edit.embeddingSteps = max(0, s.edit.embeddingSteps + 50 * d)
         case .embeddingLR: s.edit.embeddingLR *= d > 0 ? 2 : 0.5
         case .finetuneSteps: s.edit.finetuneSteps = max(0, s.edit.finetuneSteps + 25 * d)
@@ -117,6 +129,8 @@ public enum EditorParameter: String, CaseIterable, Sendable {
             if t.lowercased() == "auto" { s.edit.lambda1 = nil; break }
             guard let v = number(0...100) else { return bad() }; s.edit.lambda1 = v
         case .lambda2: guard let v = number(0...100) else { return bad() }; s.edit.lambda2 = v
+        case .objectNoiseWeight: guard let v = number(1...Self.noiseWeightMax) else { return bad() + " (1 to \(Int(Self.noiseWeightMax)))" }; s.edit.objectNoiseWeight = v
+        case .backgroundNoiseWeight: guard let v = number(1...Self.noiseWeightMax) else { return bad() + " (1 to \(Int(Self.noiseWeightMax)))" }; s.edit.backgroundNoiseWeight = v
         case .embeddingSteps: guard let v = Int(t), v >= 0, v <= 100_000 else { return bad() }; s.edit.embeddingSteps = v
         case .embeddingLR: guard let v = number(1e-9...1) else { return bad() }; s.edit.embeddingLR = v
         case .finetuneSteps: guard let v = Int(t), v >= 0, v <= 100_000 else { return bad() }; s.edit.finetuneSteps = v

@@ -152,10 +152,16 @@ public struct EditorView {
 
     func parametersPane(_ g: inout CellGrid, _ s: EditorState, _ r: Rect) {
         let t = s.theme
-        box(&g, s, r, title: "Parameters", focused: s.focus == .parameters)
-        for (i, p) in EditorParameter.allCases.enumerated() {
-            let y = r.y + 1 + i
-            guard y < r.y + r.height - 1 else { break }
+        let all = EditorParameter.allCases
+        // The sweep editor takes the last row inside the box while it is open.
+        let rows = max(0, r.height - 2 - (s.sweepEditor == nil ? 0 : 1))
+        let first = EditorLayout.firstParameterRow(chosen: s.parameter, count: all.count, rows: rows)
+        let shown = min(rows, all.count - first)
+        let title = shown < all.count ? "Parameters \(first + 1)–\(first + shown)/\(all.count)" : "Parameters"
+        box(&g, s, r, title: title, focused: s.focus == .parameters)
+        for (row, i) in (first..<(first + shown)).enumerated() {
+            let p = all[i]
+            let y = r.y + 1 + row
             let chosen = i == s.parameter
             let bg = chosen && s.focus == .parameters ? t.selection : t.panel
             g.fill(Rect(x: r.x + 1, y: y, width: r.width - 2, height: 1), with: Cell(" ", fg: t.text, bg: bg))
@@ -166,9 +172,8 @@ public struct EditorView {
             g.text(p.label, x: r.x + 2, y: y, fg: stale ? t.warning : t.dim, bg: bg, maxWidth: max(0, r.width - 5 - valueWidth))
             g.text(value, x: r.x + r.width - 2 - valueWidth, y: y, fg: chosen ? t.focus : t.text, bg: bg, bold: chosen, maxWidth: valueWidth)
         }
-        let sweepY = r.y + 2 + EditorParameter.allCases.count
-        if let editor = s.sweepEditor, sweepY < r.y + r.height - 1 {
-            g.text("sweep values: " + editor.text + "▏", x: r.x + 2, y: sweepY, fg: t.accent, bg: t.panel, maxWidth: r.width - 4)
+        if let editor = s.sweepEditor, r.height > 2 {
+            g.text("sweep values: " + editor.text + "▏", x: r.x + 2, y: r.y + r.height - 2, fg: t.accent, bg: t.panel, maxWidth: r.width - 4)
         }
     }
 

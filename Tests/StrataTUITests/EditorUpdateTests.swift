@@ -157,6 +157,29 @@ final class EditorUpdateTests: XCTestCase {
         XCTAssertNil(s.sweep)
     }
 
+    /// The noise-weighting caps: a step doubles or halves within 1...256, a typed value
+    /// below 1 is refused with a message, and a change makes stage 2 stale.
+    func testNoiseWeightCaps() {
+        var s = TUIFixtures.state()
+        s.stale = []
+        s.focus = .parameters
+        s.parameter = EditorParameter.allCases.firstIndex(of: .objectNoiseWeight)!
+        s.settings.edit.objectNoiseWeight = 20
+        _ = send(&s, .right)
+        XCTAssertEqual(s.settings.edit.objectNoiseWeight, 40)
+        XCTAssertEqual(s.stale, [.finetune, .sample])
+        for _ in 0..<5 { _ = send(&s, .right) }
+        XCTAssertEqual(s.settings.edit.objectNoiseWeight, 256)
+        _ = send(&s, .enter, .ctrl("w"), .paste("0.5"), .enter)
+        XCTAssertEqual(s.settings.edit.objectNoiseWeight, 256); XCTAssert(s.message.contains("L_obj weight cap"), s.message)
+        s.parameter = EditorParameter.allCases.firstIndex(of: .backgroundNoiseWeight)!
+        _ = send(&s, .left)
+        XCTAssertEqual(s.settings.edit.backgroundNoiseWeight, 1, "never below the paper's unweighted loss")
+        _ = send(&s, .enter, .ctrl("w"), .paste("5"), .enter)
+        XCTAssertEqual(s.settings.edit.backgroundNoiseWeight, 5)
+        XCTAssertEqual(EditorParameter.objectNoiseWeight.rawValue, "object_noise_weight", "the settings' shared name")
+    }
+
     func testHelpResizeThemeAndCompare() {
         var s = TUIFixtures.state()
         _ = send(&s, .char("?"))

@@ -39,8 +39,36 @@ final class EditorViewTests: XCTestCase {
             }
             XCTAssertFalse(l.source.contains(l.results.x, l.results.y))
             XCTAssertLessThanOrEqual(l.parameters.height, l.main.height)
-            XCTAssertGreaterThanOrEqual(l.parameters.height - 2, EditorParameter.allCases.count, "every parameter shows at \(w)×\(h)")
+            let rows = l.parameters.height - 2, count = EditorParameter.allCases.count
+            for chosen in 0..<count {
+                let first = EditorLayout.firstParameterRow(chosen: chosen, count: count, rows: rows)
+                XCTAssert(first >= 0 && first <= chosen && chosen < first + rows, "parameter \(chosen) in view at \(w)×\(h)")
+                XCTAssert(rows >= count ? first == 0 : first + rows <= count, "no empty rows below the list at \(w)×\(h)")
+            }
         }
+    }
+
+    /// At 80×24 the parameter list is longer than its pane: it scrolls to the chosen row,
+    /// says which rows it shows, and a click picks the row under the pointer.
+    func testParameterListScrollsToTheChosenRow() {
+        var s = TUIFixtures.state(width: 80, height: 24)
+        let all = EditorParameter.allCases, r = EditorLayout(width: 80, height: 24).parameters
+        let rows = r.height - 2
+        XCTAssertLessThan(rows, all.count, "the list is longer than the pane at 80×24")
+        func paneText(_ s: EditorState) -> String {
+            view.render(s).text.split(separator: "\n").map { String(Array($0)[r.x..<(r.x + r.width)]) }.joined(separator: "\n")
+        }
+        XCTAssert(paneText(s).contains("Parameters 1–\(rows)/\(all.count)"))
+        XCTAssertFalse(paneText(s).contains(all.last!.label))
+        s.focus = .parameters
+        _ = s.update(.key(.up))  // wraps round to the last parameter
+        XCTAssertEqual(s.parameter, all.count - 1)
+        let text = paneText(s)
+        XCTAssert(text.contains("Parameters \(all.count - rows + 1)–\(all.count)/\(all.count)"), text)
+        XCTAssert(text.contains(all.last!.label)); XCTAssertFalse(text.contains(all[0].label))
+        // The pane's first row now holds parameter all.count - rows.
+        _ = s.update(.mouse(.press, x: r.x + 3, y: r.y + 1))
+        XCTAssertEqual(s.parameter, all.count - rows)
     }
 
     /// chafa's cells show, cell by cell, about the colour of the pixels under them (as
