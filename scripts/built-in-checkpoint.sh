@@ -26,7 +26,7 @@ export)
     ;;
 install)
     from=${2:?exported folder}
-    for f in text_encoder/model.safetensors unet/diffusion_pytorch_model.safetensors vae/diffusion_pytorch_model.safetensors vae/config.json; do
+    for f in text_encoder/model.safetensors text_encoder/config.json unet/diffusion_pytorch_model.safetensors unet/config.json vae/diffusion_pytorch_model.safetensors vae/config.json; do
         cp "$from/$f" "$model/$f"
     done
     unet=$(field "$from/steps.json" unet_step)

@@ -22,7 +22,7 @@ cp .build/release/strata .train/strata-bin.new && mv .train/strata-bin.new .trai
 # The steps the committed model's parts were trained to: when the run folders are gone
 # (a new machine), the runs go on from the committed weights at these steps.
 model=Assets/models/strata-sprites
-unet_step=17633
+unet_step=45851
 vae_step=19000
 unet_start=() vae_start=()
 if [ ! -d .train/unet ] && [ ! -d .train/vae ]; then
