@@ -41,6 +41,12 @@ public struct EditorLayout: Equatable {
         return Rect(x: r.x + (r.width - cols) / 2, y: r.y + (r.height - rows) / 2, width: cols, height: rows)
     }
 
+    /// Parameter rows inside a parameters pane `height` cells tall: the sweep editor
+    /// takes the last one while it is open.
+    public static func parameterRows(height: Int, sweepOpen: Bool) -> Int {
+        max(0, height - 2 - (sweepOpen ? 1 : 0))
+    }
+
     /// The first parameter row shown when `rows` of `count` fit: the list scrolls just
     /// enough to keep the chosen one in view.
     public static func firstParameterRow(chosen: Int, count: Int, rows: Int) -> Int {

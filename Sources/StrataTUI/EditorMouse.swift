@@ -69,7 +69,7 @@ extension EditorState {
         case (.press, .parameters):
             focus = .parameters
             let count = EditorParameter.allCases.count
-            let rows = rect.height - 2 - (sweepEditor == nil ? 0 : 1)
+            let rows = EditorLayout.parameterRows(height: rect.height, sweepOpen: sweepEditor != nil)
             let row = y - rect.y - 1
             let index = EditorLayout.firstParameterRow(chosen: parameter, count: count, rows: rows) + row
             if row >= 0, row < rows, index < count { parameter = index }

@@ -84,15 +84,17 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         return all[((i + d) % all.count + all.count) % all.count]
     }
 
+    /// A weighting cap acts on a scale of noise levels: a step doubles or halves it.
+    static func stepCap(_ v: Double, _ d: Int) -> Double { min(noiseWeightMax, max(1, v * (d > 0 ? 2 : 0.5))) }
+
     /// One step up (d = 1) or down (d = -1).
     public func step(_ s: inout EditorSettings, _ d: Int) {
         switch self {
         case .alpha: s.edit.alpha = min(1, max(0, (s.edit.alpha + 0.05 * Double(d)) * 100).rounded() / 100)
         case .lambda1: s.edit.lambda1 = max(0, (s.edit.lambda1 ?? EditSettings.lambda1Default) + 0.25 * Double(d))
         case .lambda2: s.edit.lambda2 = max(0, s.edit.lambda2 + 0.25 * Double(d))
-        // The weighting caps act on a scale of noise levels: a step doubles or halves.
-        case .objectNoiseWeight: s.edit.objectNoiseWeight = min(Self.noiseWeightMax, max(1, s.edit.objectNoiseWeight * (d > 0 ? 2 : 0.5)))
-        case .backgroundNoiseWeight: s.edit.backgroundNoiseWeight = min(Self.noiseWeightMax, max(1, s.edit.backgroundNoiseWeight * (d > 0 ? 2 : 0.5)))
+        case .objectNoiseWeight: s.edit.objectNoiseWeight = Self.stepCap(s.edit.objectNoiseWeight, d)
+        case .backgroundNoiseWeight: s.edit.backgroundNoiseWeight = Self.stepCap(s.edit.backgroundNoiseWeight, d)
         case .embeddingSteps: s.edit.embeddingSteps = max(0, s.edit.embeddingSteps + 50 * d)
         case .embeddingLR: s.edit.embeddingLR *= d > 0 ? 2 : 0.5
         case .finetuneSteps: s.edit.finetuneSteps = max(0, s.edit.finetuneSteps + 25 * d)

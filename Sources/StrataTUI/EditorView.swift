@@ -153,8 +153,7 @@ public struct EditorView {
     func parametersPane(_ g: inout CellGrid, _ s: EditorState, _ r: Rect) {
         let t = s.theme
         let all = EditorParameter.allCases
-        // The sweep editor takes the last row inside the box while it is open.
-        let rows = max(0, r.height - 2 - (s.sweepEditor == nil ? 0 : 1))
+        let rows = EditorLayout.parameterRows(height: r.height, sweepOpen: s.sweepEditor != nil)
         let first = EditorLayout.firstParameterRow(chosen: s.parameter, count: all.count, rows: rows)
         let shown = min(rows, all.count - first)
         let title = shown < all.count ? "Parameters \(first + 1)–\(first + shown)/\(all.count)" : "Parameters"
