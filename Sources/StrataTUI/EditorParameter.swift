@@ -60,8 +60,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .alpha: return String(format: "%.2f", e.alpha)
         case .lambda1: return e.lambda1.map { String(format: "%.2f", $0) } ?? "auto"
         case .lambda2: return String(format: "%.2f", e.lambda2)
-        case .objectNoiseWeight: return String(format: "%.1f", e.objectNoiseWeight)
-        case .backgroundNoiseWeight: return String(format: "%.1f", e.backgroundNoiseWeight)
+        case .objectNoiseWeight, .backgroundNoiseWeight: return String(format: "%.1f", e[keyPath: noiseWeightSetting!])
         case .embeddingSteps: return "\(e.embeddingSteps)"
         case .embeddingLR: return String(format: "%.1e", e.embeddingLR)
         case .finetuneSteps: return "\(e.finetuneSteps)"
@@ -84,8 +83,14 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         return all[((i + d) % all.count + all.count) % all.count]
     }
 
-    /// A weighting cap acts on a scale of noise levels: a step doubles or halves it.
-    static func stepCap(_ v: Double, _ d: Int) -> Double { min(noiseWeightMax, max(1, v * (d > 0 ? 2 : 0.5))) }
+    /// The setting a noise-weighting cap parameter stands for.
+    var noiseWeightSetting: WritableKeyPath<EditSettings, Double>? {
+        switch self {
+        case .objectNoiseWeight: return \.objectNoiseWeight
+        case .backgroundNoiseWeight: return \.backgroundNoiseWeight
+        default: return nil
+        }
+    }
 
     /// One step up (d = 1) or down (d = -1).
     public func step(_ s: inout EditorSettings, _ d: Int) {
@@ -93,8 +98,10 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .alpha: s.edit.alpha = min(1, max(0, (s.edit.alpha + 0.05 * Double(d)) * 100).rounded() / 100)
         case .lambda1: s.edit.lambda1 = max(0, (s.edit.lambda1 ?? EditSettings.lambda1Default) + 0.25 * Double(d))
         case .lambda2: s.edit.lambda2 = max(0, s.edit.lambda2 + 0.25 * Double(d))
-        case .objectNoiseWeight: s.edit.objectNoiseWeight = Self.stepCap(s.edit.objectNoiseWeight, d)
-        case .backgroundNoiseWeight: s.edit.backgroundNoiseWeight = Self.stepCap(s.edit.backgroundNoiseWeight, d)
+        // A weighting cap acts on a scale of noise levels: a step doubles or halves it.
+        case .objectNoiseWeight, .backgroundNoiseWeight:
+            let cap = noiseWeightSetting!
+            s.edit[keyPath: cap] = min(Self.noiseWeightMax, max(1, s.edit[keyPath: cap] * (d > 0 ? 2 : 0.5)))
         case .embeddingSteps: s.edit.embeddingSteps = max(0, s.edit.embeddingSteps + 50 * d)
         case .embeddingLR: s.edit.embeddingLR *= d > 0 ? 2 : 0.5
         case .finetuneSteps: s.edit.finetuneSteps = max(0, s.edit.finetuneSteps + 25 * d)
@@ -131,8 +138,9 @@ public enum EditorParameter: String, CaseIterable, Sendable {
             if t.lowercased() == "auto" { s.edit.lambda1 = nil; break }
             guard let v = number(0...100) else { return bad() }; s.edit.lambda1 = v
         case .lambda2: guard let v = number(0...100) else { return bad() }; s.edit.lambda2 = v
-        case .objectNoiseWeight: guard let v = number(1...Self.noiseWeightMax) else { return bad() + " (1 to \(Int(Self.noiseWeightMax)))" }; s.edit.objectNoiseWeight = v
-        case .backgroundNoiseWeight: guard let v = number(1...Self.noiseWeightMax) else { return bad() + " (1 to \(Int(Self.noiseWeightMax)))" }; s.edit.backgroundNoiseWeight = v
+        case .objectNoiseWeight, .backgroundNoiseWeight:
+            guard let v = number(1...Self.noiseWeightMax) else { return bad() + " (1 to \(Int(Self.noiseWeightMax)))" }
+            s.edit[keyPath: noiseWeightSetting!] = v
         case .embeddingSteps: guard let v = Int(t), v >= 0, v <= 100_000 else { return bad() }; s.edit.embeddingSteps = v
         case .embeddingLR: guard let v = number(1e-9...1) else { return bad() }; s.edit.embeddingLR = v
         case .finetuneSteps: guard let v = Int(t), v >= 0, v <= 100_000 else { return bad() }; s.edit.finetuneSteps = v
