@@ -46,4 +46,39 @@ public final class LatentCache {
         // Read back through fp16, so a resumed run sees exactly the same latents.
         latents = try SafeTensorsFile(path: url.path).tensor("latents")
     }
+
+    /// The share of each 4×4 cell of a scene's mask (0/1 bytes, row-major) the subject
+    /// covers: the mask at latent size.
+    static func latentCoverage(_ mask: [UInt8]) -> [Float] {
+        let full = SceneCanvas.side, side = full / 4
+        var out = [Float](repeating: 0, count: side * side)
+        for y in 0..<full { for x in 0..<full where mask[y * full + x] > 0 { out[(y / 4) * side + x / 4] += 1 / 16 } }
+        return out
+    }
+
+    /// The scenes' subject masks at latent size [count, 1, h, w] (the share of each latent
+    /// cell the subject covers), rendered once from the same seeds as the latents and kept
+    /// beside them in `masks.safetensors`.
+    public func subjectMasks(renderer: SceneRenderer, run: UInt64, log: TrainingLog) throws -> Tensor {
+        let file = url.deletingLastPathComponent().appendingPathComponent("masks.safetensors")
+        let side = SceneCanvas.side / 4
+        if let saved = try? SafeTensorsFile(path: file.path), saved.entries["masks"]?.shape == [count, 1, side, side] {
+            log.line("latent cache: \(count) subject masks read from \(file.lastPathComponent)")
+            return try saved.tensor("masks")
+        }
+        let masks = Tensor(zeros: [count, 1, side, side])
+        let started = Date()
+        for first in stride(from: 0, to: count, by: 1024) {
+            let n = min(1024, count - first)
+            for k in first..<(first + n) {
+                let cover = Self.latentCoverage(renderer.render(seed: SceneBatch.trainingSeed(run: run, index: k)).mask)
+                masks.data.advanced(by: k * side * side).update(from: cover, count: cover.count)
+            }
+            if (first / 1024) % 20 == 0 {
+                log.line(String(format: "latent cache: %d/%d subject masks, %.0f/s", first + n, count, Double(first + n) / Date().timeIntervalSince(started)))
+            }
+        }
+        try SafeTensorsFile.write(["masks": masks], to: file.path, as: .f16)
+        return try SafeTensorsFile(path: file.path).tensor("masks")
+    }
 }

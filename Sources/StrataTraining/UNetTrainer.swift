@@ -13,6 +13,10 @@
 // (fine detail) and leaves it on the noisy ones, where animal, pose, size and place are
 // decided. Optionally each error is also weighted by min(1/ᾱ_t, cap), the velocity
 // weighting (NoiseSchedule.velocityWeight), which puts weight on those noisy steps.
+// Optionally each latent cell's error is weighted by 1 + (w − 1)·(the share of the cell
+// the subject covers), so that the subject, a few percent of the image, counts in the
+// loss as much as its look (tint, markings) counts in an edit; the VAE needed the same
+// for its tints (docs/built-in-model.md).
 // The logged loss stays the unweighted mean, comparable across the run.
 import Foundation
 import StrataModels
@@ -35,6 +39,8 @@ public struct UNetTrainingSettings: Codable {
     public var minSNRGamma: Float = 0
     /// Cap of the velocity weighting min(1/ᾱ_t, cap) on top (1: none).
     public var velocityWeightCap: Float = 1
+    /// Weight w of the subject's latent cells (1: every cell weighs the same).
+    public var spriteWeight: Float = 1
     public var datasetSize = 60_000
     public var saveEvery = 200
     public var logEvery = 20
@@ -51,6 +57,8 @@ public final class UNetTrainer {
     public let settings: UNetTrainingSettings
     let schedule: NoiseSchedule
     let cache: LatentCache
+    /// The cache's subject masks at latent size, when the sprite weighting is on.
+    let masks: Tensor?
     let state: TrainingState
     let optimiser: Adam
     let average: WeightAverage
@@ -103,6 +111,7 @@ public final class UNetTrainer {
                                    (TrainingState.decayKey, "\(settings.decaySteps)", "0"),
                                    ("min_snr_gamma", "\(settings.minSNRGamma)", "0.0"),
                                    ("velocity_weight_cap", "\(settings.velocityWeightCap)", "1.0"),
+                                   ("sprite_weight", "\(settings.spriteWeight)", "1.0"),
                                    ("dataset", "\(settings.datasetSize)", "\(UNetTrainingSettings().datasetSize)")] {
             TrainingState.record(key, value, unsetMeans: before, in: &progress, log: log)
         }
@@ -121,6 +130,7 @@ public final class UNetTrainer {
             if resuming { log.line("starting a weight average (decay \(settings.averageDecay)) on a resumed run") }
         }
         cache = try LatentCache(folder: folder, vae: vae, renderer: renderer, run: settings.seed, count: settings.datasetSize, log: log)
+        masks = settings.spriteWeight == 1 ? nil : try cache.subjectMasks(renderer: renderer, run: settings.seed, log: log)
     }
 
     func tokens(_ caption: String) -> [Int] {
@@ -190,7 +200,18 @@ public final class UNetTrainer {
         let prediction = unet(noisy, timesteps: Tensor(timesteps.map(Float.init), shape: [b]), context: context)
         let unweighted = GradMode.disabled { prediction.maskedMSE(noise, mask: nil).item }
         let weights = Self.lossWeights(timesteps, schedule: schedule, settings: settings)
-        let loss = prediction.maskedMSE(noise, mask: weights.map { Tensor($0.map { $0.squareRoot() }, shape: [b, 1, 1, 1]) })
+        let mask: Tensor?
+        if let masks {
+            let cells = masks.count / cache.count
+            let subject = Tensor(zeros: [b, 1] + Array(x0.shape.dropFirst(2)))
+            for (i, d) in drawn.enumerated() {
+                subject.data.advanced(by: i * cells).update(from: masks.data.advanced(by: d.k * cells), count: cells)
+            }
+            mask = Self.cellWeightRoots(subject, sampleWeights: weights, spriteWeight: settings.spriteWeight)
+        } else {
+            mask = weights.map { Tensor($0.map { $0.squareRoot() }, shape: [b, 1, 1, 1]) }
+        }
+        let loss = prediction.maskedMSE(noise, mask: mask)
         loss.backward()
         optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
         optimiser.step()
@@ -204,6 +225,20 @@ public final class UNetTrainer {
         guard settings.minSNRGamma > 0 || settings.velocityWeightCap != 1 else { return nil }
         let snr = minSNRWeights(timesteps, alphasCumprod: schedule.alphasCumprod, gamma: settings.minSNRGamma)
         return zip(timesteps, snr).map { t, w in w * schedule.velocityWeight(t, cap: settings.velocityWeightCap) }
+    }
+
+    /// Square roots of each latent cell's loss weight [N, 1, h, w] (maskedMSE squares its
+    /// mask): the sample's weight (1 when nil) times 1 + (w − 1)·coverage.
+    static func cellWeightRoots(_ coverage: Tensor, sampleWeights: [Float]?, spriteWeight: Float) -> Tensor {
+        let n = coverage.shape[0], cells = coverage.count / n
+        let out = Tensor(zeros: coverage.shape)
+        for i in 0..<n {
+            let s = sampleWeights?[i] ?? 1
+            for c in 0..<cells {
+                out.data[i * cells + c] = (s * (1 + (spriteWeight - 1) * coverage.data[i * cells + c])).squareRoot()
+            }
+        }
+        return out
     }
 
     /// Min-SNR-γ weights for ε-prediction: min(SNR_t, γ)/SNR_t with SNR_t = ᾱ_t/(1−ᾱ_t);

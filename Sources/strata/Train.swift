@@ -56,6 +56,7 @@ struct TrainUNet: ParsableCommand {
     @Option(help: "Share of captions encoded as a mix of their subject text's and place phrase's encodings, as an edit mixes them (α uniform in 0.5–0.9).") var mixedCaptions: Float = 0.1
     @Option(help: "Min-SNR-γ loss weighting: each sample's error times min(SNR, γ)/SNR (0: uniform).") var minSnrGamma: Float = 0
     @Option(help: "Also weight each sample's error by min(1/ᾱ_t, cap), as a velocity-prediction loss weighs it (1: off).") var velocityWeightCap: Float = 1
+    @Option(help: "Weight w of the subject's latent cells: each cell's error times 1 + (w − 1)·(the share of it the subject covers) (1: off).") var spriteWeight: Float = 1
     @Option(help: "Seed of the run (weights and data order).") var seed: UInt64 = 2
     @Option(help: "A new run starts from this finished model folder's text encoder and UNet (with --start-step) instead of random weights.") var startFrom: String?
     @Option(help: "The step the --start-from weights were trained to.") var startStep: Int?
@@ -67,6 +68,8 @@ struct TrainUNet: ParsableCommand {
         var s = UNetTrainingSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.seed = seed; s.partCaptions = partCaptions; s.mixedCaptions = mixedCaptions
         s.decaySteps = lrDecaySteps; s.minSNRGamma = minSnrGamma; s.velocityWeightCap = velocityWeightCap
+        guard spriteWeight >= 1, spriteWeight.isFinite else { throw ValidationError("--sprite-weight must be at least 1, got \(spriteWeight)") }
+        s.spriteWeight = spriteWeight
         let vaeModel = try AutoencoderKL(folder: URL(fileURLWithPath: vae))
         let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
         let trainer = try UNetTrainer(folder: URL(fileURLWithPath: runFolder), vae: vaeModel, tokenizer: tokenizer,
