@@ -20,7 +20,7 @@ export)
     $bin train export-vae --run .train/vae --out "$out.vae" --keep-scaling-factor .train/vae-export
     $bin train export-model --run .train/unet --vae "$out.vae" --out "$out"
     rm -rf "$out.vae"
-    cp "$model/strata_edit.json" "$out/"
+    cp "$model/strata_edit.json" "$model/strata_generate.json" "$out/"
     echo "{\"unet_step\": $(step .train/unet), \"vae_step\": $(step .train/vae)}" > "$out/steps.json"
     echo "exported UNet step $(step .train/unet), VAE step $(step .train/vae) to $out"
     ;;

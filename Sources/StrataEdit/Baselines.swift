@@ -46,7 +46,8 @@ public struct Baselines {
                 var sch = scheduler
                 let latents = try GuidedSampler(unet: model.model.unet).sample(
                     noise: noised, scheduler: &sch, unconditional: empty, condition: { _ in text },
-                    guidanceScale: Float(s.guidanceScale), rng: &rng, startLatents: noised, fromStep: start) { step, total in
+                    guidanceScale: Float(s.guidanceScale), rng: &rng, startLatents: noised, fromStep: start,
+                    guidanceStart: s.guidanceStart) { step, total in
                         progress(StageProgress(stage: .sample, step: index * total + step, total: s.seeds.count * total, seedIndex: index))
                     }
                 return model.image(latents)
@@ -70,7 +71,7 @@ public struct Baselines {
     func sample(_ unet: UNet2DConditionModel, condition: Tensor, empty: Tensor, shape: [Int], settings s: EditSettings,
                 progress: ProgressHandler) throws -> [Tensor] {
         var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
-        guidance.alternate = false
+        guidance.alternate = false; guidance.guidanceStart = s.guidanceStart
         return try guidance.run(model: model, unet: unet, subject: condition, mixed: condition, empty: empty, latentShape: shape,
                                 seeds: s.seeds, progress: progress)
     }

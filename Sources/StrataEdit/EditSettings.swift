@@ -38,6 +38,9 @@ public struct EditSettings: Codable, Equatable, Sendable {
     public var loraRank = 4
     public var samplingSteps = 50
     public var guidanceScale: Double = 7.5
+    /// The share of the sampling steps, noisiest first, that run without guidance
+    /// (GuidedSampler); 0 guides every step, as the paper does. Ours, not the paper's.
+    public var guidanceStart: Double = 0
     public var scheduler: SchedulerKind = .ddim
     public var seeds: [UInt64] = [1, 2, 3, 4]
     public var referenceSeed: UInt64 = 0
@@ -62,7 +65,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
         case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
         case objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
-        case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale"
+        case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start"
         case referenceSeed = "reference_seed", trainingSeed = "training_seed"
     }
 
@@ -79,7 +82,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         try take(.finetuneSteps, &finetuneSteps); try take(.finetuneLR, &finetuneLR)
         try take(.finetuneMode, &finetuneMode); try take(.loraRank, &loraRank)
         try take(.objectNoiseWeight, &objectNoiseWeight); try take(.backgroundNoiseWeight, &backgroundNoiseWeight)
-        try take(.samplingSteps, &samplingSteps); try take(.guidanceScale, &guidanceScale)
+        try take(.samplingSteps, &samplingSteps); try take(.guidanceScale, &guidanceScale); try take(.guidanceStart, &guidanceStart)
         try take(.scheduler, &scheduler); try take(.seeds, &seeds)
         try take(.referenceSeed, &referenceSeed); try take(.trainingSeed, &trainingSeed)
         ablation = try c.decodeIfPresent(Ablation.self, forKey: .ablation)

@@ -10,6 +10,8 @@ public struct IterativeGuidance {
     public var scheduler: SchedulerKind
     /// Off for the ablation: always e_opt.
     public var alternate = true
+    /// The share of the steps, noisiest first, that run without guidance.
+    public var guidanceStart = 0.0
 
     public init(steps: Int, guidanceScale: Float, scheduler: SchedulerKind) {
         self.steps = steps; self.guidanceScale = guidanceScale; self.scheduler = scheduler
@@ -26,7 +28,7 @@ public struct IterativeGuidance {
             do {
                 latents = try GuidedSampler(unet: unet).sample(
                     noise: noise, scheduler: &scheduler, unconditional: empty,
-                    condition: { i in alternate && i % 2 == 0 ? subject : mixed }, guidanceScale: guidanceScale, rng: &rng) { step, total in
+                    condition: { i in alternate && i % 2 == 0 ? subject : mixed }, guidanceScale: guidanceScale, rng: &rng, guidanceStart: guidanceStart) { step, total in
                         progress(StageProgress(stage: .sample, step: index * total + step, total: seeds.count * total, seedIndex: index))
                     }
             } catch GenerationError.cancelled { throw EditError.cancelled(.sample) }

@@ -155,6 +155,8 @@ public final class LayerDiffusionEdit {
             var k3 = StageKey.Builder("sample")
             k3.add(keys[.finetune]!); k3.add(mixed); k3.add(ea)
             k3.add("\(s.samplingSteps) \(s.guidanceScale) \(s.scheduler.rawValue) \(seed) \(s.ablation != .noIterativeGuidance)")
+            // Only when set, so that results sampled before the setting existed stay valid.
+            if s.guidanceStart != 0 { k3.add("guidance start \(s.guidanceStart)") }
             return k3.finish()
         }
         keys[.sample] = sampleKeys.first
@@ -169,7 +171,7 @@ public final class LayerDiffusionEdit {
                 for (index, seed) in s.seeds.enumerated() where found[index] == nil {
                     let t0 = Date()
                     var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
-                    guidance.alternate = s.ablation != .noIterativeGuidance
+                    guidance.alternate = s.ablation != .noIterativeGuidance; guidance.guidanceStart = s.guidanceStart
                     let image = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
                                                  seeds: [seed]) { p in
                         var q = p

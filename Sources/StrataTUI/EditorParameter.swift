@@ -9,7 +9,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
     case alpha, lambda1, lambda2, objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
     case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
     case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
-    case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", scheduler, seeds
+    case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start", scheduler, seeds
     case preset, method, ablation
 
     /// The largest weighting cap the editor offers: with Stable Diffusion's schedule
@@ -17,7 +17,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
     static let noiseWeightMax = 256.0
 
     /// Parameters a sweep can vary.
-    public static let sweepable: [EditorParameter] = [.alpha, .lambda1, .lambda2, .objectNoiseWeight, .guidanceScale, .samplingSteps, .embeddingSteps, .finetuneSteps]
+    public static let sweepable: [EditorParameter] = [.alpha, .lambda1, .lambda2, .objectNoiseWeight, .guidanceScale, .guidanceStart, .samplingSteps, .embeddingSteps, .finetuneSteps]
 
     public var label: String {
         switch self {
@@ -34,6 +34,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .loraRank: return "LoRA rank"
         case .samplingSteps: return "sampling steps"
         case .guidanceScale: return "guidance"
+        case .guidanceStart: return "guidance start"
         case .scheduler: return "scheduler"
         case .seeds: return "seeds"
         case .preset: return "preset"
@@ -48,7 +49,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         switch self {
         case .embeddingSteps, .embeddingLR: return .optimise
         case .alpha, .lambda1, .lambda2, .objectNoiseWeight, .backgroundNoiseWeight, .finetuneSteps, .finetuneLR, .finetuneMode, .loraRank: return .finetune
-        case .samplingSteps, .guidanceScale, .scheduler, .seeds: return .sample
+        case .samplingSteps, .guidanceScale, .guidanceStart, .scheduler, .seeds: return .sample
         case .method, .ablation: return .reference
         case .preset: return nil
         }
@@ -69,6 +70,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .loraRank: return "\(e.loraRank)"
         case .samplingSteps: return "\(e.samplingSteps)"
         case .guidanceScale: return String(format: "%.1f", e.guidanceScale)
+        case .guidanceStart: return String(format: "%.2f", e.guidanceStart)
         case .scheduler: return e.scheduler.rawValue
         case .seeds: return e.seeds.map(String.init).joined(separator: ",")
         case .preset: return s.preset.rawValue
@@ -110,6 +112,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .loraRank: s.edit.loraRank = min(64, max(1, s.edit.loraRank + d))
         case .samplingSteps: s.edit.samplingSteps = min(1000, max(1, s.edit.samplingSteps + 5 * d))
         case .guidanceScale: s.edit.guidanceScale = min(30, max(1, s.edit.guidanceScale + 0.5 * Double(d)))
+        case .guidanceStart: s.edit.guidanceStart = min(1, max(0, ((s.edit.guidanceStart + 0.05 * Double(d)) * 100).rounded() / 100))
         case .scheduler: s.edit.scheduler = Self.cycle(s.edit.scheduler, d)
         case .seeds:
             let n = min(8, max(1, s.edit.seeds.count + d))
@@ -149,6 +152,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .loraRank: guard let v = Int(t), v >= 1, v <= 256 else { return bad() }; s.edit.loraRank = v
         case .samplingSteps: guard let v = Int(t), v >= 1, v <= 1000 else { return bad() }; s.edit.samplingSteps = v
         case .guidanceScale: guard let v = number(1...50) else { return bad() }; s.edit.guidanceScale = v
+        case .guidanceStart: guard let v = number(0...1) else { return bad() + " (0 to 1)" }; s.edit.guidanceStart = v
         case .scheduler: guard let v = SchedulerKind(rawValue: t) else { return bad() }; s.edit.scheduler = v
         case .seeds:
             let parts = t.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }

@@ -34,6 +34,7 @@ struct Edit: ParsableCommand {
     @Option(help: "The same weighting's cap for the background loss.") var backgroundNoiseWeight: Double?
     @Option(help: "Sampling steps.") var steps: Int?
     @Option(help: "Classifier-free guidance scale.") var cfg: Double?
+    @Option(help: "Share of the sampling steps, noisiest first, run without guidance (0: every step guided).") var guidanceStart: Double?
     @Option(help: "Sampler.") var scheduler: String?
     @Option(help: "Sampling seeds, comma-separated: one result each.") var seeds: String?
     @Option(help: "Seed of the generated reference background.") var referenceSeed: UInt64?
@@ -66,6 +67,10 @@ struct Edit: ParsableCommand {
         }
         if let steps { s.samplingSteps = steps }
         if let cfg { s.guidanceScale = cfg }
+        if let guidanceStart {
+            guard (0...1).contains(guidanceStart) else { throw fail("--guidance-start must be between 0 and 1, got \(guidanceStart)") }
+            s.guidanceStart = guidanceStart
+        }
         if let scheduler {
             guard let k = SchedulerKind(rawValue: scheduler) else { throw fail("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", "))") }
             s.scheduler = k

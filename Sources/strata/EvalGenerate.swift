@@ -14,6 +14,7 @@ struct EvalGenerate: ParsableCommand {
     @Option(help: "Model folder (default: the built-in model).") var model: String?
     @Option(help: "Sampling steps (DDIM).") var steps = 50
     @Option(help: "Classifier-free guidance scale.") var cfg = 7.5
+    @Option(help: "Share of the steps, noisiest first, run without guidance (default: the model's own, from its strata_generate.json, else 0).") var guidanceStart: Double?
     @Option(help: "Contact sheet PNG of the first 64 images.") var sheet: String?
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "Contact sheet PNG of the first 64 images judged wrong; their captions and readings are listed beside it in a .txt file.") var missesSheet: String?
@@ -23,7 +24,8 @@ struct EvalGenerate: ParsableCommand {
 
     func run() throws {
         let log = StderrLog(quiet: false)
-        let sd = try loadModel(model).model
+        let (sd, folder) = try loadModel(model)
+        let start = try resolvedGuidanceStart(guidanceStart, folder: folder)
         let judgeModel = try loadJudge(judge)
         let t2i = TextToImage(model: sd)
         var correct = [Int](repeating: 0, count: 4)
@@ -37,7 +39,7 @@ struct EvalGenerate: ParsableCommand {
         for i in 0..<count {
             let spec = SceneSpec(seed: SceneSpec.evaluationSeed(seed, index: i))
             var s = TextToImageSettings(prompt: spec.caption.text, width: 64, height: 64)
-            s.steps = steps; s.guidanceScale = cfg; s.seed = seed &* 100_003 &+ UInt64(i)
+            s.steps = steps; s.guidanceScale = cfg; s.guidanceStart = start; s.seed = seed &* 100_003 &+ UInt64(i)
             var rng = TorchRandom(seed: s.seed)
             let image = try t2i.run(s, rng: &rng)
             let rgb = PNGImage.rgbBytes(image)
@@ -76,13 +78,15 @@ struct EvalGenerate: ParsableCommand {
         })
         if json {
             let doc: [String: Any] = ["count": count, "per_attribute": per, "all_correct": Double(all) / Double(count), "tint_shares": shares,
-                                      "all_correct_per_size": sizes, "misreadings": Dictionary(uniqueKeysWithValues: commonest.map { ($0.key, $0.value) })]
+                                      "all_correct_per_size": sizes, "cfg": cfg, "guidance_start": start, "misreadings": Dictionary(uniqueKeysWithValues: commonest.map { ($0.key, $0.value) })]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
         } else {
             for n in names { print(String(format: "%-11@ %.1f%%", n, per[n]! * 100)) }
             print(String(format: "%-11@ %.1f%% (animal, pose, size and background as the caption says; %d images)", "all four", Double(all) / Double(count) * 100, count))
             print("all four by size asked: " + SpriteSize.allCases.map { String(format: "%@ %.1f%% (%d)", $0.word, sizes[$0.word]! * 100, perSize[$0.rawValue]) }.joined(separator: ", "))
             print("commonest misreadings: " + (commonest.isEmpty ? "none" : commonest.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")))
+            print(String(format: "DDIM %d steps, CFG %.1f from step %d", steps, cfg, GuidedSampler.firstGuidedStep(start, steps: steps) + 1)
+                  + (start == 0 ? "" : String(format: " (guidance start %.2f)", start)))
             print("tints: " + Tint.allCases.map { String(format: "%@ %.1f%%", $0.word, shares[$0.word]! * 100) }.joined(separator: ", "))
         }
     }

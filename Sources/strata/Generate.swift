@@ -14,6 +14,7 @@ struct Generate: ParsableCommand {
     @Option(help: "What it should not show.") var negative = ""
     @Option(help: "Sampling steps.") var steps = 50
     @Option(help: "Classifier-free guidance scale.") var cfg = 7.5
+    @Option(help: "Share of the steps, noisiest first, run without guidance (default: the model's own, from its strata_generate.json, else 0).") var guidanceStart: Double?
     @Option(help: "Seed of the initial noise.") var seed: UInt64 = 0
     @Option(help: "Sampler: \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", ")).") var scheduler = "ddim"
     @Option(help: "Noise generator: torch (the same noise as diffusers with a CPU generator) or strata.") var rng: RNGChoice = .torch
@@ -39,6 +40,7 @@ struct Generate: ParsableCommand {
         let native = sd.vae.config.sampleSize
         var s = TextToImageSettings(prompt: prompt, width: width ?? native, height: height ?? native)
         s.negativePrompt = negative; s.steps = steps; s.guidanceScale = cfg; s.seed = seed
+        s.guidanceStart = try resolvedGuidanceStart(guidanceStart, folder: folder)
         s.scheduler = SchedulerKind(rawValue: scheduler)!
         log.line(String(format: "model loaded in %.1f s; %d×%d, %d steps of %@", Date().timeIntervalSince(started), s.width, s.height, s.steps, s.scheduler.displayName))
         let t0 = Date()

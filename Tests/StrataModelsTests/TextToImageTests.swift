@@ -42,6 +42,34 @@ final class TextToImageTests: XCTestCase {
         XCTAssertLessThanOrEqual(relativeError(image, try io.tensor("image_seeded_euler_a").permuted([0, 3, 1, 2])), 1e-4)
     }
 
+    /// Guidance from step 4 of 6 (guidanceStart 0.5): against diffusers' UNet and DDIM
+    /// scheduler run the same way (scripts/make_guidance_start_fixture.py).
+    func testLateGuidanceMatchesDiffusersLoop() throws {
+        let models = UNetTests.models.appendingPathComponent("pipeline_tiny")
+        let io = try SafeTensorsFile(path: models.appendingPathComponent("io.safetensors").path)
+        let late = try SafeTensorsFile(path: models.appendingPathComponent("guidance_start.safetensors").path)
+        let run = try JSONSerialization.jsonObject(with: Data(late.metadata["run"]!.utf8)) as! [String: Any]
+        var s = TextToImageSettings(prompt: run["prompt"] as! String, width: 32, height: 32)
+        s.negativePrompt = run["negative"] as! String
+        s.steps = run["steps"] as! Int
+        s.guidanceScale = run["cfg"] as! Double
+        s.guidanceStart = run["guidance_start"] as! Double
+        XCTAssertEqual(GuidedSampler.firstGuidedStep(s.guidanceStart, steps: s.steps), 3)
+        var rng = StrataRandom(seed: 0)
+        let image = try TextToImage(model: Self.tinyModel()).run(s, latents: try io.tensor("latents"), rng: &rng)
+        XCTAssertLessThanOrEqual(relativeError(image, try late.tensor("image")), 1e-4)
+        // Not the fully guided run's image.
+        XCTAssertGreaterThan(relativeError(image, try io.tensor("image").permuted([0, 3, 1, 2])), 1e-2)
+    }
+
+    func testFirstGuidedStepRoundsTheShare() {
+        XCTAssertEqual(GuidedSampler.firstGuidedStep(0, steps: 50), 0)
+        XCTAssertEqual(GuidedSampler.firstGuidedStep(0.2, steps: 50), 10)
+        XCTAssertEqual(GuidedSampler.firstGuidedStep(0.2, steps: 12), 2)
+        XCTAssertEqual(GuidedSampler.firstGuidedStep(1, steps: 20), 20)
+        XCTAssertEqual(GuidedSampler.firstGuidedStep(2, steps: 20), 20)
+    }
+
     func testCancellationAndBadSizesStopWithErrors() throws {
         let model = try Self.tinyModel()
         var rng = StrataRandom(seed: 1)

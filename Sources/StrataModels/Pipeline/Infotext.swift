@@ -15,6 +15,7 @@ public enum Infotext {
                       "Seed: \(s.seed)", "Size: \(s.width)x\(s.height)"]
         if let modelHash { fields.append("Model hash: \(modelHash)") }
         if let modelName { fields.append("Model: \(modelName)") }
+        if s.guidanceStart != 0 { fields.append("Guidance start: \(format(s.guidanceStart))") }
         if s.eta != 0 { fields.append("Eta: \(format(s.eta))") }
         fields.append("RNG: \(rng)")
         lines.append(fields.joined(separator: ", "))

@@ -9,6 +9,8 @@ public struct TextToImageSettings: Equatable {
     public var negativePrompt: String = ""
     public var steps: Int = 50
     public var guidanceScale: Double = 7.5
+    /// The share of the steps, noisiest first, that run without guidance (GuidedSampler).
+    public var guidanceStart: Double = 0
     public var scheduler: SchedulerKind = .ddim
     public var seed: UInt64 = 0
     public var width: Int
@@ -56,7 +58,8 @@ public struct TextToImage {
         let parts = context.chunk(2, axis: 0)
         let latents = try GuidedSampler(unet: model.unet).sample(
             noise: given ?? initialLatents(s, rng: &rng), scheduler: &scheduler, unconditional: parts[0],
-            condition: { _ in parts[1] }, guidanceScale: Float(s.guidanceScale), rng: &rng, progress: progress)
+            condition: { _ in parts[1] }, guidanceScale: Float(s.guidanceScale), rng: &rng,
+            guidanceStart: s.guidanceStart, progress: progress)
         return GradMode.disabled {
             let image = model.vae.decode(latents)
             return (image * 0.5 + 0.5).clamped(0, 1)
