@@ -42,7 +42,9 @@ struct Generate: ParsableCommand {
         s.negativePrompt = negative; s.steps = steps; s.guidanceScale = cfg; s.seed = seed
         s.guidanceStart = try resolvedGuidanceStart(guidanceStart, folder: folder)
         s.scheduler = SchedulerKind(rawValue: scheduler)!
-        log.line(String(format: "model loaded in %.1f s; %d×%d, %d steps of %@", Date().timeIntervalSince(started), s.width, s.height, s.steps, s.scheduler.displayName))
+        let firstGuided = GuidedSampler.firstGuidedStep(s.guidanceStart, steps: s.steps)
+        log.line(String(format: "model loaded in %.1f s; %d×%d, %d steps of %@", Date().timeIntervalSince(started), s.width, s.height, s.steps, s.scheduler.displayName)
+                 + (firstGuided == 0 ? "" : ", guided from step \(firstGuided + 1) (guidance start \(s.guidanceStart))"))
         let t0 = Date()
         let progress: (Int, Int) -> Bool = { step, total in
             let elapsed = Date().timeIntervalSince(t0)
