@@ -1,7 +1,6 @@
 import Foundation
 import ArgumentParser
 import StrataEdit
-import StrataModels
 import StrataSprites
 
 extension EditPreset: ExpressibleByArgument {}
@@ -18,14 +17,4 @@ func spriteWorldWarning(subject: String, background: String) -> String? {
     return "the built-in model knows only its sprite world: animals \(Animal.allCases.map(\.word).joined(separator: ", ")); "
         + "poses \(Pose.allCases.map(\.word).joined(separator: ", ")); sizes small, big (or none); "
         + "places \(Background.allCases.map(\.phrase).joined(separator: ", "))"
-}
-
-/// The share of sampling steps run without guidance in text-to-image: the option if
-/// given, else the model folder's own default (its `strata_generate.json`), else 0.
-func resolvedGuidanceStart(_ option: Double?, folder: URL) throws -> Double {
-    if let option {
-        guard (0...1).contains(option) else { throw fail("--guidance-start must be between 0 and 1, got \(option)") }
-        return option
-    }
-    do { return try GenerationDefaults.forModel(folder: folder).guidanceStart } catch { throw fail("\(error)") }
 }
