@@ -180,6 +180,25 @@ final class EditorUpdateTests: XCTestCase {
         XCTAssertEqual(EditorParameter.objectNoiseWeight.rawValue, "object_noise_weight", "the settings' shared name")
     }
 
+    /// Guidance start: steps of 0.05 within 0...1, a typed value above 1 refused with a
+    /// message, and a change makes only stage 3 stale.
+    func testGuidanceStart() {
+        var s = TUIFixtures.state()
+        s.stale = []
+        s.focus = .parameters
+        s.parameter = EditorParameter.allCases.firstIndex(of: .guidanceStart)!
+        _ = send(&s, .right)
+        XCTAssertEqual(s.settings.edit.guidanceStart, 0.05)
+        XCTAssertEqual(s.stale, [.sample])
+        _ = send(&s, .left, .left)
+        XCTAssertEqual(s.settings.edit.guidanceStart, 0, "never below 0")
+        _ = send(&s, .enter, .ctrl("w"), .paste("1.5"), .enter)
+        XCTAssertEqual(s.settings.edit.guidanceStart, 0); XCTAssert(s.message.contains("guidance start"), s.message)
+        _ = send(&s, .enter, .ctrl("w"), .paste("0.25"), .enter)
+        XCTAssertEqual(s.settings.edit.guidanceStart, 0.25)
+        XCTAssertEqual(EditorParameter.guidanceStart.rawValue, "guidance_start", "the settings' shared name")
+    }
+
     func testHelpResizeThemeAndCompare() {
         var s = TUIFixtures.state()
         _ = send(&s, .char("?"))
