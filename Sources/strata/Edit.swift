@@ -67,10 +67,7 @@ struct Edit: ParsableCommand {
         }
         if let steps { s.samplingSteps = steps }
         if let cfg { s.guidanceScale = cfg }
-        if let guidanceStart {
-            guard (0...1).contains(guidanceStart) else { throw fail("--guidance-start must be between 0 and 1, got \(guidanceStart)") }
-            s.guidanceStart = guidanceStart
-        }
+        if let guidanceStart { s.guidanceStart = try checkedGuidanceStart(guidanceStart) }
         if let scheduler {
             guard let k = SchedulerKind(rawValue: scheduler) else { throw fail("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", "))") }
             s.scheduler = k
