@@ -70,8 +70,8 @@ public struct Baselines {
 
     func sample(_ unet: UNet2DConditionModel, condition: Tensor, empty: Tensor, shape: [Int], settings s: EditSettings,
                 progress: ProgressHandler) throws -> [Tensor] {
-        var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
-        guidance.alternate = false; guidance.guidanceStart = s.guidanceStart
+        var guidance = IterativeGuidance(s)
+        guidance.alternate = false
         return try guidance.run(model: model, unet: unet, subject: condition, mixed: condition, empty: empty, latentShape: shape,
                                 seeds: s.seeds, progress: progress)
     }

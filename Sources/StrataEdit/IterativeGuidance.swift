@@ -17,6 +17,12 @@ public struct IterativeGuidance {
         self.steps = steps; self.guidanceScale = guidanceScale; self.scheduler = scheduler
     }
 
+    /// Stage 3 as an edit's settings ask (steps, guidance scale and start, sampler).
+    public init(_ s: EditSettings) {
+        self.init(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
+        guidanceStart = s.guidanceStart
+    }
+
     /// One image [1, 3, H, W] in [0, 1] per seed.
     public func run(model: EditModel, unet: UNet2DConditionModel, subject: Tensor, mixed: Tensor, empty: Tensor,
                     latentShape: [Int], seeds: [UInt64], progress: ProgressHandler) throws -> [Tensor] {

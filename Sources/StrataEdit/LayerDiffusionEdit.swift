@@ -170,8 +170,8 @@ public final class LayerDiffusionEdit {
                 let latentShape = [1, model.model.unet.config.inChannels, xs.shape[2], xs.shape[3]]
                 for (index, seed) in s.seeds.enumerated() where found[index] == nil {
                     let t0 = Date()
-                    var guidance = IterativeGuidance(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
-                    guidance.alternate = s.ablation != .noIterativeGuidance; guidance.guidanceStart = s.guidanceStart
+                    var guidance = IterativeGuidance(s)
+                    guidance.alternate = s.ablation != .noIterativeGuidance
                     let image = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
                                                  seeds: [seed]) { p in
                         var q = p
