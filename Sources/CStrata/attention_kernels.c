@@ -3,8 +3,10 @@
 // Diffusion) make these products skinny, and OpenBLAS repacks the large operand on
 // every call (measured at 55-63% of the sgemm peak, against 80% here). Written in C for
 // the same reason as vector_kernels.c: Swift cannot select AVX-512 code at run time.
-// Each kernel has a scalar reference path, compared with it in the tests.
+// Each kernel has a scalar reference path, compared with it in the tests; CPUs without
+// AVX-512 take the AVX2 tiles of attention_kernels_avx2.c.
 #include "CStrata.h"
+#include "kernels_avx2.h"
 #include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f")))
@@ -105,16 +107,12 @@ AVX512 static void values_avx512(const float *p, long rows, long rs, long js, co
     }
 }
 
-static int avx512_available(int isa) {
-    static int has = -1;
-    if (isa == CSTRATA_ISA_REFERENCE) return 0;
-    if (has < 0) has = cstrata_has_avx512f();
-    return has;
-}
-
 void cstrata_attention_scores(int isa, const float *q, long rows, long d, const float *kt, long keys, float scale,
                               float *s, long lds) {
-    if (avx512_available(isa)) { scores_avx512(q, rows, d, kt, keys, scale, s, lds); return; }
+    switch (cstrata_isa_path(isa)) {
+    case CSTRATA_PATH_AVX512: scores_avx512(q, rows, d, kt, keys, scale, s, lds); return;
+    case CSTRATA_PATH_AVX2: cstrata_scores_avx2(q, rows, d, kt, keys, scale, s, lds); return;
+    }
     for (long i = 0; i < rows; i++)
         for (long j = 0; j < keys; j++) {
             double acc = 0;
@@ -125,7 +123,10 @@ void cstrata_attention_scores(int isa, const float *q, long rows, long d, const 
 
 void cstrata_attention_values(int isa, const float *p, long rows, long row_stride, long inner_stride,
                               const float *v, long inner, long width, float *o, long ldo, float alpha, int accumulate) {
-    if (avx512_available(isa)) { values_avx512(p, rows, row_stride, inner_stride, v, inner, width, o, ldo, alpha, accumulate); return; }
+    switch (cstrata_isa_path(isa)) {
+    case CSTRATA_PATH_AVX512: values_avx512(p, rows, row_stride, inner_stride, v, inner, width, o, ldo, alpha, accumulate); return;
+    case CSTRATA_PATH_AVX2: cstrata_values_avx2(p, rows, row_stride, inner_stride, v, inner, width, o, ldo, alpha, accumulate); return;
+    }
     for (long i = 0; i < rows; i++)
         for (long c = 0; c < width; c++) {
             double acc = 0;

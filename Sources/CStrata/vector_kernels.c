@@ -2,9 +2,10 @@
 // softmax rows. Written in C because Swift cannot: Swift has no way to compile one
 // function for AVX-512 and pick it at run time, and its SIMD16 min/max/select lower to
 // per-lane scalar loops (seen in the generated assembly; SiLU ran at 10 ns a value).
-// Each kernel has an AVX-512 path and a scalar reference path over libm; the tests
-// run both and compare them.
+// Each kernel has an AVX-512 path, an AVX2 path (vector_kernels_avx2.c) and a scalar
+// reference path over libm; the tests run them all and compare them.
 #include "CStrata.h"
+#include "kernels_avx2.h"
 #include <immintrin.h>
 #include <math.h>
 
@@ -177,15 +178,12 @@ AVX512 static void unary_avx512(int op, const float *x, const float *g, float *o
 
 // ---------------------------------------------------------------- entry points
 
-static int has_avx512 = -1;
-static inline int use_avx512(int isa) {
-    if (isa == CSTRATA_ISA_REFERENCE) return 0;
-    if (has_avx512 < 0) has_avx512 = cstrata_has_avx512f();
-    return has_avx512;
-}
+static inline int use_avx512(int isa) { return cstrata_isa_path(isa) == CSTRATA_PATH_AVX512; }
+static inline int use_avx2(int isa) { return cstrata_isa_path(isa) == CSTRATA_PATH_AVX2; }
 
 void cstrata_unary(int op, int isa, const float *x, const float *g, float *out, long n) {
     if (use_avx512(isa)) unary_avx512(op, x, g, out, n);
+    else if (use_avx2(isa)) cstrata_unary_avx2(op, x, g, out, n);
     else unary_ref(op, x, g, out, n);
 }
 
@@ -218,12 +216,14 @@ AVX512 static void geglu_bwd_avx512(const float *x, const float *g, float *dx, l
 
 void cstrata_geglu_fwd(int isa, const float *x, float *y, long rows, long d) {
     if (use_avx512(isa)) { geglu_fwd_avx512(x, y, rows, d); return; }
+    if (use_avx2(isa)) { cstrata_geglu_fwd_avx2(x, y, rows, d); return; }
     for (long r = 0; r < rows; r++)
         for (long j = 0; j < d; j++) y[r * d + j] = x[r * 2 * d + j] * gelu_s(x[r * 2 * d + d + j], 0);
 }
 
 void cstrata_geglu_bwd(int isa, const float *x, const float *g, float *dx, long rows, long d) {
     if (use_avx512(isa)) { geglu_bwd_avx512(x, g, dx, rows, d); return; }
+    if (use_avx2(isa)) { cstrata_geglu_bwd_avx2(x, g, dx, rows, d); return; }
     for (long r = 0; r < rows; r++)
         for (long j = 0; j < d; j++) {
             float h = x[r * 2 * d + j], gate = x[r * 2 * d + d + j], up = g[r * d + j];
@@ -276,7 +276,7 @@ static float exp_row_ref(float *row, long n, float *sum) {
 
 float cstrata_softmax_row_unscaled(int isa, float *row, long n, float *scale) {
     float s;
-    float m = use_avx512(isa) ? exp_row_avx512(row, n, &s) : exp_row_ref(row, n, &s);
+    float m = use_avx512(isa) ? exp_row_avx512(row, n, &s) : use_avx2(isa) ? cstrata_exp_row_avx2(row, n, &s) : exp_row_ref(row, n, &s);
     if (m == -INFINITY) { *scale = 0; return -INFINITY; }
     *scale = 1.0f / s;
     return m + logf(s);
@@ -287,6 +287,7 @@ float cstrata_softmax_row(int isa, float *row, long n) {
     float lse = cstrata_softmax_row_unscaled(isa, row, n, &scale);
     if (lse == -INFINITY) return lse;
     if (use_avx512(isa)) scale_avx512(row, n, scale);
+    else if (use_avx2(isa)) cstrata_scale_avx2(row, n, scale);
     else for (long j = 0; j < n; j++) row[j] *= scale;
     return lse;
 }
@@ -302,5 +303,6 @@ AVX512 static void softmax_grad_avx512(const float *p, float *dp, long n, float 
 
 void cstrata_softmax_grad_row(int isa, const float *p, float *dp, long n, float delta) {
     if (use_avx512(isa)) { softmax_grad_avx512(p, dp, n, delta); return; }
+    if (use_avx2(isa)) { cstrata_softmax_grad_avx2(p, dp, n, delta); return; }
     for (long j = 0; j < n; j++) dp[j] = p[j] * (dp[j] - delta);
 }

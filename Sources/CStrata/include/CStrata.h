@@ -8,6 +8,7 @@
 /// The CPU features Strata's kernels branch on, read with cpuid at run time.
 int cstrata_has_avx512f(void);
 int cstrata_has_avx512bf16(void);
+int cstrata_has_avx2_fma(void);
 
 /// Element-wise operations of cstrata_unary. Backward ops take the forward input in x
 /// (SIGMOID_BWD takes the forward output) and the upstream gradient in g.
@@ -17,8 +18,12 @@ enum {
     CSTRATA_GELU_ERF_FWD, CSTRATA_GELU_ERF_BWD, CSTRATA_GELU_TANH_FWD, CSTRATA_GELU_TANH_BWD,
     CSTRATA_QUICK_GELU_FWD, CSTRATA_QUICK_GELU_BWD, CSTRATA_EXP_SHIFTED
 };
-/// Instruction set choice: the scalar libm reference, or the best the CPU has.
-enum { CSTRATA_ISA_REFERENCE = 0, CSTRATA_ISA_BEST = 1 };
+/// Instruction set choice: the scalar libm reference, the best the CPU has, or AVX2 at
+/// most (so that the AVX2 paths are tested on CPUs that also have AVX-512).
+enum { CSTRATA_ISA_REFERENCE = 0, CSTRATA_ISA_BEST = 1, CSTRATA_ISA_AVX2 = 2 };
+/// The code path a choice takes on this CPU.
+enum { CSTRATA_PATH_SCALAR = 0, CSTRATA_PATH_AVX2 = 1, CSTRATA_PATH_AVX512 = 2 };
+int cstrata_isa_path(int isa);
 
 void cstrata_unary(int op, int isa, const float *x, const float *g, float *out, long n);
 void cstrata_geglu_fwd(int isa, const float *x, float *y, long rows, long d);
