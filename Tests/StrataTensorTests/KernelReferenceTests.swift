@@ -96,22 +96,22 @@ final class KernelReferenceTests: XCTestCase {
             ("quick gelu", UnaryOp.quickGELUForward, x), ("quick gelu'", UnaryOp.quickGELUBackward, x),
         ]
         for isa in Self.fastPaths {
-        for (name, op, input) in ops {
+            for (name, op, input) in ops {
+                let fast = Tensor.empty([n]), ref = Tensor.empty([n])
+                cstrata_unary(op, isa, input.data, g.data, fast.data, n)
+                cstrata_unary(op, Int32(CSTRATA_ISA_REFERENCE), input.data, g.data, ref.data, n)
+                var worst: Float = 0
+                for i in 0..<n { worst = max(worst, abs(fast.data[i] - ref.data[i]) / max(1, abs(ref.data[i]))) }
+                XCTAssertLessThan(worst, 1e-5, "\(name), path \(isa)")  // tanh GELU's 1 − t² loses ~5e-6 in fp32 on both paths
+            }
+            // exp with a shift, relative error
             let fast = Tensor.empty([n]), ref = Tensor.empty([n])
-            cstrata_unary(op, isa, input.data, g.data, fast.data, n)
-            cstrata_unary(op, Int32(CSTRATA_ISA_REFERENCE), input.data, g.data, ref.data, n)
+            var shift: Float = 1.5
+            cstrata_unary(Int32(CSTRATA_EXP_SHIFTED), isa, x.data, &shift, fast.data, n)
+            cstrata_unary(Int32(CSTRATA_EXP_SHIFTED), Int32(CSTRATA_ISA_REFERENCE), x.data, &shift, ref.data, n)
             var worst: Float = 0
-            for i in 0..<n { worst = max(worst, abs(fast.data[i] - ref.data[i]) / max(1, abs(ref.data[i]))) }
-            XCTAssertLessThan(worst, 1e-5, "\(name), path \(isa)")  // tanh GELU's 1 − t² loses ~5e-6 in fp32 on both paths
-        }
-        // exp with a shift, relative error
-        let fast = Tensor.empty([n]), ref = Tensor.empty([n])
-        var shift: Float = 1.5
-        cstrata_unary(Int32(CSTRATA_EXP_SHIFTED), isa, x.data, &shift, fast.data, n)
-        cstrata_unary(Int32(CSTRATA_EXP_SHIFTED), Int32(CSTRATA_ISA_REFERENCE), x.data, &shift, ref.data, n)
-        var worst: Float = 0
-        for i in 0..<n { worst = max(worst, abs(fast.data[i] - ref.data[i]) / ref.data[i]) }
-        XCTAssertLessThan(worst, 3e-7, "exp, path \(isa)")
+            for i in 0..<n { worst = max(worst, abs(fast.data[i] - ref.data[i]) / ref.data[i]) }
+            XCTAssertLessThan(worst, 3e-7, "exp, path \(isa)")
         }
     }
 
@@ -121,51 +121,51 @@ final class KernelReferenceTests: XCTestCase {
 
     func testVectorGEGLUAndSoftmaxMatchTheirScalarReference() {
         for isa in Self.fastPaths {
-        let rows = 7, d = 37
-        let x = randomTensor([rows, 2 * d], seed: 1, scale: 3), g = randomTensor([rows, d], seed: 2)
-        let yF = Tensor.empty([rows, d]), yR = Tensor.empty([rows, d])
-        cstrata_geglu_fwd(isa, x.data, yF.data, rows, d)
-        cstrata_geglu_fwd(Int32(CSTRATA_ISA_REFERENCE), x.data, yR.data, rows, d)
-        assertClose(yF, yR, tolerance: 1e-6, "geglu forward")
-        let dF = Tensor.empty([rows, 2 * d]), dR = Tensor.empty([rows, 2 * d])
-        cstrata_geglu_bwd(isa, x.data, g.data, dF.data, rows, d)
-        cstrata_geglu_bwd(Int32(CSTRATA_ISA_REFERENCE), x.data, g.data, dR.data, rows, d)
-        assertClose(dF, dR, tolerance: 1e-6, "geglu backward")
-        for n in [1, 16, 77, 4096] {
-            let a = randomTensor([n], seed: UInt64(n), scale: 10), b = a.copy()
-            let la = cstrata_softmax_row(isa, a.data, n)
-            let lb = cstrata_softmax_row(Int32(CSTRATA_ISA_REFERENCE), b.data, n)
-            assertClose(a, b, tolerance: 1e-6, "softmax \(n)")
-            XCTAssertEqual(la, lb, accuracy: 1e-5 * max(1, abs(lb)))
-        }
-        let masked = Tensor(repeating: -.infinity, shape: [5])
-        XCTAssertEqual(cstrata_softmax_row(isa, masked.data, 5), -.infinity)
-        XCTAssertEqual(masked.scalars, [0, 0, 0, 0, 0])
+            let rows = 7, d = 37
+            let x = randomTensor([rows, 2 * d], seed: 1, scale: 3), g = randomTensor([rows, d], seed: 2)
+            let yF = Tensor.empty([rows, d]), yR = Tensor.empty([rows, d])
+            cstrata_geglu_fwd(isa, x.data, yF.data, rows, d)
+            cstrata_geglu_fwd(Int32(CSTRATA_ISA_REFERENCE), x.data, yR.data, rows, d)
+            assertClose(yF, yR, tolerance: 1e-6, "geglu forward")
+            let dF = Tensor.empty([rows, 2 * d]), dR = Tensor.empty([rows, 2 * d])
+            cstrata_geglu_bwd(isa, x.data, g.data, dF.data, rows, d)
+            cstrata_geglu_bwd(Int32(CSTRATA_ISA_REFERENCE), x.data, g.data, dR.data, rows, d)
+            assertClose(dF, dR, tolerance: 1e-6, "geglu backward")
+            for n in [1, 16, 77, 4096] {
+                let a = randomTensor([n], seed: UInt64(n), scale: 10), b = a.copy()
+                let la = cstrata_softmax_row(isa, a.data, n)
+                let lb = cstrata_softmax_row(Int32(CSTRATA_ISA_REFERENCE), b.data, n)
+                assertClose(a, b, tolerance: 1e-6, "softmax \(n)")
+                XCTAssertEqual(la, lb, accuracy: 1e-5 * max(1, abs(lb)))
+            }
+            let masked = Tensor(repeating: -.infinity, shape: [5])
+            XCTAssertEqual(cstrata_softmax_row(isa, masked.data, 5), -.infinity)
+            XCTAssertEqual(masked.scalars, [0, 0, 0, 0, 0])
         }
     }
 
     func testAttentionProductKernelsMatchTheirScalarReference() {
         let ref = Int32(CSTRATA_ISA_REFERENCE)
         for best in Self.fastPaths {
-        for (rows, keys, d) in [(13, 77, 40), (6, 64, 8), (1, 130, 3), (20, 5, 160), (9, 24, 32), (4, 1, 5)] {
-            let q = randomTensor([rows, d], seed: 1), kt = randomTensor([d, keys], seed: 2)
-            let sF = Tensor(zeros: [rows, keys + 3]), sR = Tensor(zeros: [rows, keys + 3])
-            cstrata_attention_scores(best, q.data, rows, d, kt.data, keys, 0.3, sF.data, keys + 3)
-            cstrata_attention_scores(ref, q.data, rows, d, kt.data, keys, 0.3, sR.data, keys + 3)
-            assertClose(sF, sR, tolerance: 1e-5, "scores \(rows)×\(keys)×\(d)")
-            // P (rows × keys) times V (keys × width) and Pᵀ (keys × rows) times X (rows × width), accumulating.
-            for width in [d, 100] {
-                let p = randomTensor([rows, keys], seed: 3), v = randomTensor([keys, width], seed: 4), x = randomTensor([rows, width], seed: 5)
-                let oF = randomTensor([rows, width], seed: 6), oR = oF.copy()
-                cstrata_attention_values(best, p.data, rows, keys, 1, v.data, keys, width, oF.data, width, 0.5, 1)
-                cstrata_attention_values(ref, p.data, rows, keys, 1, v.data, keys, width, oR.data, width, 0.5, 1)
-                assertClose(oF, oR, tolerance: 1e-5, "values \(rows)×\(keys)×\(width)")
-                let tF = Tensor(zeros: [keys, width]), tR = Tensor(zeros: [keys, width])
-                cstrata_attention_values(best, p.data, keys, 1, keys, x.data, rows, width, tF.data, width, 1, 0)
-                cstrata_attention_values(ref, p.data, keys, 1, keys, x.data, rows, width, tR.data, width, 1, 0)
-                assertClose(tF, tR, tolerance: 1e-5, "transposed values \(keys)×\(rows)×\(width)")
+            for (rows, keys, d) in [(13, 77, 40), (6, 64, 8), (1, 130, 3), (20, 5, 160), (9, 24, 32), (4, 1, 5)] {
+                let q = randomTensor([rows, d], seed: 1), kt = randomTensor([d, keys], seed: 2)
+                let sF = Tensor(zeros: [rows, keys + 3]), sR = Tensor(zeros: [rows, keys + 3])
+                cstrata_attention_scores(best, q.data, rows, d, kt.data, keys, 0.3, sF.data, keys + 3)
+                cstrata_attention_scores(ref, q.data, rows, d, kt.data, keys, 0.3, sR.data, keys + 3)
+                assertClose(sF, sR, tolerance: 1e-5, "scores \(rows)×\(keys)×\(d)")
+                // P (rows × keys) times V (keys × width) and Pᵀ (keys × rows) times X (rows × width), accumulating.
+                for width in [d, 100] {
+                    let p = randomTensor([rows, keys], seed: 3), v = randomTensor([keys, width], seed: 4), x = randomTensor([rows, width], seed: 5)
+                    let oF = randomTensor([rows, width], seed: 6), oR = oF.copy()
+                    cstrata_attention_values(best, p.data, rows, keys, 1, v.data, keys, width, oF.data, width, 0.5, 1)
+                    cstrata_attention_values(ref, p.data, rows, keys, 1, v.data, keys, width, oR.data, width, 0.5, 1)
+                    assertClose(oF, oR, tolerance: 1e-5, "values \(rows)×\(keys)×\(width)")
+                    let tF = Tensor(zeros: [keys, width]), tR = Tensor(zeros: [keys, width])
+                    cstrata_attention_values(best, p.data, keys, 1, keys, x.data, rows, width, tF.data, width, 1, 0)
+                    cstrata_attention_values(ref, p.data, keys, 1, keys, x.data, rows, width, tR.data, width, 1, 0)
+                    assertClose(tF, tR, tolerance: 1e-5, "transposed values \(keys)×\(rows)×\(width)")
+                }
             }
-        }
         }
     }
 
