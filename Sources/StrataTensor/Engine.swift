@@ -39,4 +39,6 @@ public enum Engine {
 
     public static let hasAVX512 = cstrata_has_avx512f() != 0
     public static let hasAVX512BF16 = cstrata_has_avx512bf16() != 0
+    /// AVX2 with FMA: the vector kernels' path on CPUs without AVX-512.
+    public static let hasAVX2FMA = cstrata_has_avx2_fma() != 0
 }

@@ -24,7 +24,7 @@ struct BenchKernels: ParsableCommand {
         var cases = KernelBenchmarks.all()
         if let only { cases = cases.filter { $0.op.contains(only) } }
         let log = StderrLog(quiet: false)
-        log.line("Strata \(StrataVersion.string): \(threads) threads, AVX-512 \(Engine.hasAVX512 ? "yes" : "no"), AVX512_BF16 \(Engine.hasAVX512BF16 ? "yes" : "no"); at least \(runs) runs a case, in three rounds")
+        log.line("Strata \(StrataVersion.string): \(threads) threads, AVX-512 \(Engine.hasAVX512 ? "yes" : "no"), AVX2+FMA \(Engine.hasAVX2FMA ? "yes" : "no"), AVX512_BF16 \(Engine.hasAVX512BF16 ? "yes" : "no"); at least \(runs) runs a case, in three rounds")
 
         var torch: TorchSession?
         if !noTorch {
