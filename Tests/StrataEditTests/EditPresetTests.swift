@@ -14,4 +14,14 @@ final class EditPresetTests: XCTestCase {
         XCTAssertEqual(q.samplingSteps, 20); XCTAssertEqual(q.seeds, [1, 2])
         XCTAssertEqual(EditPreset.full.apply(to: s), s)
     }
+
+    func testQuickKeepsAtLeastFiftyEmbeddingSteps() {
+        var s = EditSettings()
+        s.embeddingSteps = 100
+        XCTAssertEqual(EditPreset.quick.apply(to: s).embeddingSteps, 50, "a tenth of 100 is too few")
+        s.embeddingSteps = 30
+        XCTAssertEqual(EditPreset.quick.apply(to: s).embeddingSteps, 30, "never more than the settings ask")
+        s.embeddingSteps = 2000
+        XCTAssertEqual(EditPreset.quick.apply(to: s).embeddingSteps, 200)
+    }
 }
