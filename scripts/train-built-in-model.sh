@@ -42,10 +42,12 @@ fi
 # cache grew from 40,000 to 200,000 at step 27,119: on 40,000 the loss fell and the
 # drawings did not get better (docs/built-in-model.md). Min-SNR-5 loss weighting from
 # step 29,400; the UNet grew cross-attention at its 4×4 level at step 31,869; from step
-# 36,400 each error is also weighted by min(1/ᾱ_t, 5), toward the noisiest steps; from
-# step 46,260 the subject's latent cells weigh 5 times (--sprite-weight 5), for its tint.
+# 36,400 each error is also weighted by min(1/ᾱ_t, 5), toward the noisiest steps. The
+# committed model (step 45,851) was trained so; a run from step 46,260 that weighed the
+# subject's latent cells 5 times (`unet --sprite-weight 5`) did not improve edits and was
+# not committed (docs/built-in-model.md).
 if [ "$part" != vae ]; then
-    nohup .train/strata-bin train unet --run .train/unet --vae .train/vae-export --dataset 200000 --lr 1e-4 --mixed-captions 0.2 --min-snr-gamma 5 --velocity-weight-cap 5 --sprite-weight 5 \
+    nohup .train/strata-bin train unet --run .train/unet --vae .train/vae-export --dataset 200000 --lr 1e-4 --mixed-captions 0.2 --min-snr-gamma 5 --velocity-weight-cap 5 \
         --threads $threads "${unet_start[@]}" "$@" >> .train/unet.out 2>&1 &
 fi
 echo "training in the background; follow with: tail -f .train/vae.out .train/unet.out"
