@@ -81,9 +81,38 @@ AVX2 static inline __attribute__((always_inline)) void values_tile(const float *
     }
 }
 
+// The same for at most 8 columns (heads of 8 and fewer, as in the built-in model's top
+// level): 12 rows of one register each, where the 16-column tile would spend half its
+// products on masked-off lanes.
+AVX2 static inline __attribute__((always_inline)) void values_tile_narrow(const float *p, long rs, long js, const float *v,
+                                                                          long inner, long ldv, float *o, long ldo, int nrows,
+                                                                          __m256i m, __m256 alpha, int accumulate) {
+    __m256 acc[12];
+    for (int r = 0; r < 12; r++) acc[r] = _mm256_setzero_ps();
+    for (long j = 0; j < inner; j++) {
+        __m256 vj = _mm256_maskload_ps(v + j * ldv, m);
+        const float *pj = p + j * js;
+        for (int r = 0; r < nrows; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(pj + r * rs), vj, acc[r]);
+    }
+    for (int r = 0; r < nrows; r++) {
+        float *orow = o + r * ldo;
+        __m256 a = _mm256_mul_ps(acc[r], alpha);
+        if (accumulate) a = _mm256_add_ps(a, _mm256_maskload_ps(orow, m));
+        _mm256_maskstore_ps(orow, m, a);
+    }
+}
+
 AVX2 void cstrata_values_avx2(const float *p, long rows, long rs, long js, const float *v, long inner, long width,
                               float *o, long ldo, float alpha, int accumulate) {
     __m256 al = _mm256_set1_ps(alpha);
+    if (width <= 8) {
+        __m256i m = cstrata_tail8(width);
+        for (long i = 0; i < rows; i += 12) {
+            if (rows - i >= 12) values_tile_narrow(p + i * rs, rs, js, v, inner, width, o + i * ldo, ldo, 12, m, al, accumulate);
+            else values_tile_narrow(p + i * rs, rs, js, v, inner, width, o + i * ldo, ldo, (int)(rows - i), m, al, accumulate);
+        }
+        return;
+    }
     for (long c0 = 0; c0 < width; c0 += 16) {
         long w = width - c0 < 16 ? width - c0 : 16;
         __m256i m0 = cstrata_tail8(w), m1 = cstrata_tail8(w > 8 ? w - 8 : 0);

@@ -92,7 +92,7 @@ AVX2 static inline __m256 gelu_grad256(__m256 x, int tanh_approx) {
     return _mm256_fmadd_ps(x, pdf, cdf);
 }
 
-AVX2 static inline __m256 unary256(int op, __m256 v, __m256 g, float shift) {
+AVX2 static inline __attribute__((always_inline)) __m256 unary256(int op, __m256 v, __m256 g, float shift) {
     __m256 s;
     switch (op) {
     case CSTRATA_SILU_FWD: return _mm256_mul_ps(v, sig256(v));
@@ -114,10 +114,11 @@ AVX2 static inline __m256 unary256(int op, __m256 v, __m256 g, float shift) {
     return v;
 }
 
-AVX2 void cstrata_unary_avx2(int op, const float *x, const float *g, float *out, long n) {
-    float shift = op == CSTRATA_EXP_SHIFTED ? g[0] : 0.0f;
-    int needs_g = op == CSTRATA_SILU_BWD || op == CSTRATA_SIGMOID_BWD || op == CSTRATA_GELU_ERF_BWD ||
-                  op == CSTRATA_GELU_TANH_BWD || op == CSTRATA_QUICK_GELU_BWD;
+// One loop per operation (the switch below hands each a constant `op`, so unary256's
+// own switch folds away): with the switch inside the loop, unary256 was not inlined and
+// cost a call per 8 values.
+AVX2 static inline __attribute__((always_inline)) void unary_loop(int op, const float *x, const float *g, float *out, long n,
+                                                                  int needs_g, float shift) {
     long i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(x + i);
@@ -130,6 +131,23 @@ AVX2 void cstrata_unary_avx2(int op, const float *x, const float *g, float *out,
         __m256 gv = needs_g ? _mm256_maskload_ps(g + i, m) : v;
         _mm256_maskstore_ps(out + i, m, unary256(op, v, gv, shift));
     }
+}
+
+AVX2 void cstrata_unary_avx2(int op, const float *x, const float *g, float *out, long n) {
+    switch (op) {
+    case CSTRATA_SILU_FWD: unary_loop(CSTRATA_SILU_FWD, x, g, out, n, 0, 0); return;
+    case CSTRATA_SILU_BWD: unary_loop(CSTRATA_SILU_BWD, x, g, out, n, 1, 0); return;
+    case CSTRATA_SIGMOID_FWD: unary_loop(CSTRATA_SIGMOID_FWD, x, g, out, n, 0, 0); return;
+    case CSTRATA_SIGMOID_BWD: unary_loop(CSTRATA_SIGMOID_BWD, x, g, out, n, 1, 0); return;
+    case CSTRATA_GELU_ERF_FWD: unary_loop(CSTRATA_GELU_ERF_FWD, x, g, out, n, 0, 0); return;
+    case CSTRATA_GELU_ERF_BWD: unary_loop(CSTRATA_GELU_ERF_BWD, x, g, out, n, 1, 0); return;
+    case CSTRATA_GELU_TANH_FWD: unary_loop(CSTRATA_GELU_TANH_FWD, x, g, out, n, 0, 0); return;
+    case CSTRATA_GELU_TANH_BWD: unary_loop(CSTRATA_GELU_TANH_BWD, x, g, out, n, 1, 0); return;
+    case CSTRATA_QUICK_GELU_FWD: unary_loop(CSTRATA_QUICK_GELU_FWD, x, g, out, n, 0, 0); return;
+    case CSTRATA_QUICK_GELU_BWD: unary_loop(CSTRATA_QUICK_GELU_BWD, x, g, out, n, 1, 0); return;
+    case CSTRATA_EXP_SHIFTED: unary_loop(CSTRATA_EXP_SHIFTED, x, g, out, n, 0, g[0]); return;
+    }
+    unary_loop(op, x, g, out, n, 0, 0);
 }
 
 AVX2 void cstrata_geglu_fwd_avx2(const float *x, float *y, long rows, long d) {

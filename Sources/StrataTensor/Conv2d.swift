@@ -62,7 +62,7 @@ enum ConvKernels {
                         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) {
         let inPlane = g.inChannels * g.height * g.width, outSize = g.outChannels * g.outPlane
         if g.isPointwise {
-            for n in 0..<g.batch {
+            Gemm.independent(g.batch, flopsEach: 2 * g.outChannels * g.outPlane * g.inChannels) { n in
                 Gemm.sgemm(transA: false, transB: false, m: g.outChannels, n: g.outPlane, k: g.inChannels,
                            a: w, lda: g.inChannels, b: x + n * inPlane, ldb: g.outPlane, c: y + n * outSize, ldc: g.outPlane)
             }
@@ -99,7 +99,7 @@ enum ConvKernels {
     static func backwardData(_ g: Conv2dGeometry, dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
         let inPlane = g.inChannels * g.height * g.width, outSize = g.outChannels * g.outPlane
         if g.isPointwise {
-            for n in 0..<g.batch {
+            Gemm.independent(g.batch, flopsEach: 2 * g.outChannels * g.outPlane * g.inChannels) { n in
                 Gemm.sgemm(transA: true, transB: false, m: g.inChannels, n: g.outPlane, k: g.outChannels,
                            a: w, lda: g.inChannels, b: dy + n * outSize, ldb: g.outPlane, c: dx + n * inPlane, ldc: g.outPlane)
             }

@@ -20,7 +20,7 @@ public enum Gemm {
         // Split the larger of M and N across threads when each part is worth it (≥ 0.25
         // MFLOP: at 4 the built-in model's small products ran on one thread while the other
         // waited; `strata bench edit` 48.9 s → 42.3 s on an AVX2 CPU).
-        let parts = threads > 1 && 2 * m * n * k >= threads * 250_000 ? min(threads, max(m, n) / 16) : 1
+        let parts = splits(flops: 2 * m * n * k) ? min(threads, max(m, n) / 16) : 1
         if parts <= 1 {
             raw(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
@@ -38,6 +38,24 @@ public enum Gemm {
                     raw(transA, transB, m, hi - lo, k, alpha, a, lda, transB ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc)
                 }
             }
+        }
+    }
+
+    /// Whether a product of `flops` is split across the threads (at least 0.25 MFLOP a part).
+    static func splits(flops: Int) -> Bool {
+        let threads = Engine.threads
+        return threads > 1 && flops >= threads * 250_000
+    }
+
+    /// Runs `count` independent products (`product(i)` calls sgemm), each of `flopsEach`.
+    /// When each is too small to be split, the products themselves are spread across the
+    /// threads, each on one: Winograd's 16 products at the built-in model's sizes ran one
+    /// after another on one thread while the other waited.
+    static func independent(_ count: Int, flopsEach: Int, _ product: (Int) -> Void) {
+        if count > 1 && Engine.threads > 1 && !splits(flops: flopsEach) {
+            Parallel.forEach(count, grain: 1) { r in for i in r { product(i) } }
+        } else {
+            for i in 0..<count { product(i) }
         }
     }
 

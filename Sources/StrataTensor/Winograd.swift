@@ -67,7 +67,7 @@ enum Winograd {
         defer { withExtendedLifetime((v, t, du)) {} }  // pointers into these are used below
         transformInput(tiles, x, channels: c, v.data)
         transformOutputGradient(tiles, dy, channels: k, t.data)
-        for xi in 0..<16 {
+        Gemm.independent(16, flopsEach: 2 * k * c * p) { xi in
             Gemm.sgemm(transA: false, transB: true, m: k, n: c, k: p, a: t.data + xi * planeStride(k * p), lda: p,
                        b: v.data + xi * planeStride(c * p), ldb: p, c: du.data + xi * planeStride(k * c), ldc: c)
         }
@@ -131,7 +131,7 @@ enum Winograd {
         let v = planes(c * p), m = planes(k * p)
         defer { withExtendedLifetime((v, m)) {} }  // pointers into these are used below
         transformInput(tiles, x, channels: c, v.data)
-        for xi in 0..<16 {
+        Gemm.independent(16, flopsEach: 2 * k * p * c) { xi in
             Gemm.sgemm(transA: false, transB: false, m: k, n: p, k: c, a: u + xi * planeStride(k * c), lda: c,
                        b: v.data + xi * planeStride(c * p), ldb: p, c: m.data + xi * planeStride(k * p), ldc: p)
         }
