@@ -144,6 +144,30 @@ final class KernelReferenceTests: XCTestCase {
         }
     }
 
+    func testAdamKernelPathsGiveTheScalarReferencesValues() {
+        for n in [1, 8, 37, 70_001] {
+            let p = randomTensor([n], seed: 1), g = randomTensor([n], seed: 2)
+            let m = randomTensor([n], seed: 3), v = randomTensor([n], seed: 4)
+            for i in 0..<n { v.data[i] = abs(v.data[i]) }
+            var c = CStrataAdamStep(beta1: 0.9, beta2: 0.999, bias2_root: 0.1, eps: 1e-8, decay: 0.999, step_size: 0.01)
+            let (pr, mr, vr) = (p.copy(), m.copy(), v.copy())
+            Adam.update(pr.data, g.data, mr.data, vr.data, count: n, &c, isa: Int32(CSTRATA_ISA_REFERENCE))
+            for isa in Self.fastPaths {
+                let (pf, mf, vf) = (p.copy(), m.copy(), v.copy())
+                Adam.update(pf.data, g.data, mf.data, vf.data, count: n, &c, isa: isa)
+                XCTAssertEqual(pf.scalars, pr.scalars, "parameters, \(n) values")
+                XCTAssertEqual(mf.scalars, mr.scalars, "first moments, \(n) values")
+                XCTAssertEqual(vf.scalars, vr.scalars, "second moments, \(n) values")
+            }
+            // The reference itself, against the formula in double precision.
+            for i in Swift.stride(from: 0, to: n, by: max(1, n / 50)) {
+                let gd = Double(g.data[i]), md = 0.9 * Double(m.data[i]) + 0.1 * gd, vd = 0.999 * Double(v.data[i]) + 0.001 * gd * gd
+                let pd = Double(p.data[i]) * 0.999 - 0.01 * md / (vd.squareRoot() / 0.1 + 1e-8)
+                XCTAssertEqual(Double(pr.data[i]), pd, accuracy: 1e-5 * max(1, abs(pd)), "parameter \(i) of \(n)")
+            }
+        }
+    }
+
     func testAttentionProductKernelsMatchTheirScalarReference() {
         let ref = Int32(CSTRATA_ISA_REFERENCE)
         for best in Self.fastPaths {
