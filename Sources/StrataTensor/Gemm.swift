@@ -59,11 +59,18 @@ public enum Gemm {
         }
     }
 
-    /// One single-threaded OpenBLAS call.
+    /// One single-threaded OpenBLAS call. With beta 0, C is zeroed here and the product
+    /// added to it: OpenBLAS's own zeroing (its beta kernel) stores one value at a time
+    /// and was 5.6% of a training step on the built-in model, whose products are small.
     @inline(__always)
     static func raw(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        var beta = beta
+        if beta == 0 {
+            if ldc == n { c.update(repeating: 0, count: m * n) } else { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            beta = 1
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

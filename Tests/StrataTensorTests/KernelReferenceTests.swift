@@ -14,6 +14,12 @@ final class KernelReferenceTests: XCTestCase {
                 Gemm.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda, b: b.data, ldb: ldb, beta: 2, c: c1.data, ldc: n)
                 Gemm.naive(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda, b: b.data, ldb: ldb, beta: 2, c: c2.data, ldc: n)
                 assertClose(c1, c2, tolerance: 1e-5, "sgemm \(m)x\(n)x\(k) \(ta) \(tb)")
+                // beta 0 ignores what C held, NaN included, also with rows of C further apart than n.
+                let c3 = Tensor(repeating: .nan, shape: [m * (n + 2)]), c4 = Tensor(zeros: [m * (n + 2)])
+                Gemm.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda, b: b.data, ldb: ldb, c: c3.data, ldc: n + 2)
+                Gemm.naive(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda, b: b.data, ldb: ldb, c: c4.data, ldc: n + 2)
+                for i in 0..<m { for j in 0..<n { XCTAssertEqual(c3.data[i * (n + 2) + j], c4.data[i * (n + 2) + j], accuracy: 1e-5) } }
+                XCTAssertTrue(c3.data[n].isNaN, "sgemm wrote outside the rows of C")
             }
         }
     }
