@@ -11,7 +11,7 @@ public enum Gemm {
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
         if k == 0 {
-            if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            if beta == 0 { zero(c, m, n, ldc) }
             else { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
             return
         }
@@ -68,11 +68,16 @@ public enum Gemm {
                     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         var beta = beta
         if beta == 0 {
-            if ldc == n { c.update(repeating: 0, count: m * n) } else { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            zero(c, m, n, ldc)
             beta = 1
         }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Zeroes m rows of n values, ldc apart.
+    static func zero(_ c: UnsafeMutablePointer<Float>, _ m: Int, _ n: Int, _ ldc: Int) {
+        if ldc == n { c.update(repeating: 0, count: m * n) } else { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
     }
 
     /// The reference: the same contract, three plain loops in double precision.

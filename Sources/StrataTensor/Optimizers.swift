@@ -81,15 +81,15 @@ public final class Adam {
         let bc1 = 1 - Foundation.pow(beta1, t), bc2 = 1 - Foundation.pow(beta2, t)
         let stepSize = learningRate / bc1, bc2Root = bc2.squareRoot()
         let decay = 1 - learningRate * weightDecay
-        var constants = CStrataAdamStep(beta1: beta1, beta2: beta2, bias2_root: bc2Root, eps: eps, decay: decay, step_size: stepSize)
-        Self.update(p.data, g.data, m.data, v.data, count: p.count, &constants, isa: Int32(CSTRATA_ISA_BEST))
+        let constants = CStrataAdamStep(beta1: beta1, beta2: beta2, bias2_root: bc2Root, eps: eps, decay: decay, step_size: stepSize)
+        Self.update(p.data, g.data, m.data, v.data, count: p.count, constants, isa: Int32(CSTRATA_ISA_BEST))
     }
 
     /// m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², p ← p·decay − step·m / (√v / √(1−β2ᵗ) + ε),
     /// over the threads. `isa` chooses the kernel's path (tests compare them).
     static func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                       _ v: UnsafeMutablePointer<Float>, count: Int, _ constants: inout CStrataAdamStep, isa: Int32) {
-        withUnsafePointer(to: &constants) { c in
+                       _ v: UnsafeMutablePointer<Float>, count: Int, _ constants: CStrataAdamStep, isa: Int32) {
+        withUnsafePointer(to: constants) { c in
             Parallel.forEach(count, grain: 1 << 14) { r in
                 let o = r.lowerBound
                 cstrata_adam_update(isa, p + o, g + o, m + o, v + o, r.count, c)

@@ -156,12 +156,12 @@ final class KernelReferenceTests: XCTestCase {
             let p = randomTensor([n], seed: 1), g = randomTensor([n], seed: 2)
             let m = randomTensor([n], seed: 3), v = randomTensor([n], seed: 4)
             for i in 0..<n { v.data[i] = abs(v.data[i]) }
-            var c = CStrataAdamStep(beta1: 0.9, beta2: 0.999, bias2_root: 0.1, eps: 1e-8, decay: 0.999, step_size: 0.01)
+            let c = CStrataAdamStep(beta1: 0.9, beta2: 0.999, bias2_root: 0.1, eps: 1e-8, decay: 0.999, step_size: 0.01)
             let (pr, mr, vr) = (p.copy(), m.copy(), v.copy())
-            Adam.update(pr.data, g.data, mr.data, vr.data, count: n, &c, isa: Int32(CSTRATA_ISA_REFERENCE))
+            Adam.update(pr.data, g.data, mr.data, vr.data, count: n, c, isa: Int32(CSTRATA_ISA_REFERENCE))
             for isa in Self.fastPaths {
                 let (pf, mf, vf) = (p.copy(), m.copy(), v.copy())
-                Adam.update(pf.data, g.data, mf.data, vf.data, count: n, &c, isa: isa)
+                Adam.update(pf.data, g.data, mf.data, vf.data, count: n, c, isa: isa)
                 XCTAssertEqual(pf.scalars, pr.scalars, "parameters, \(n) values")
                 XCTAssertEqual(mf.scalars, mr.scalars, "first moments, \(n) values")
                 XCTAssertEqual(vf.scalars, vr.scalars, "second moments, \(n) values")
