@@ -26,11 +26,6 @@ enum { CSTRATA_PATH_SCALAR = 0, CSTRATA_PATH_AVX2 = 1, CSTRATA_PATH_AVX512 = 2 }
 int cstrata_isa_path(int isa);
 
 void cstrata_unary(int op, int isa, const float *x, const float *g, float *out, long n);
-
-/// One Adam step's constants: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², then
-/// p ← p·decay − step_size·m / (√v / bias2_root + eps).
-typedef struct { float beta1, beta2, bias2_root, eps, decay, step_size; } CStrataAdamStep;
-void cstrata_adam_update(int isa, float *p, const float *g, float *m, float *v, long n, const CStrataAdamStep *s);
 void cstrata_geglu_fwd(int isa, const float *x, float *y, long rows, long d);
 void cstrata_geglu_bwd(int isa, const float *x, const float *g, float *dx, long rows, long d);
 /// Softmax of one row in place; returns its log-sum-exp (-inf for a fully masked row, left as zeros).
@@ -49,6 +44,11 @@ void cstrata_attention_scores(int isa, const float *q, long rows, long d, const 
 /// P(i, j) = p[i·row_stride + j·inner_stride] (so P or Pᵀ); rows of O are `ldo` apart.
 void cstrata_attention_values(int isa, const float *p, long rows, long row_stride, long inner_stride,
                               const float *v, long inner, long width, float *o, long ldo, float alpha, int accumulate);
+
+/// One Adam step's constants: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², then
+/// p ← p·decay − step_size·m / (√v / bias2_root + eps).
+typedef struct { float beta1, beta2, bias2_root, eps, decay, step_size; } CStrataAdamStep;
+void cstrata_adam_update(int isa, float *p, const float *g, float *m, float *v, long n, const CStrataAdamStep *s);
 
 /// Writes an 8-bit PNG (1, 3 or 4 channels) with text chunks: tEXt where utf8[i] is 0
 /// (values in Latin-1), iTXt where it is 1. Returns 0 on success.
