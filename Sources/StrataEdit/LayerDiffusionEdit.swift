@@ -168,19 +168,28 @@ public final class LayerDiffusionEdit {
             try LayeredFineTuning.withFineTuned(model.model.unet, tuned) { unet in
                 let empty = model.text("")
                 let latentShape = [1, model.model.unet.config.inChannels, xs.shape[2], xs.shape[3]]
-                for (index, seed) in s.seeds.enumerated() where found[index] == nil {
+                var guidance = IterativeGuidance(s)
+                guidance.alternate = s.ablation != .noIterativeGuidance
+                let missing = s.seeds.indices.filter { found[$0] == nil }
+                // Together when the sampler allows it (faster); else one seed at a time, each
+                // cached as soon as it is done.
+                let groups = guidance.samplesTogether(missing.map { s.seeds[$0] }, latentSide: xs.shape[2]) ? [missing] : missing.map { [$0] }
+                var done = s.seeds.count - missing.count
+                for group in groups {
                     let t0 = Date()
-                    var guidance = IterativeGuidance(s)
-                    guidance.alternate = s.ablation != .noIterativeGuidance
-                    let image = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
-                                                 seeds: [seed]) { p in
+                    let images = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
+                                                  seeds: group.map { s.seeds[$0] }) { p in
                         var q = p
-                        q.step = index * s.samplingSteps + p.step; q.total = s.seeds.count * s.samplingSteps; q.seedIndex = index
+                        q.step = done * s.samplingSteps + p.step; q.total = s.seeds.count * s.samplingSteps
+                        q.seedIndex = group.count == 1 ? group[0] : nil
                         return progress(q)
-                    }[0]
+                    }
                     sampleSeconds += Date().timeIntervalSince(t0)
-                    cache.put(sampleKeys[index], ["image": image])
-                    found[index] = image
+                    for (index, image) in zip(group, images) {
+                        cache.put(sampleKeys[index], ["image": image])
+                        found[index] = image
+                    }
+                    done += group.count
                 }
             }
         }

@@ -56,14 +56,17 @@ struct BenchEdit: ParsableCommand {
         log.line("edit on \(side)×\(side), fine-tuning \(finetune.rawValue), \(measureSteps.map { "\($0) steps a stage, projected" } ?? "every step") …")
         var stepTimes: [EditStage: [Double]] = [:]
         var last = DispatchTime.now().uptimeNanoseconds
-        var stage: EditStage?
+        var stage: EditStage?, lastStep = 0
         let edit = LayerDiffusionEdit(model: try EditModel(sd), modelHash: "bench")
         let estimate = MemoryEstimate.edit(model: edit.model, settings: defaults, side: side)
         let started = Date()
         _ = try edit.run(inputs, settings: s) { p in
             let now = DispatchTime.now().uptimeNanoseconds
-            if p.stage == stage { stepTimes[p.stage, default: []].append(Double(now - last) / 1e9) }
-            stage = p.stage; last = now
+            // Seeds sampled together advance several steps per report.
+            if p.stage == stage, p.step > lastStep {
+                stepTimes[p.stage, default: []].append(Double(now - last) / 1e9 / Double(p.step - lastStep))
+            }
+            stage = p.stage; last = now; lastStep = p.step
             log.progress(p.stage.rawValue, p.step, p.total, "")
             return true
         }

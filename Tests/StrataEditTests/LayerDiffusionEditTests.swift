@@ -191,6 +191,30 @@ final class LayerDiffusionEditTests: XCTestCase {
         XCTAssertLessThanOrEqual(relativeError(image, expected), 1e-5)  // float rounding of other batch layouts: 1.4e-6 measured on Zen 4
     }
 
+    /// Seeds sampled together as one batch give each seed's picture as sampling it alone
+    /// does (up to float rounding of the other batch layout), in the order asked; an
+    /// ancestral sampler and Stable Diffusion-sized latents keep one seed at a time.
+    func testSeedsSampledTogetherMatchEachAlone() throws {
+        let sd = try Self.tinyModel()
+        let model = try EditModel(sd)
+        let subject = model.text("a dog jumping"), mixed = model.text("a dog jumping in a forest")
+        let guidance = IterativeGuidance(steps: 4, guidanceScale: 4, scheduler: .ddim)
+        XCTAssertTrue(guidance.samplesTogether([1, 2, 3], latentSide: 8))
+        XCTAssertFalse(guidance.samplesTogether([1], latentSide: 8))
+        XCTAssertFalse(guidance.samplesTogether([1, 2], latentSide: 64))
+        XCTAssertFalse(IterativeGuidance(steps: 4, guidanceScale: 4, scheduler: .eulerAncestral).samplesTogether([1, 2], latentSide: 8))
+        func sample(_ seeds: [UInt64]) throws -> [Tensor] {
+            try guidance.run(model: model, unet: sd.unet, subject: subject, mixed: mixed, empty: model.text(""),
+                             latentShape: [1, 4, 16, 16], seeds: seeds) { _ in true }
+        }
+        let together = try sample([5, 3, 11])
+        XCTAssertEqual(together.count, 3)
+        for (image, seed) in zip(together, [5, 3, 11] as [UInt64]) {
+            XCTAssertLessThanOrEqual(relativeError(image, try sample([seed])[0]), 1e-5)
+        }
+        XCTAssertGreaterThan(relativeError(together[0], together[1]), 1e-2, "different seeds, different pictures")
+    }
+
     func testMaskOperations() {
         let mask = Tensor(zeros: [1, 1, 8, 8])
         for y in 4..<8 { for x in 2..<4 { mask.data[y * 8 + x] = 1 } }

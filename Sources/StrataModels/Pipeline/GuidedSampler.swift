@@ -16,6 +16,7 @@ public struct GuidedSampler {
     /// states [1, tokens, width] for step i (0-based, noisiest first); `unconditional`
     /// likewise for the empty or negative text. `progress(step, total)` returns false
     /// to cancel.
+    /// `noise` may hold several samples [B, C, H, W]; the texts are shared by all of them.
     /// `startLatents` with `fromStep` k > 0 starts from already noised latents at step k
     /// (SDEdit) instead of from `noise`. The first `guidanceStart` share of the steps
     /// (rounded to whole steps) run without guidance.
@@ -27,15 +28,21 @@ public struct GuidedSampler {
         let total = scheduler.timesteps.count
         return try GradMode.disabled {
             let firstGuided = Self.firstGuidedStep(guidanceStart, steps: total)
+            // Several samples (a batch of latents) share the texts.
+            let batch = latents.shape[0]
+            func perSample(_ text: Tensor) -> Tensor {
+                text.shape[0] == batch ? text : Tensor.concat(Array(repeating: text, count: batch), axis: 0)
+            }
+            let uncond = perSample(unconditional)
             for (i, t) in scheduler.timesteps.enumerated() where i >= fromStep {
                 let prediction: Tensor
                 if i < firstGuided {
                     let input = scheduler.scaleModelInput(latents, step: i)
-                    prediction = unet(input, timesteps: Tensor([Float(t)], shape: [1]), context: condition(i))
+                    prediction = unet(input, timesteps: Tensor(repeating: Float(t), shape: [batch]), context: perSample(condition(i)))
                 } else {
                     let input = scheduler.scaleModelInput(Tensor.concat([latents, latents], axis: 0), step: i)
-                    let context = Tensor.concat([unconditional, condition(i)], axis: 0)
-                    let out = unet(input, timesteps: Tensor([Float(t), Float(t)], shape: [2]), context: context)
+                    let context = Tensor.concat([uncond, perSample(condition(i))], axis: 0)
+                    let out = unet(input, timesteps: Tensor(repeating: Float(t), shape: [2 * batch]), context: context)
                     let halves = out.chunk(2, axis: 0)
                     prediction = halves[0] + (halves[1] - halves[0]) * guidanceScale
                 }
