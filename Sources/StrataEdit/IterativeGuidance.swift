@@ -36,45 +36,28 @@ public struct IterativeGuidance {
     /// One image [1, 3, H, W] in [0, 1] per seed.
     public func run(model: EditModel, unet: UNet2DConditionModel, subject: Tensor, mixed: Tensor, empty: Tensor,
                     latentShape: [Int], seeds: [UInt64], progress: ProgressHandler) throws -> [Tensor] {
-        if samplesTogether(seeds, latentSide: latentShape[2]) {
-            return try runTogether(model: model, unet: unet, subject: subject, mixed: mixed, empty: empty, latentShape: latentShape,
-                                   seeds: seeds, progress: progress)
-        }
-        return try seeds.enumerated().map { index, seed in
+        let groups = samplesTogether(seeds, latentSide: latentShape[2]) ? [seeds] : seeds.map { [$0] }
+        var done = 0
+        return try groups.flatMap { group -> [Tensor] in
             var scheduler: any Scheduler = try self.scheduler.make(model.model.schedulerConfig, steps: steps)
-            var rng = TorchRandom(seed: seed)
-            let noise = Tensor.randn(latentShape, using: &rng)
+            // Each seed's starting noise from its own generator, as when it is sampled alone;
+            // a seed sampled alone goes on drawing the sampler's noise from it.
+            var generators = group.map { TorchRandom(seed: $0) }
+            let noise = Tensor.concat(generators.indices.map { Tensor.randn(latentShape, using: &generators[$0]) }, axis: 0)
+            var rng = generators[0]
+            let first = done
             let latents: Tensor
             do {
                 latents = try GuidedSampler(unet: unet).sample(
                     noise: noise, scheduler: &scheduler, unconditional: empty,
-                    condition: { i in alternate && i % 2 == 0 ? subject : mixed }, guidanceScale: guidanceScale, rng: &rng, guidanceStart: guidanceStart) { step, total in
-                        progress(StageProgress(stage: .sample, step: index * total + step, total: seeds.count * total, seedIndex: index))
+                    condition: { i in alternate && i % 2 == 0 ? subject : mixed }, guidanceScale: guidanceScale, rng: &rng,
+                    guidanceStart: guidanceStart) { step, total in
+                        progress(StageProgress(stage: .sample, step: first * total + step * group.count, total: seeds.count * total,
+                                               seedIndex: group.count == 1 ? first : nil))
                     }
             } catch GenerationError.cancelled { throw EditError.cancelled(.sample) }
-            return model.image(latents)
+            done += group.count
+            return group.count == 1 ? [model.image(latents)] : latents.chunk(group.count, axis: 0).map { model.image($0) }
         }
-    }
-
-    /// All seeds as one batch; each seed's starting noise is drawn from its own generator,
-    /// as when it is sampled alone.
-    func runTogether(model: EditModel, unet: UNet2DConditionModel, subject: Tensor, mixed: Tensor, empty: Tensor,
-                     latentShape: [Int], seeds: [UInt64], progress: ProgressHandler) throws -> [Tensor] {
-        var scheduler: any Scheduler = try self.scheduler.make(model.model.schedulerConfig, steps: steps)
-        let noise = Tensor.concat(seeds.map { seed in
-            var rng = TorchRandom(seed: seed)
-            return Tensor.randn(latentShape, using: &rng)
-        }, axis: 0)
-        var rng = TorchRandom(seed: seeds[0])
-        let latents: Tensor
-        do {
-            latents = try GuidedSampler(unet: unet).sample(
-                noise: noise, scheduler: &scheduler, unconditional: empty,
-                condition: { i in alternate && i % 2 == 0 ? subject : mixed }, guidanceScale: guidanceScale, rng: &rng,
-                guidanceStart: guidanceStart) { step, total in
-                    progress(StageProgress(stage: .sample, step: step * seeds.count, total: seeds.count * total))
-                }
-        } catch GenerationError.cancelled { throw EditError.cancelled(.sample) }
-        return latents.chunk(seeds.count, axis: 0).map { model.image($0) }
     }
 }
