@@ -33,9 +33,11 @@ public struct IterativeGuidance {
         seeds.count > 1 && scheduler != .eulerAncestral && latentSide < 32
     }
 
-    /// One image [1, 3, H, W] in [0, 1] per seed.
+    /// One image [1, 3, H, W] in [0, 1] per seed. `finished(i, image)` is called for seed i
+    /// as soon as its image is done (when seeds go one at a time, before the next starts).
     public func run(model: EditModel, unet: UNet2DConditionModel, subject: Tensor, mixed: Tensor, empty: Tensor,
-                    latentShape: [Int], seeds: [UInt64], progress: ProgressHandler) throws -> [Tensor] {
+                    latentShape: [Int], seeds: [UInt64], finished: (Int, Tensor) -> Void = { _, _ in },
+                    progress: ProgressHandler) throws -> [Tensor] {
         let groups = samplesTogether(seeds, latentSide: latentShape[2]) ? [seeds] : seeds.map { [$0] }
         var done = 0
         return try groups.flatMap { group -> [Tensor] in
@@ -56,8 +58,10 @@ public struct IterativeGuidance {
                                                seedIndex: group.count == 1 ? first : nil))
                     }
             } catch GenerationError.cancelled { throw EditError.cancelled(.sample) }
+            let images = latents.chunk(group.count, axis: 0).map { model.image($0) }
+            for (offset, image) in images.enumerated() { finished(first + offset, image) }
             done += group.count
-            return group.count == 1 ? [model.image(latents)] : latents.chunk(group.count, axis: 0).map { model.image($0) }
+            return images
         }
     }
 }

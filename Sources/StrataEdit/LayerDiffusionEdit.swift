@@ -171,26 +171,20 @@ public final class LayerDiffusionEdit {
                 var guidance = IterativeGuidance(s)
                 guidance.alternate = s.ablation != .noIterativeGuidance
                 let missing = s.seeds.indices.filter { found[$0] == nil }
-                // Together when the sampler allows it (faster); else one seed at a time, each
-                // cached as soon as it is done.
-                let groups = guidance.samplesTogether(missing.map { s.seeds[$0] }, latentSide: xs.shape[2]) ? [missing] : missing.map { [$0] }
-                var done = s.seeds.count - missing.count
-                for group in groups {
-                    let t0 = Date()
-                    let images = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
-                                                  seeds: group.map { s.seeds[$0] }) { p in
-                        var q = p
-                        q.step = done * s.samplingSteps + p.step; q.total = s.seeds.count * s.samplingSteps
-                        q.seedIndex = group.count == 1 ? group[0] : nil
-                        return progress(q)
-                    }
-                    sampleSeconds += Date().timeIntervalSince(t0)
-                    for (index, image) in zip(group, images) {
-                        cache.put(sampleKeys[index], ["image": image])
-                        found[index] = image
-                    }
-                    done += group.count
+                let before = s.seeds.count - missing.count
+                let t0 = Date()
+                _ = try guidance.run(model: model, unet: unet, subject: ea, mixed: mixed, empty: empty, latentShape: latentShape,
+                                     seeds: missing.map { s.seeds[$0] }, finished: { i, image in
+                                         // Cached at once, so a cancelled stage keeps the seeds it finished.
+                                         cache.put(sampleKeys[missing[i]], ["image": image])
+                                         found[missing[i]] = image
+                                     }) { p in
+                    var q = p
+                    q.step = before * s.samplingSteps + p.step; q.total = s.seeds.count * s.samplingSteps
+                    q.seedIndex = p.seedIndex.map { missing[$0] }
+                    return progress(q)
                 }
+                sampleSeconds += Date().timeIntervalSince(t0)
             }
         }
         let images = found.map { $0! }
