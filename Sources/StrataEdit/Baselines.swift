@@ -27,7 +27,15 @@ public struct Baselines {
                           mixedEmbedding: model.text(inputs.fullText))
     }
 
+    /// Each seed's image; with `colour_match` set, matched as LayerDiffusion's are, so that
+    /// methods are compared with the same finishing step.
     public func run(_ method: EditMethod, inputs: EditInputs, settings s: EditSettings, progress: ProgressHandler) throws -> [Tensor] {
+        let images = try sampled(method, inputs: inputs, settings: s, progress: progress)
+        guard s.colourMatch > 0 else { return images }
+        return images.map { ColourMatch.onResult($0, model: model, inputs: inputs, strength: s.colourMatch).image }
+    }
+
+    func sampled(_ method: EditMethod, inputs: EditInputs, settings s: EditSettings, progress: ProgressHandler) throws -> [Tensor] {
         let text = model.text(inputs.fullText), empty = model.text("")
         let x0 = model.latents(inputs.source)
         let shape = x0.shape

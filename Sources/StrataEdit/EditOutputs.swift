@@ -52,7 +52,8 @@ public enum EditOutputs {
         return "\(record.subjectText) \(record.backgroundText)\n" + fields.joined(separator: ", ")
     }
 
-    /// Writes everything into `folder`; `maskOfResult` suggests the subject mask of a result.
+    /// Writes everything into `folder`; `maskOfResult` suggests the subject mask of a result
+    /// that the edit did not already suggest one for (colour matching does).
     public static func write(_ result: EditResult, record: EditRecord, to folder: URL, maskOfResult: (Tensor) -> Tensor) throws -> [String] {
         let fm = FileManager.default
         let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
@@ -66,9 +67,9 @@ public enum EditOutputs {
         let side = result.reference.shape[3]
         try ImageFiles.writeRGB(result.reference, to: staging.appendingPathComponent("reference.png").path)
         written.append("reference.png")
-        for (image, seed) in zip(result.images, record.settings.seeds) {
+        for (i, (image, seed)) in zip(result.images, record.settings.seeds).enumerated() {
             let base = "result-\(seed)"
-            let mask = maskOfResult(image)
+            let mask = result.resultMasks?[i] ?? maskOfResult(image)
             try ImageFiles.writeRGB(image, to: staging.appendingPathComponent(base + ".png").path,
                                     text: [("parameters", try infotext(record, seed: seed, size: side))])
             try ImageFiles.writeMask(mask, to: staging.appendingPathComponent(base + ".mask.png").path)

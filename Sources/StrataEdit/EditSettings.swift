@@ -42,6 +42,9 @@ public struct EditSettings: Codable, Equatable, Sendable {
     /// (GuidedSampler); 0 guides every step, as the paper does. Ours, not the paper's.
     public var guidanceStart: Double = 0
     public var scheduler: SchedulerKind = .ddim
+    /// How far (0...1) each result's subject is moved to the source subject's colours after
+    /// sampling (ColourMatch); 0, the paper, leaves results as sampled. Ours, not the paper's.
+    public var colourMatch: Double = 0
     public var seeds: [UInt64] = [1, 2, 3, 4]
     public var referenceSeed: UInt64 = 0
     /// Seeds the training noise of stages 1 and 2.
@@ -67,6 +70,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         case objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
         case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start"
         case referenceSeed = "reference_seed", trainingSeed = "training_seed"
+        case colourMatch = "colour_match"
     }
 
     /// Keys left out keep their defaults, so a model folder's `strata_edit.json` names
@@ -83,7 +87,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         try take(.finetuneMode, &finetuneMode); try take(.loraRank, &loraRank)
         try take(.objectNoiseWeight, &objectNoiseWeight); try take(.backgroundNoiseWeight, &backgroundNoiseWeight)
         try take(.samplingSteps, &samplingSteps); try take(.guidanceScale, &guidanceScale); try take(.guidanceStart, &guidanceStart)
-        try take(.scheduler, &scheduler); try take(.seeds, &seeds)
+        try take(.scheduler, &scheduler); try take(.seeds, &seeds); try take(.colourMatch, &colourMatch)
         try take(.referenceSeed, &referenceSeed); try take(.trainingSeed, &trainingSeed)
         ablation = try c.decodeIfPresent(Ablation.self, forKey: .ablation)
     }

@@ -23,6 +23,8 @@ public struct EditResult {
     public var reused: Set<EditStage> = []
     /// The λ1 stage 2 used (the settings' own, or the one picked for the subject's size).
     public var lambda1 = EditSettings.lambda1Default
+    /// Each result's subject mask, suggested on it, when colour matching needed it.
+    public var resultMasks: [Tensor]?
 
     public init(images: [Tensor], reference: Tensor, referenceMask: Tensor, placementMask: Tensor,
                 subjectEmbedding: Tensor, mixedEmbedding: Tensor) {
@@ -187,13 +189,38 @@ public final class LayerDiffusionEdit {
                 sampleSeconds += Date().timeIntervalSince(t0)
             }
         }
-        let images = found.map { $0! }
+        var images = found.map { $0! }
+        var resultMasks: [Tensor]?
+        if s.colourMatch > 0 {
+            let t0 = Date()
+            let matched = try zip(images, sampleKeys).map { image, key in
+                try colourMatched(image, sampleKey: key, inputs: inputs, strength: s.colourMatch, cachedOnly: cachedOnly)
+            }
+            images = matched.map { $0["image"]! }
+            resultMasks = matched.map { $0["mask"]! }
+            sampleSeconds += Date().timeIntervalSince(t0)
+        }
         if allCached { reused.insert(.sample) }
         times[.sample] = sampleSeconds
         var result = EditResult(images: images, reference: referenceImage, referenceMask: referenceMask, placementMask: placementMask,
                                 subjectEmbedding: ea, mixedEmbedding: mixed)
         result.stageSeconds = times; result.finalLosses = losses; result.keys = keys; result.reused = reused
-        result.lambda1 = lambda1
+        result.lambda1 = lambda1; result.resultMasks = resultMasks
         return result
+    }
+
+    /// One sampled image with its subject (the mask suggested on it) moved to the source
+    /// subject's colours, cached beside the sample it comes from.
+    func colourMatched(_ image: Tensor, sampleKey: StageKey, inputs: EditInputs, strength: Double,
+                       cachedOnly: Bool) throws -> StageCache.Entry {
+        var k = StageKey.Builder("colour match")
+        k.add(sampleKey); k.add("\(strength) \(ColourMatch.spreadLimit)"); k.add(MaskSuggestion.settingsKey)
+        let key = k.finish()
+        if let hit = cache.get(key) { return hit }
+        if cachedOnly { throw EditError.notCached(.sample) }
+        let matched = ColourMatch.onResult(image, model: model, inputs: inputs, strength: strength)
+        let entry = ["image": matched.image, "mask": matched.mask]
+        cache.put(key, entry)
+        return entry
     }
 }

@@ -10,6 +10,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
     case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
     case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
     case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start", scheduler, seeds
+    case colourMatch = "colour_match"
     case preset, method, ablation
 
     /// The largest weighting cap the editor offers: with Stable Diffusion's schedule
@@ -17,7 +18,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
     static let noiseWeightMax = 256.0
 
     /// Parameters a sweep can vary.
-    public static let sweepable: [EditorParameter] = [.alpha, .lambda1, .lambda2, .objectNoiseWeight, .guidanceScale, .guidanceStart, .samplingSteps, .embeddingSteps, .finetuneSteps]
+    public static let sweepable: [EditorParameter] = [.alpha, .lambda1, .lambda2, .objectNoiseWeight, .guidanceScale, .guidanceStart, .samplingSteps, .embeddingSteps, .finetuneSteps, .colourMatch]
 
     public var label: String {
         switch self {
@@ -37,6 +38,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .guidanceStart: return "guidance start"
         case .scheduler: return "scheduler"
         case .seeds: return "seeds"
+        case .colourMatch: return "colour match"
         case .preset: return "preset"
         case .method: return "method"
         case .ablation: return "ablation"
@@ -49,7 +51,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         switch self {
         case .embeddingSteps, .embeddingLR: return .optimise
         case .alpha, .lambda1, .lambda2, .objectNoiseWeight, .backgroundNoiseWeight, .finetuneSteps, .finetuneLR, .finetuneMode, .loraRank: return .finetune
-        case .samplingSteps, .guidanceScale, .guidanceStart, .scheduler, .seeds: return .sample
+        case .samplingSteps, .guidanceScale, .guidanceStart, .scheduler, .seeds, .colourMatch: return .sample
         case .method, .ablation: return .reference
         case .preset: return nil
         }
@@ -73,6 +75,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .guidanceStart: return String(format: "%.2f", e.guidanceStart)
         case .scheduler: return e.scheduler.rawValue
         case .seeds: return e.seeds.map(String.init).joined(separator: ",")
+        case .colourMatch: return String(format: "%.2f", e.colourMatch)
         case .preset: return s.preset.rawValue
         case .method: return s.method.rawValue
         case .ablation: return e.ablation?.rawValue ?? "none"
@@ -118,6 +121,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
             let n = min(8, max(1, s.edit.seeds.count + d))
             let first = s.edit.seeds.first ?? 1
             s.edit.seeds = (0..<n).map { first + UInt64($0) }
+        case .colourMatch: s.edit.colourMatch = min(1, max(0, ((s.edit.colourMatch + 0.25 * Double(d)) * 100).rounded() / 100))
         case .preset: s.preset = Self.cycle(s.preset, d)
         case .method: s.method = Self.cycle(s.method, d)
         case .ablation:
@@ -158,6 +162,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
             let parts = t.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
             guard !parts.isEmpty, parts.count <= 8, parts.allSatisfy({ $0 != nil }) else { return "seeds: 1 to 8 numbers separated by commas" }
             s.edit.seeds = parts.map { $0! }
+        case .colourMatch: guard let v = number(0...1) else { return bad() + " (0 to 1)" }; s.edit.colourMatch = v
         case .preset: guard let v = EditPreset(rawValue: t) else { return bad() }; s.preset = v
         case .method: guard let v = EditMethod(rawValue: t) else { return bad() }; s.method = v
         case .ablation:

@@ -38,6 +38,7 @@ struct Edit: ParsableCommand {
     @Option(help: "Sampler.") var scheduler: String?
     @Option(help: "Sampling seeds, comma-separated: one result each.") var seeds: String?
     @Option(help: "Seed of the generated reference background.") var referenceSeed: UInt64?
+    @Option(help: "How far (0 to 1) each result's subject is moved to the source subject's colours after sampling (0: as sampled, the paper; ours). Undoes a colour the texts ask for.") var colourMatch: Double?
     @Option(help: "Switch off one part of the method (the paper's Table 1).") var ablate: Ablation?
     @Option(help: "layerdiffusion, or a baseline in the same engine: txt2img, sdedit, imagic.") var method: EditMethod = .layerdiffusion
     @Option(help: "quick (a tenth of the training steps, 20 sampling steps, two seeds: the live preview's) or full; options given override it.") var preset: EditPreset = .full
@@ -78,6 +79,10 @@ struct Edit: ParsableCommand {
             s.seeds = parsed.map { $0! }
         }
         if let referenceSeed { s.referenceSeed = referenceSeed }
+        if let colourMatch {
+            guard (0...1).contains(colourMatch) else { throw fail("--colour-match must be between 0 and 1, got \(colourMatch)") }
+            s.colourMatch = colourMatch
+        }
         s.ablation = ablate
         guard s.samplingSteps >= 1, s.embeddingSteps >= 0, s.finetuneSteps >= 0 else { throw fail("step counts must not be negative, and sampling needs at least one step") }
         return s

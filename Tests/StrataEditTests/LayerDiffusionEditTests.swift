@@ -100,6 +100,30 @@ final class LayerDiffusionEditTests: XCTestCase {
         XCTAssertEqual(reread.images[0].scalars, written.images[0].scalars)
     }
 
+    /// Colour matching finishes the sampled images: only pixels under the mask suggested
+    /// on each result change, the samples themselves come from the cache, and a second run
+    /// takes the matched images from the cache too.
+    func testColourMatchingChangesOnlyEachResultsSubject() throws {
+        let edit = LayerDiffusionEdit(model: try EditModel(try Self.tinyModel()), modelHash: "tiny")
+        var s = Self.quickSettings()
+        let plain = try edit.run(Self.inputs(), settings: s)
+        XCTAssertNil(plain.resultMasks)
+        s.colourMatch = 1
+        let matched = try edit.run(Self.inputs(), settings: s)
+        XCTAssertEqual(matched.reused, Set(EditStage.allCases), "the samples are the same")
+        let masks = try XCTUnwrap(matched.resultMasks)
+        var changed = 0
+        for (i, (a, b)) in zip(plain.images, matched.images).enumerated() {
+            for c in 0..<3 { for p in 0..<1024 where a.data[c * 1024 + p] != b.data[c * 1024 + p] {
+                XCTAssertGreaterThan(masks[i].data[p], 0.5, "a changed pixel lies in the result's subject mask")
+                changed += 1
+            } }
+        }
+        XCTAssertGreaterThan(changed, 0)
+        let again = try edit.run(Self.inputs(), settings: s, cachedOnly: true)
+        for (a, b) in zip(again.images, matched.images) { XCTAssertEqual(a.scalars, b.scalars) }
+    }
+
     /// A cache-only run returns a result whole from the cache, or names the first stage
     /// that is missing, without computing anything.
     func testCacheOnlyRunsComputeNothing() throws {
