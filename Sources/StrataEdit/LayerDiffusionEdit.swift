@@ -31,6 +31,22 @@ public struct EditResult {
         self.images = images; self.reference = reference; self.referenceMask = referenceMask
         self.placementMask = placementMask; self.subjectEmbedding = subjectEmbedding; self.mixedEmbedding = mixedEmbedding
     }
+
+    /// Another run's images after these (a sweep's runs shown together); result masks are
+    /// kept only when both runs have them, so that they stay one per image.
+    public mutating func append(_ other: EditResult) {
+        resultMasks = resultMasks.flatMap { mine in other.resultMasks.map { mine + $0 } }
+        images += other.images
+        reused.formIntersection(other.reused)
+    }
+
+    /// This result with only the images at `indices` (and their masks).
+    public func picking(_ indices: [Int]) -> EditResult {
+        var r = self
+        r.images = indices.map { images[$0] }
+        r.resultMasks = resultMasks.map { masks in indices.map { masks[$0] } }
+        return r
+    }
 }
 
 public final class LayerDiffusionEdit {

@@ -63,7 +63,7 @@ public final class EditorEngine {
                 } else {
                     r = try Baselines(model: model).result(method, inputs: inputs, settings: run.settings, progress: progress)
                 }
-                if combined == nil { combined = r } else { combined!.images += r.images; combined!.reused.formIntersection(r.reused) }
+                if combined == nil { combined = r } else { combined!.append(r) }
             }
             return combined!
         }
@@ -119,7 +119,7 @@ public final class EditorEngine {
         var combined: EditResult?
         for run in Self.runs(request) {
             guard let r = try? edit.run(inputs, settings: run.settings, cachedOnly: true) else { return nil }
-            if combined == nil { combined = r } else { combined!.images += r.images }
+            if combined == nil { combined = r } else { combined!.append(r) }
         }
         return combined.map { outcome(request, $0, seconds: Date().timeIntervalSince(t0)) }
     }

@@ -163,8 +163,7 @@ public final class EditorRuntime {
                 guard !picked.isEmpty else { continue }
                 var s = settings
                 s.seeds = picked.map { settings.seeds[$0] }
-                var result = last.result
-                result.images = picked.map { last.result.images[offset + $0] }
+                let result = last.result.picking(picked.map { offset + $0 })
                 let target = last.settings.count > 1 ? folder.appendingPathComponent("run-\(runIndex + 1)") : folder
                 let subject = state.subject, background = state.background, model = engine.model
                 written += try EditOutputs.write(result, record: record(settings: s), to: target) { image in

@@ -124,6 +124,25 @@ final class LayerDiffusionEditTests: XCTestCase {
         for (a, b) in zip(again.images, matched.images) { XCTAssertEqual(a.scalars, b.scalars) }
     }
 
+    /// Runs shown together keep one mask per image, or none; picking images picks their masks.
+    func testResultsJoinAndPickWithTheirMasks() {
+        func result(_ values: [Float], masks: Bool) -> EditResult {
+            let t = Tensor(zeros: [1, 1, 1, 1])
+            var r = EditResult(images: values.map { Tensor([$0], shape: [1, 1, 1, 1]) }, reference: t, referenceMask: t, placementMask: t,
+                               subjectEmbedding: t, mixedEmbedding: t)
+            if masks { r.resultMasks = values.map { Tensor([-$0], shape: [1, 1, 1, 1]) } }
+            return r
+        }
+        var both = result([1, 2], masks: true)
+        both.append(result([3], masks: true))
+        XCTAssertEqual(both.images.map { $0.item }, [1, 2, 3]); XCTAssertEqual(both.resultMasks?.map { $0.item }, [-1, -2, -3])
+        let picked = both.picking([2, 0])
+        XCTAssertEqual(picked.images.map { $0.item }, [3, 1]); XCTAssertEqual(picked.resultMasks?.map { $0.item }, [-3, -1])
+        var mixed = result([1], masks: true)
+        mixed.append(result([2], masks: false))
+        XCTAssertEqual(mixed.images.count, 2); XCTAssertNil(mixed.resultMasks)
+    }
+
     /// A cache-only run returns a result whole from the cache, or names the first stage
     /// that is missing, without computing anything.
     func testCacheOnlyRunsComputeNothing() throws {
