@@ -32,7 +32,7 @@ public struct Baselines {
     public func run(_ method: EditMethod, inputs: EditInputs, settings s: EditSettings, progress: ProgressHandler) throws -> [Tensor] {
         let images = try sampled(method, inputs: inputs, settings: s, progress: progress)
         guard s.colourMatch > 0 else { return images }
-        return images.map { ColourMatch.onResult($0, model: model, inputs: inputs, strength: s.colourMatch).image }
+        return ColourMatch.onResults(images, model: model, inputs: inputs, strength: s.colourMatch).map(\.image)
     }
 
     func sampled(_ method: EditMethod, inputs: EditInputs, settings s: EditSettings, progress: ProgressHandler) throws -> [Tensor] {

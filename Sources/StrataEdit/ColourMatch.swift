@@ -15,11 +15,13 @@ public enum ColourMatch {
     /// Fewer subject pixels than this on either side leave the result as it is.
     public static let leastPixels = 4
 
-    /// A result of an edit of `inputs` matched with the subject mask suggested on it from the
-    /// edit's texts; the mask is returned too.
-    public static func onResult(_ image: Tensor, model: EditModel, inputs: EditInputs, strength: Double) -> (image: Tensor, mask: Tensor) {
-        let mask = MaskSuggestion.diffEdit(model: model, image: image, subject: inputs.subjectText, background: inputs.backgroundText)
-        return (apply(result: image, resultMask: mask, source: inputs.source, sourceMask: inputs.subjectMask, strength: Float(strength)), mask)
+    /// Results of an edit of `inputs` matched, each with the subject mask suggested on it
+    /// from the edit's texts (all found together); the masks are returned too.
+    public static func onResults(_ images: [Tensor], model: EditModel, inputs: EditInputs, strength: Double) -> [(image: Tensor, mask: Tensor)] {
+        let masks = MaskSuggestion.diffEdit(model: model, images: images, subject: inputs.subjectText, background: inputs.backgroundText)
+        return zip(images, masks).map { image, mask in
+            (apply(result: image, resultMask: mask, source: inputs.source, sourceMask: inputs.subjectMask, strength: Float(strength)), mask)
+        }
     }
 
     /// `result` [1, 3, H, W] in [0, 1] with the pixels under `resultMask` [1, 1, H, W]

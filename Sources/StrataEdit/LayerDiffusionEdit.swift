@@ -209,9 +209,7 @@ public final class LayerDiffusionEdit {
         var resultMasks: [Tensor]?
         if s.colourMatch > 0 {
             let t0 = Date()
-            let matched = try zip(images, sampleKeys).map { image, key in
-                try colourMatched(image, sampleKey: key, inputs: inputs, strength: s.colourMatch, cachedOnly: cachedOnly)
-            }
+            let matched = try colourMatched(images, sampleKeys: sampleKeys, inputs: inputs, strength: s.colourMatch, cachedOnly: cachedOnly)
             images = matched.map { $0["image"]! }
             resultMasks = matched.map { $0["mask"]! }
             sampleSeconds += Date().timeIntervalSince(t0)
@@ -225,18 +223,25 @@ public final class LayerDiffusionEdit {
         return result
     }
 
-    /// One sampled image with its subject (the mask suggested on it) moved to the source
-    /// subject's colours, cached beside the sample it comes from.
-    func colourMatched(_ image: Tensor, sampleKey: StageKey, inputs: EditInputs, strength: Double,
-                       cachedOnly: Bool) throws -> StageCache.Entry {
-        var k = StageKey.Builder("colour match")
-        k.add(sampleKey); k.add("\(strength) \(ColourMatch.spreadLimit)"); k.add(MaskSuggestion.settingsKey)
-        let key = k.finish()
-        if let hit = cache.get(key) { return hit }
+    /// The sampled images with their subjects (the masks suggested on them) moved to the
+    /// source subject's colours, each cached beside the sample it comes from; those missing
+    /// from the cache are matched together.
+    func colourMatched(_ images: [Tensor], sampleKeys: [StageKey], inputs: EditInputs, strength: Double,
+                       cachedOnly: Bool) throws -> [StageCache.Entry] {
+        let keys = sampleKeys.map { sampleKey -> StageKey in
+            var k = StageKey.Builder("colour match")
+            k.add(sampleKey); k.add("\(strength) \(ColourMatch.spreadLimit)"); k.add(MaskSuggestion.settingsKey)
+            return k.finish()
+        }
+        var entries = keys.map { cache.get($0) }
+        let missing = entries.indices.filter { entries[$0] == nil }
+        if missing.isEmpty { return entries.map { $0! } }
         if cachedOnly { throw EditError.notCached(.sample) }
-        let matched = ColourMatch.onResult(image, model: model, inputs: inputs, strength: strength)
-        let entry = ["image": matched.image, "mask": matched.mask]
-        cache.put(key, entry)
-        return entry
+        let matched = ColourMatch.onResults(missing.map { images[$0] }, model: model, inputs: inputs, strength: strength)
+        for (i, m) in zip(missing, matched) {
+            entries[i] = ["image": m.image, "mask": m.mask]
+            cache.put(keys[i], entries[i]!)
+        }
+        return entries.map { $0! }
     }
 }

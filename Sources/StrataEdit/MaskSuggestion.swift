@@ -20,35 +20,60 @@ public enum MaskSuggestion {
     public static func diffEdit(model: EditModel, image: Tensor, subject: String, background: String,
                                 draws: Int = defaultDraws, strength: Double = defaultStrength, threshold: Float = defaultThreshold,
                                 refined: Bool = true, seed: UInt64 = 0) -> Tensor {
-        let map = difference(model: model, image: image, query: subject, reference: background, draws: draws, strength: strength, seed: seed)
-        let h = image.shape[2] / model.factor, w = image.shape[3] / model.factor
-        return refined ? MaskRefinement.refine(image: image, map: map, height: h, width: w, threshold: threshold)
-            : mask(map, height: h, width: w, factor: model.factor, threshold: threshold)
+        diffEdit(model: model, images: [image], subject: subject, background: background, draws: draws, strength: strength,
+                 threshold: threshold, refined: refined, seed: seed)[0]
+    }
+
+    /// The masks of several images of one size, found together (each as it would be alone:
+    /// the same noise draws; the UNet runs once per draw for all of them).
+    public static func diffEdit(model: EditModel, images: [Tensor], subject: String, background: String,
+                                draws: Int = defaultDraws, strength: Double = defaultStrength, threshold: Float = defaultThreshold,
+                                refined: Bool = true, seed: UInt64 = 0) -> [Tensor] {
+        let maps = differences(model: model, images: images, query: subject, reference: background, draws: draws, strength: strength, seed: seed)
+        return zip(images, maps).map { image, map in
+            let h = image.shape[2] / model.factor, w = image.shape[3] / model.factor
+            return refined ? MaskRefinement.refine(image: image, map: map, height: h, width: w, threshold: threshold)
+                : mask(map, height: h, width: w, factor: model.factor, threshold: threshold)
+        }
     }
 
     /// |ε(x_t, query) − ε(x_t, reference)| averaged over channels and `draws` noise draws at
     /// `strength` of the schedule, at latent size (row-major), divided by its maximum.
     public static func difference(model: EditModel, image: Tensor, query: String, reference: String,
                                   draws: Int = defaultDraws, strength: Double = defaultStrength, seed: UInt64 = 0) -> [Float] {
-        let x0 = model.latents(image)
-        let context = Tensor.concat([model.text(query), model.text(reference)], axis: 0)
-        let c = x0.shape[1], h = x0.shape[2], w = x0.shape[3]
-        var difference = [Float](repeating: 0, count: h * w)
+        differences(model: model, images: [image], query: query, reference: reference, draws: draws, strength: strength, seed: seed)[0]
+    }
+
+    /// `difference` for several images [1, 3, H, W] of one size, each with the noise draws
+    /// it would have alone.
+    static func differences(model: EditModel, images: [Tensor], query: String, reference: String,
+                            draws: Int, strength: Double, seed: UInt64) -> [[Float]] {
+        let n = images.count
+        guard n > 0 else { return [] }
+        let x0 = model.latents(Tensor.concat(images, axis: 0))
+        let texts = [model.text(query), model.text(reference)]
+        let context = Tensor.concat(texts.flatMap { Array(repeating: $0, count: n) }, axis: 0)
+        let c = x0.shape[1], h = x0.shape[2], w = x0.shape[3], plane = c * h * w
+        var difference = [[Float]](repeating: [Float](repeating: 0, count: h * w), count: n)
         var rng = StrataRandom(seed: seed)
         let t = Int(Double(model.schedule.config.numTrainTimesteps - 1) * strength)
         GradMode.disabled {
             for _ in 0..<draws {
-                let noise = Tensor.randn(x0.shape, using: &rng)
-                let xt = model.schedule.addNoise(x0, noise: noise, timesteps: [t])
-                let out = model.model.unet(Tensor.concat([xt, xt], axis: 0), timesteps: Tensor([Float(t), Float(t)], shape: [2]), context: context)
-                let plane = c * h * w
-                for ch in 0..<c { for i in 0..<(h * w) {
-                    difference[i] += abs(out.data[ch * h * w + i] - out.data[plane + ch * h * w + i])
-                } }
+                let noise = Tensor.randn([1, c, h, w], using: &rng)
+                let xt = model.schedule.addNoise(x0, noise: Tensor.concat(Array(repeating: noise, count: n), axis: 0),
+                                                 timesteps: Array(repeating: t, count: n))
+                let out = model.model.unet(Tensor.concat([xt, xt], axis: 0), timesteps: Tensor(repeating: Float(t), shape: [2 * n]),
+                                           context: context)
+                for k in 0..<n {
+                    let q = out.data + k * plane, r = out.data + (n + k) * plane
+                    for ch in 0..<c { for i in 0..<(h * w) { difference[k][i] += abs(q[ch * h * w + i] - r[ch * h * w + i]) } }
+                }
             }
         }
-        let top = difference.max() ?? 0
-        return top > 0 ? difference.map { $0 / top } : difference
+        return difference.map { d in
+            let top = d.max() ?? 0
+            return top > 0 ? d.map { $0 / top } : d
+        }
     }
 
     /// The normalised difference map thresholded at latent size and upsampled by `factor`.

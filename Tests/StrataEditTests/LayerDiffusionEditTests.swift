@@ -124,6 +124,23 @@ final class LayerDiffusionEditTests: XCTestCase {
         for (a, b) in zip(again.images, matched.images) { XCTAssertEqual(a.scalars, b.scalars) }
     }
 
+    /// Masks suggested for several images together are those each gets alone (the same
+    /// noise draws; one UNet call per draw for all).
+    func testMasksSuggestedTogetherMatchEachAlone() throws {
+        let model = try EditModel(try Self.tinyModel())
+        var rng = StrataRandom(seed: 3)
+        let images = [Self.inputs().source, Tensor.uniform([1, 3, 32, 32], using: &rng)]
+        let together = MaskSuggestion.differences(model: model, images: images, query: "a dog jumping", reference: "in a forest",
+                                                  draws: 3, strength: 0.5, seed: 4)
+        for (image, map) in zip(images, together) {
+            let alone = MaskSuggestion.difference(model: model, image: image, query: "a dog jumping", reference: "in a forest",
+                                                  draws: 3, strength: 0.5, seed: 4)
+            XCTAssertEqual(map.count, alone.count)
+            for (a, b) in zip(map, alone) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        }
+        XCTAssertNotEqual(together[0], together[1])
+    }
+
     /// Runs shown together keep one mask per image, or none; picking images picks their masks.
     func testResultsJoinAndPickWithTheirMasks() {
         func result(_ values: [Float], masks: Bool) -> EditResult {
