@@ -19,20 +19,25 @@ public struct Baselines {
     public static let sdeditStrength = 0.6, imagicTextShare: Float = 0.7
 
     /// A baseline's images as an edit result: the source stands in for the reference,
-    /// and the subject mask for the placement.
-    public func result(_ method: EditMethod, inputs: EditInputs, settings: EditSettings, progress: ProgressHandler) throws -> EditResult {
-        let images = try run(method, inputs: inputs, settings: settings, progress: progress)
-        return EditResult(images: images, reference: inputs.source, referenceMask: Tensor(zeros: inputs.subjectMask.shape),
-                          placementMask: inputs.subjectMask, subjectEmbedding: model.text(inputs.subjectText),
-                          mixedEmbedding: model.text(inputs.fullText))
+    /// and the subject mask for the placement. With `colour_match` set, the images are
+    /// finished as LayerDiffusion's are, so that methods are compared with the same step.
+    public func result(_ method: EditMethod, inputs: EditInputs, settings s: EditSettings, progress: ProgressHandler) throws -> EditResult {
+        var images = try sampled(method, inputs: inputs, settings: s, progress: progress)
+        var masks: [Tensor]?
+        if s.colourMatch > 0 {
+            let matched = ColourMatch.onResults(images, model: model, inputs: inputs, strength: s.colourMatch)
+            images = matched.map(\.image); masks = matched.map(\.mask)
+        }
+        var result = EditResult(images: images, reference: inputs.source, referenceMask: Tensor(zeros: inputs.subjectMask.shape),
+                                placementMask: inputs.subjectMask, subjectEmbedding: model.text(inputs.subjectText),
+                                mixedEmbedding: model.text(inputs.fullText))
+        result.resultMasks = masks
+        return result
     }
 
-    /// Each seed's image; with `colour_match` set, matched as LayerDiffusion's are, so that
-    /// methods are compared with the same finishing step.
+    /// Each seed's image, as `result` gives them.
     public func run(_ method: EditMethod, inputs: EditInputs, settings s: EditSettings, progress: ProgressHandler) throws -> [Tensor] {
-        let images = try sampled(method, inputs: inputs, settings: s, progress: progress)
-        guard s.colourMatch > 0 else { return images }
-        return ColourMatch.onResults(images, model: model, inputs: inputs, strength: s.colourMatch).map(\.image)
+        try result(method, inputs: inputs, settings: s, progress: progress).images
     }
 
     func sampled(_ method: EditMethod, inputs: EditInputs, settings s: EditSettings, progress: ProgressHandler) throws -> [Tensor] {

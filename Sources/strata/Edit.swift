@@ -160,6 +160,9 @@ struct Edit: ParsableCommand {
             }
         } catch { log.clearProgress(); throw fail("\(error)") }
         log.clearProgress()
+        if s.colourMatch > 0 {
+            log.line(String(format: "each result's subject colour-matched to the source's (colour_match %.2f)", s.colourMatch))
+        }
         let sourceHash = (try? SHA256.hexDigest(ofFile: image)) ?? ""
         let record = EditRecord(version: StrataVersion.string, subjectText: subject, backgroundText: background,
                                 sourceSHA256: sourceHash, maskSHA256: mask.flatMap { try? SHA256.hexDigest(ofFile: $0) } ?? "suggested",

@@ -29,4 +29,21 @@ final class BaselineTests: XCTestCase {
         XCTAssert(imagic.allSatisfy { $0.shape == [1, 3, 32, 32] })
         XCTAssertEqual(sd.unet.parameters.tensors.flatMap { $0.tensor.scalars }, before)
     }
+
+    /// With `colour_match`, a baseline's results are finished as LayerDiffusion's: the
+    /// same images outside the masks suggested on them, which come back with the result.
+    func testBaselinesAreColourMatchedWhenAsked() throws {
+        let model = try EditModel(try LayerDiffusionEditTests.tinyModel())
+        let inputs = LayerDiffusionEditTests.inputs()
+        var s = LayerDiffusionEditTests.quickSettings()
+        let plain = try Baselines(model: model).result(.txt2img, inputs: inputs, settings: s) { _ in true }
+        XCTAssertNil(plain.resultMasks)
+        s.colourMatch = 1
+        let matched = try Baselines(model: model).result(.txt2img, inputs: inputs, settings: s) { _ in true }
+        let masks = try XCTUnwrap(matched.resultMasks)
+        for (i, (a, b)) in zip(plain.images, matched.images).enumerated() {
+            XCTAssertEqual(b.scalars, ColourMatch.apply(result: a, resultMask: masks[i], source: inputs.source, sourceMask: inputs.subjectMask, strength: 1).scalars,
+                           "the sampled image matched under its mask")
+        }
+    }
 }
