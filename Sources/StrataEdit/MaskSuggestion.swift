@@ -29,7 +29,12 @@ public enum MaskSuggestion {
     public static func diffEdit(model: EditModel, images: [Tensor], subject: String, background: String,
                                 draws: Int = defaultDraws, strength: Double = defaultStrength, threshold: Float = defaultThreshold,
                                 refined: Bool = true, seed: UInt64 = 0) -> [Tensor] {
-        let maps = differences(model: model, images: images, query: subject, reference: background, draws: draws, strength: strength, seed: seed)
+        // Together only while the latents are small, as stage 3's seeds: a large model's
+        // batch of 2 × images at full size would pass the edit's memory estimate.
+        let together = images.count > 1 && images[0].shape[2] / model.factor < 32
+        let maps = together
+            ? differences(model: model, images: images, query: subject, reference: background, draws: draws, strength: strength, seed: seed)
+            : images.flatMap { differences(model: model, images: [$0], query: subject, reference: background, draws: draws, strength: strength, seed: seed) }
         return zip(images, maps).map { image, map in
             let h = image.shape[2] / model.factor, w = image.shape[3] / model.factor
             return refined ? MaskRefinement.refine(image: image, map: map, height: h, width: w, threshold: threshold)
