@@ -30,8 +30,11 @@ public struct IterativeGuidance {
     /// while at Stable Diffusion sizes the products are large already and the batch would
     /// multiply the sampling memory.
     public func samplesTogether(_ seeds: [UInt64], latentSide: Int) -> Bool {
-        seeds.count > 1 && scheduler != .eulerAncestral && latentSide < 32
+        seeds.count > 1 && scheduler != .eulerAncestral && latentSide < Self.togetherBelowLatentSide
     }
+
+    /// Latents at least this wide go one image at a time (see `samplesTogether`).
+    public static let togetherBelowLatentSide = 32
 
     /// One image [1, 3, H, W] in [0, 1] per seed. `finished(i, image)` is called for seed i
     /// as soon as its image is done (when seeds go one at a time, before the next starts).

@@ -31,7 +31,7 @@ public enum MaskSuggestion {
                                 refined: Bool = true, seed: UInt64 = 0) -> [Tensor] {
         // Together only while the latents are small, as stage 3's seeds: a large model's
         // batch of 2 × images at full size would pass the edit's memory estimate.
-        let together = images.count > 1 && images[0].shape[2] / model.factor < 32
+        let together = images.count > 1 && images[0].shape[2] / model.factor < IterativeGuidance.togetherBelowLatentSide
         let maps = together
             ? differences(model: model, images: images, query: subject, reference: background, draws: draws, strength: strength, seed: seed)
             : images.flatMap { differences(model: model, images: [$0], query: subject, reference: background, draws: draws, strength: strength, seed: seed) }
