@@ -119,10 +119,17 @@ struct EvalEdit: ParsableCommand {
             }
             docRuns.append(entry)
         }
+        // A finishing step of ours that lifts every method: named beside the figures it shaped.
+        let colourMatched = defaults.colourMatch > 0
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: ["count": count, "runs": docRuns], options: [.sortedKeys]), as: UTF8.self))
+            var doc: [String: Any] = ["count": count, "runs": docRuns]
+            if colourMatched { doc["colour_match"] = defaults.colourMatch }
+            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("\(count) edits × \(seedList.count) seeds; each result judged on its own")
+            if colourMatched {
+                print(String(format: "every result colour-matched to the source's subject (colour_match %.2f), baselines too", defaults.colourMatch))
+            }
             for e in docRuns {
                 print(String(format: "%-15@ %-22@ prompt %5.1f%%  identity %5.1f%%  success %5.1f%%  (best of seeds %5.1f%%)",
                                   e["method"] as! String, (e["ablate"] as? String) ?? "-", (e["prompt"] as! Double) * 100,
