@@ -52,9 +52,9 @@ public enum EditOutputs {
         return "\(record.subjectText) \(record.backgroundText)\n" + fields.joined(separator: ", ")
     }
 
-    /// Writes everything into `folder`; `maskOfResult` suggests the subject mask of a result
-    /// that the edit did not already suggest one for (colour matching does).
-    public static func write(_ result: EditResult, record: EditRecord, to folder: URL, maskOfResult: (Tensor) -> Tensor) throws -> [String] {
+    /// Writes everything into `folder`; `masksOfResults` suggests the subject masks of the
+    /// results (all at once) when the edit did not already suggest them (colour matching does).
+    public static func write(_ result: EditResult, record: EditRecord, to folder: URL, masksOfResults: ([Tensor]) -> [Tensor]) throws -> [String] {
         let fm = FileManager.default
         let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
         try? fm.removeItem(at: staging)
@@ -67,9 +67,9 @@ public enum EditOutputs {
         let side = result.reference.shape[3]
         try ImageFiles.writeRGB(result.reference, to: staging.appendingPathComponent("reference.png").path)
         written.append("reference.png")
-        for (i, (image, seed)) in zip(result.images, record.settings.seeds).enumerated() {
+        let masks = result.resultMasks ?? masksOfResults(result.images)
+        for (image, (seed, mask)) in zip(result.images, zip(record.settings.seeds, masks)) {
             let base = "result-\(seed)"
-            let mask = result.resultMasks?[i] ?? maskOfResult(image)
             try ImageFiles.writeRGB(image, to: staging.appendingPathComponent(base + ".png").path,
                                     text: [("parameters", try infotext(record, seed: seed, size: side))])
             try ImageFiles.writeMask(mask, to: staging.appendingPathComponent(base + ".mask.png").path)

@@ -166,8 +166,8 @@ public final class EditorRuntime {
                 let result = last.result.picking(picked.map { offset + $0 })
                 let target = last.settings.count > 1 ? folder.appendingPathComponent("run-\(runIndex + 1)") : folder
                 let subject = state.subject, background = state.background, model = engine.model
-                written += try EditOutputs.write(result, record: record(settings: s), to: target) { image in
-                    MaskSuggestion.diffEdit(model: model, image: image, subject: subject, background: background)
+                written += try EditOutputs.write(result, record: record(settings: s), to: target) { images in
+                    MaskSuggestion.diffEdit(model: model, images: images, subject: subject, background: background)
                 }.count
             }
             state.message = "saved \(written) files in \(folder.path)"

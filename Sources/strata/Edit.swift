@@ -171,8 +171,8 @@ struct Edit: ParsableCommand {
                                 stageSeconds: Dictionary(uniqueKeysWithValues: result.stageSeconds.map { ($0.key.rawValue, $0.value) }),
                                 finalLosses: Dictionary(uniqueKeysWithValues: result.finalLosses.map { ($0.key.rawValue, [$0.value.0, $0.value.1]) }),
                                 results: [])
-        let written = try EditOutputs.write(result, record: record, to: outFolder) { image in
-            MaskSuggestion.diffEdit(model: editModel, image: image, subject: subject, background: background)
+        let written = try EditOutputs.write(result, record: record, to: outFolder) { images in
+            MaskSuggestion.diffEdit(model: editModel, images: images, subject: subject, background: background)
         }
         log.line("wrote \(written.count) files to \(outFolder.path)")
         if let session {

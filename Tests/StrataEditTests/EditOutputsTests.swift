@@ -32,7 +32,7 @@ final class EditOutputsTests: XCTestCase {
                                 settings: s, placement: inputs.placement, stageSeconds: [:], finalLosses: [:], results: [])
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-out-\(getpid())")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let written = try EditOutputs.write(result, record: record, to: folder) { _ in inputs.subjectMask }
+        let written = try EditOutputs.write(result, record: record, to: folder) { images in images.map { _ in inputs.subjectMask } }
         XCTAssertEqual(Set(written), ["reference.png", "result-7.png", "result-7.mask.png", "result-7.subject.png", "result-7.ora", "edit.json"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }, [], "no staging left")
 
