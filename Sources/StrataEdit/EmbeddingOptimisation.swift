@@ -20,17 +20,34 @@ public struct EmbeddingOptimisation {
         self.steps = steps; self.learningRate = learningRate; self.seed = seed
     }
 
-    /// `sourceMask` and `referenceBackground` are at latent size.
+    /// `sourceMask` and `referenceBackground` are at latent size. With `resume`, the
+    /// stage checkpoints itself and goes on from the state a stopped run saved.
     public func run(model: EditModel, source: Tensor, reference: Tensor, sourceMask: Tensor, referenceBackground: Tensor,
-                    subject e0a: Tensor, background e0b: Tensor, progress: ProgressHandler) throws -> Output {
+                    subject e0a: Tensor, background e0b: Tensor, resume: StageResume = StageResume(),
+                    progress: ProgressHandler) throws -> Output {
         let ea = e0a.copy().requiringGrad(), eb = e0b.copy().requiringGrad()
         guard steps > 0 else { return Output(subject: e0a, background: e0b) }
-        let adam = Adam([ea, eb], learningRate: learningRate)
+        var adam = Adam([ea, eb], learningRate: learningRate)
         let loss = LayeredLoss(objectMask: sourceMask, backgroundMask: referenceBackground)
         var rng = StrataRandom(seed: seed)
         var last: (Float, Float)?
+        var first = 0
+        if let saved = resume.saved, let a = saved["resume.subject"], let b = saved["resume.background"],
+           a.shape == ea.shape, b.shape == eb.shape, let state = StageResume.restore(saved, adam: adam), state.step <= steps {
+            ea.data.update(from: a.data, count: a.count); eb.data.update(from: b.data, count: b.count)
+            (first, rng, last) = state
+            if first > 0 { _ = progress(StageProgress(stage: .optimise, step: first, total: steps, objectLoss: last?.0, backgroundLoss: last?.1, resumed: true)) }
+        } else if resume.saved != nil {
+            adam = Adam([ea, eb], learningRate: learningRate)  // a state that did not fit may have been half loaded
+        }
+        var resume = resume
+        func state(_ step: Int) -> StageCache.Entry {
+            var e = StageResume.state(step: step, rng: rng, adam: adam, last: last)
+            e["resume.subject"] = ea.detached().copy(); e["resume.background"] = eb.detached().copy()
+            return e
+        }
         try model.checkpointing(model.model.unet, latentSide: source.shape[2]) {
-            for step in 0..<steps {
+            for step in first..<steps {
                 let (obj, bg) = loss(unet: model.model.unet, model: model, source: source, reference: reference, contexts: (ea, eb), rng: &rng)
                 let total = obj + bg
                 guard total.item.isFinite else { throw EditError.diverged(stage: .optimise, step: step + 1) }
@@ -38,8 +55,10 @@ public struct EmbeddingOptimisation {
                 adam.step()
                 last = (obj.item, bg.item)
                 guard progress(StageProgress(stage: .optimise, step: step + 1, total: steps, objectLoss: last!.0, backgroundLoss: last!.1)) else {
+                    resume.stepDone(cancelling: true) { state(step + 1) }
                     throw EditError.cancelled(.optimise)
                 }
+                if step + 1 < steps { resume.stepDone { state(step + 1) } }
             }
         }
         return Output(subject: ea.detached(), background: eb.detached(), finalLosses: last.map { ($0.0, $0.1) })

@@ -55,6 +55,12 @@ public final class LayerDiffusionEdit {
     public let cache: StageCache
     /// Jobs whose estimated peak memory is above this are refused before they start.
     public var memoryLimit = MemoryEstimate.available
+    /// Seconds between checkpoints inside stages 1 and 2 (StageResume).
+    public var checkpointInterval: TimeInterval = 60
+    /// A cancelled stage 1 or 2 saves its state when its last checkpoint is at least this
+    /// old: the editor cancels within seconds as settings change; a command stopped by
+    /// the user saves at once.
+    public var checkpointOnCancelAfter: TimeInterval = 5
 
     public init(model: EditModel, modelHash: String, cache: StageCache = StageCache()) {
         self.model = model; self.modelHash = modelHash; self.cache = cache
@@ -135,10 +141,12 @@ public final class LayerDiffusionEdit {
         k1.add(keys[.reference]!); k1.add(inputs.source); k1.add(inputs.subjectMask)
         k1.add(inputs.subjectText); k1.add(inputs.backgroundText)
         k1.add("\(s.embeddingSteps) \(s.embeddingLR) \(s.trainingSeed)")
-        let embeddings = try cached(.optimise, k1.finish(), total: s.embeddingSteps) {
+        let key1 = k1.finish()
+        let embeddings = try cached(.optimise, key1, total: s.embeddingSteps) {
             let out = try EmbeddingOptimisation(steps: s.embeddingSteps, learningRate: Float(s.embeddingLR), seed: s.trainingSeed)
                 .run(model: model, source: xs, reference: xr, sourceMask: ms, referenceBackground: MaskOps.inverted(mr),
-                     subject: model.text(inputs.subjectText), background: model.text(inputs.backgroundText), progress: progress)
+                     subject: model.text(inputs.subjectText), background: model.text(inputs.backgroundText),
+                     resume: StageResume(cache: cache, key: key1, interval: checkpointInterval, cancelMinimum: checkpointOnCancelAfter), progress: progress)
             var entry = ["subject": out.subject, "background": out.background]
             if let l = out.finalLosses { entry["losses"] = Tensor([l.object, l.background], shape: [2]) }
             return entry
@@ -155,13 +163,14 @@ public final class LayerDiffusionEdit {
         if s.objectNoiseWeight != 1 || s.backgroundNoiseWeight != 1 {
             k2.add("noise_weight \(s.objectNoiseWeight) \(s.backgroundNoiseWeight)")
         }
-        let tuned = try cached(.finetune, k2.finish(), total: s.finetuneSteps) {
+        let key2 = k2.finish()
+        let tuned = try cached(.finetune, key2, total: s.finetuneSteps) {
             let bg = GradMode.disabled { MaskOps.inverted(mt) * MaskOps.inverted(mr) }
             var stage = LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.finetuneLR), lambda1: Float(lambda1),
                                           lambda2: Float(s.lambda2), mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
             stage.objectNoiseWeight = Float(s.objectNoiseWeight); stage.backgroundNoiseWeight = Float(s.backgroundNoiseWeight)
             var (entry, last) = try stage.run(model: model, source: xs, reference: xr, objectMask: ms, backgroundMask: bg, embedding: mixed,
-                     loraRank: s.loraRank, progress: progress)
+                     loraRank: s.loraRank, resume: StageResume(cache: cache, key: key2, interval: checkpointInterval, cancelMinimum: checkpointOnCancelAfter), progress: progress)
             if let last { entry["losses"] = Tensor([last.0, last.1], shape: [2]) }
             return entry
         }

@@ -32,8 +32,10 @@ public struct LayeredFineTuning {
     /// Trains, and returns what was trained as named tensors ("unet.NAME" weights for the
     /// full and attention modes, "lora.LAYER.down/up" for LoRA) with the last step's
     /// losses. The base UNet is left as it was. Masks are at latent size.
+    /// With `resume`, the stage checkpoints itself and goes on from the state a stopped run saved.
     public func run(model: EditModel, source: Tensor, reference: Tensor, objectMask: Tensor, backgroundMask: Tensor,
-                    embedding: Tensor, loraRank: Int = 4, progress: ProgressHandler) throws -> (StageCache.Entry, (Float, Float)?) {
+                    embedding: Tensor, loraRank: Int = 4, resume: StageResume = StageResume(),
+                    progress: ProgressHandler) throws -> (StageCache.Entry, (Float, Float)?) {
         guard steps > 0 else { return ([:], nil) }
         let base = model.model.unet
         let unet: UNet2DConditionModel
@@ -48,16 +50,34 @@ public struct LayeredFineTuning {
         }
         defer { if mode == .lora { base.detachAdapters() } }
         let params = trained.map { $0.tensor.requiringGrad() }
-        let adam = Adam(params, learningRate: learningRate)
+        var adam = Adam(params, learningRate: learningRate)
+        var rng = StrataRandom(seed: seed)
+        var last: (Float, Float)?
+        var first = 0
+        if let saved = resume.saved {
+            let values = trained.map { saved["resume.param." + $0.name] }
+            if !values.contains(where: { $0 == nil }), zip(values, params).allSatisfy({ $0!.shape == $1.shape }),
+               let state = StageResume.restore(saved, adam: adam), state.step <= steps {
+                for (v, p) in zip(values, params) { p.data.update(from: v!.data, count: p.count) }
+                (first, rng, last) = state
+                if first > 0 { _ = progress(StageProgress(stage: .finetune, step: first, total: steps, objectLoss: last?.0, backgroundLoss: last?.1, resumed: true)) }
+            } else {
+                adam = Adam(params, learningRate: learningRate)  // a state that did not fit may have been half loaded
+            }
+        }
         adam.updateDuringBackward()
+        var resume = resume
+        func state(_ step: Int) -> StageCache.Entry {
+            var e = StageResume.state(step: step, rng: rng, adam: adam, last: last)
+            for (n, t) in trained { e["resume.param." + n] = t.detached().copy() }
+            return e
+        }
         var loss = LayeredLoss(objectMask: objectMask, backgroundMask: backgroundMask)
         let schedule = model.schedule
         if objectNoiseWeight != 1 { loss.objectWeight = { [cap = objectNoiseWeight] t in schedule.velocityWeight(t, cap: cap) } }
         if backgroundNoiseWeight != 1 { loss.backgroundWeight = { [cap = backgroundNoiseWeight] t in schedule.velocityWeight(t, cap: cap) } }
-        var rng = StrataRandom(seed: seed)
-        var last: (Float, Float)?
         try model.checkpointing(unet, latentSide: source.shape[2]) {
-            for step in 0..<steps {
+            for step in first..<steps {
                 adam.beginStep()
                 let (obj, bg) = loss(unet: unet, model: model, source: source, reference: reference, contexts: (embedding, embedding), rng: &rng)
                 let total = obj * lambda1 + bg * lambda2
@@ -65,8 +85,10 @@ public struct LayeredFineTuning {
                 total.backward()
                 last = (obj.item, bg.item)
                 guard progress(StageProgress(stage: .finetune, step: step + 1, total: steps, objectLoss: last!.0, backgroundLoss: last!.1)) else {
+                    resume.stepDone(cancelling: true) { state(step + 1) }
                     throw EditError.cancelled(.finetune)
                 }
+                if step + 1 < steps { resume.stepDone { state(step + 1) } }
             }
         }
         for p in params { p.onGradientReady = nil; p.requiringGrad(false) }

@@ -12,6 +12,8 @@ public final class StageCache: @unchecked Sendable {
     private struct State {
         var memory: [StageKey: Entry] = [:]
         var order: [StageKey] = []  // least recently used first
+        /// States of stages stopped part of the way through: at most one per stage key.
+        var partials: [StageKey: Entry] = [:]
     }
     private let state = Mutex(State())
     public let folder: URL?
@@ -44,10 +46,36 @@ public final class StageCache: @unchecked Sendable {
 
     public func put(_ key: StageKey, _ entry: Entry) {
         remember(key, entry)
+        dropPartial(key)
         guard let url = file(key) else { return }
         try? SafeTensorsFile.write(entry, to: url.path)
         evictFromDisk()
     }
+
+    /// The state a long stage saved part of the way through (StageResume), if any.
+    public func partial(_ key: StageKey) -> Entry? {
+        if let hit = state.withLock({ $0.partials[key] }) { return hit }
+        guard let url = partialFile(key), let f = try? SafeTensorsFile(path: url.path) else { return nil }
+        var entry: Entry = [:]
+        for n in f.names { guard let t = try? f.tensor(n) else { return nil }; entry[n] = t }
+        return entry
+    }
+
+    /// Saves a stage's state part of the way through; a later `put` of the finished
+    /// result, or `dropPartial`, removes it.
+    public func putPartial(_ key: StageKey, _ entry: Entry) {
+        state.withLock { $0.partials[key] = entry }
+        guard let url = partialFile(key) else { return }
+        try? SafeTensorsFile.write(entry, to: url.path)
+        evictFromDisk()
+    }
+
+    public func dropPartial(_ key: StageKey) {
+        state.withLock { $0.partials[key] = nil }
+        if let url = partialFile(key) { try? FileManager.default.removeItem(at: url) }
+    }
+
+    func partialFile(_ key: StageKey) -> URL? { folder?.appendingPathComponent(key.hex + ".partial.safetensors") }
 
     private func remember(_ key: StageKey, _ entry: Entry) {
         state.withLock { s in

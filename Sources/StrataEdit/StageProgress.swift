@@ -15,6 +15,9 @@ public struct StageProgress: Sendable {
     public var backgroundLoss: Float?
     /// Which result (seed index) stage 3 is drawing.
     public var seedIndex: Int?
+    /// Set on the first report of a stage that goes on from the state a stopped run
+    /// saved: `step` is the saved step, not one just run.
+    public var resumed = false
 }
 
 public enum EditError: Error, CustomStringConvertible, Equatable {

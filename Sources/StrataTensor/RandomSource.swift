@@ -49,6 +49,18 @@ public struct StrataRandom: RandomSource {
         s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
     }
 
+    /// The generator's whole state, to save a job and resume it drawing the same values.
+    public var state: [UInt64] {
+        [s0, s1, s2, s3, spareNormal == nil ? 0 : 1, UInt64(spareNormal?.bitPattern ?? 0)]
+    }
+
+    /// A generator in a state `state` returned; nil for a list of another length.
+    public init?(state: [UInt64]) {
+        guard state.count == 6 else { return nil }
+        s0 = state[0]; s1 = state[1]; s2 = state[2]; s3 = state[3]
+        spareNormal = state[4] == 0 ? nil : Float(bitPattern: UInt32(truncatingIfNeeded: state[5]))
+    }
+
     public mutating func nextUInt64() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17

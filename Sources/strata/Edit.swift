@@ -138,26 +138,44 @@ struct Edit: ParsableCommand {
         let cacheFolder = cache.map { URL(fileURLWithPath: $0) }
             ?? UserFolders.stageCache
         let edit = LayerDiffusionEdit(model: editModel, modelHash: hash, cache: StageCache(folder: cacheFolder))
-        var stageStart = Date(), current: EditStage?
+        edit.checkpointOnCancelAfter = 0
+        var stageStart = Date(), current: EditStage?, firstStep = 0
         var result: EditResult
+        // Ctrl-C or SIGTERM stops the job after its current step; stages 1 and 2 save
+        // their state first, so the same command goes on from there.
+        StopRequest.install(message: "stopping after this step …")
         do {
             let handler: ProgressHandler = { p in
-                if p.stage != current { current = p.stage; stageStart = Date() }
+                if p.stage != current {
+                    current = p.stage; stageStart = Date(); firstStep = 0
+                    if p.resumed {
+                        firstStep = p.step
+                        log.line("\(p.stage.rawValue): going on from step \(p.step) of \(p.total), saved by a stopped run")
+                    }
+                }
                 let elapsed = Date().timeIntervalSince(stageStart)
-                let eta = p.step > 0 ? elapsed / Double(p.step) * Double(p.total - p.step) : 0
+                let ran = p.step - firstStep
+                let eta = ran > 0 ? elapsed / Double(ran) * Double(p.total - p.step) : 0
                 var losses = ""
                 if let o = p.objectLoss, let b = p.backgroundLoss { losses = String(format: "  L_obj %.4f  L_bg %.4f", o, b) }
                 let filled = p.total > 0 ? p.step * 24 / p.total : 24
                 log.progress(p.stage.rawValue, p.step, p.total, "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 24 - filled)
                              + String(format: "] %.1f s, %.1f s left", elapsed, eta) + losses)
                 if p.step == p.total { log.line(String(format: "%@ done (%d steps, %.1f s)%@", p.stage.rawValue, p.total, elapsed, losses)) }
-                return true
+                return !StopRequest.isRequested
             }
             if method == .layerdiffusion {
                 result = try edit.run(inputs, settings: s, progress: handler)
             } else {
                 result = try Baselines(model: editModel).result(method, inputs: inputs, settings: s, progress: handler)
             }
+        } catch EditError.cancelled(let stage) {
+            log.clearProgress()
+            let kept = stage == .optimise || stage == .finetune ? "its state is kept in the stage cache (\(cacheFolder.path))"
+                : stage == .sample ? "the seeds it finished are kept in the stage cache (\(cacheFolder.path))"
+                : "the stages before it are kept in the stage cache (\(cacheFolder.path))"
+            log.line("stopped during \(stage.rawValue): \(kept); the same command goes on from there")
+            throw ExitCode(130)
         } catch { log.clearProgress(); throw fail("\(error)") }
         log.clearProgress()
         if s.colourMatch > 0 {

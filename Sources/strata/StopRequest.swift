@@ -9,13 +9,13 @@ enum StopRequest {
 
     static var isRequested: Bool { requested.load(ordering: .relaxed) }
 
-    static func install() {
+    static func install(message: String = "stopping after this step; saving the run …") {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 requested.store(true, ordering: .relaxed)
-                FileHandle.standardError.write(Data("stopping after this step; saving the run …\n".utf8))
+                FileHandle.standardError.write(Data("\n\(message)\n".utf8))
             }
             source.resume()
             sources.append(source)
