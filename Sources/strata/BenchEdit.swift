@@ -59,6 +59,7 @@ struct BenchEdit: ParsableCommand {
         var stage: EditStage?, lastStep = 0
         let edit = LayerDiffusionEdit(model: try EditModel(sd), modelHash: "bench")
         let estimate = MemoryEstimate.edit(model: edit.model, settings: defaults, side: side)
+        let time = EditTimeEstimate.measure(model: edit.model, settings: defaults, side: side)
         let started = Date()
         _ = try edit.run(inputs, settings: s) { p in
             let now = DispatchTime.now().uptimeNanoseconds
@@ -82,7 +83,8 @@ struct BenchEdit: ParsableCommand {
         let total = measureSteps == nil ? measured : stages.values.reduce(0, +)
         let doc: [String: Any] = ["total_s": total, "stages": stages, "step_s": perStep, "peak_rss_mb": PeakMemory.residentMB,
                                   "estimated_peak_mb": Double(estimate.peakBytes) / 1e6, "preset": preset.rawValue,
-                                  "projected": measureSteps != nil]
+                                  "projected": measureSteps != nil, "estimated_s": time.total,
+                                  "estimated_stages": Dictionary(uniqueKeysWithValues: time.seconds.map { ($0.key.rawValue, $0.value) })]
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
         } else {
@@ -91,6 +93,7 @@ struct BenchEdit: ParsableCommand {
             }
             print(String(format: "whole edit %@ (%@ preset): %.1f s; peak RSS %.0f MB (estimated before the start: %.0f MB)",
                          measureSteps == nil ? "measured" : "projected", preset.rawValue, total, PeakMemory.residentMB, Double(estimate.peakBytes) / 1e6))
+            print("estimated before the start, from one timed UNet pass: \(time.description)")
         }
     }
 }

@@ -165,6 +165,8 @@ struct Edit: ParsableCommand {
                 return !StopRequest.isRequested
             }
             if method == .layerdiffusion {
+                let time = EditTimeEstimate.measure(model: editModel, settings: s, side: side)
+                log.line("expected duration: \(time.description), less for stages found in the stage cache")
                 result = try edit.run(inputs, settings: s, progress: handler)
             } else {
                 result = try Baselines(model: editModel).result(method, inputs: inputs, settings: s, progress: handler)
