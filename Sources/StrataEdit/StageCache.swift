@@ -61,11 +61,13 @@ public final class StageCache: @unchecked Sendable {
         return entry
     }
 
-    /// Saves a stage's state part of the way through; a later `put` of the finished
-    /// result, or `dropPartial`, removes it.
+    /// Saves a stage's state part of the way through, on disk when it fits the folder's
+    /// limit; a later `put` of the finished result, or `dropPartial`, removes it.
     public func putPartial(_ key: StageKey, _ entry: Entry) {
         state.withLock { $0.partials[key] = entry }
-        guard let url = partialFile(key) else { return }
+        // A state larger than the whole folder's limit would only push everything out,
+        // itself included: it stays in memory.
+        guard let url = partialFile(key), 4 * entry.values.reduce(0, { $0 + $1.count }) < diskLimitBytes else { return }
         try? SafeTensorsFile.write(entry, to: url.path)
         evictFromDisk()
     }
