@@ -134,6 +134,8 @@ public struct EditorState {
     public static let debounce = 0.6
     public var now = 0.0
     public var embeddingLosses: [Float] = [], objectLosses: [Float] = [], backgroundLosses: [Float] = []
+    /// The step the running stage went on from when it resumed a stopped run's state, else 0.
+    public var stageFirstStep = 0
     public var message = ""
     public var unsaved = false
 
@@ -159,5 +161,14 @@ public struct EditorState {
         var s = settings
         s.preset = preset
         return JobRequest(settings: s, subject: subject, background: background, mask: mask.pixels, placement: placement, sweep: sweep)
+    }
+}
+
+extension EditorState {
+    /// Seconds left in the running stage, from the steps it has run since it started.
+    public var stageSecondsLeft: Double {
+        guard case let .running(_, step, total, _, stageStarted) = job else { return 0 }
+        let ran = step - stageFirstStep
+        return ran > 0 ? (now - stageStarted) / Double(ran) * Double(total - step) : 0
     }
 }

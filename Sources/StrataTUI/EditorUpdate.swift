@@ -48,8 +48,9 @@ extension EditorState {
         var stageStarted = now
         if case let .running(stage, _, _, s, ss) = job {
             started = s
-            if stage == p.stage { stageStarted = ss } else { objectLosses = []; backgroundLosses = [] }
-        } else { started = now }
+            if stage == p.stage { stageStarted = ss } else { objectLosses = []; backgroundLosses = []; stageFirstStep = 0 }
+        } else { started = now; stageFirstStep = 0 }
+        if p.resumed { stageFirstStep = p.step }
         job = .running(stage: p.stage, step: p.step, total: p.total, started: started, stageStarted: stageStarted)
         if let o = p.objectLoss, let b = p.backgroundLoss {
             objectLosses.append(o); backgroundLosses.append(b)

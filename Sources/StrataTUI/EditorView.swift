@@ -205,10 +205,9 @@ public struct EditorView {
         g.fill(r, with: Cell(" ", fg: t.text, bg: t.panel))
         var x = r.x + 1
         switch s.job {
-        case let .running(stage, step, total, started, stageStarted):
-            let elapsed = s.now - started, inStage = s.now - stageStarted
-            let eta = step > 0 ? inStage / Double(step) * Double(total - step) : 0
-            x += g.text(String(format: "%@ %d/%d  %.1f s  ETA %.1f s", stage.rawValue, step, total, elapsed, eta), x: x, y: r.y, fg: t.accent, bg: t.panel, bold: true)
+        case let .running(stage, step, total, started, _):
+            let elapsed = s.now - started
+            x += g.text(String(format: "%@ %d/%d  %.1f s  ETA %.1f s", stage.rawValue, step, total, elapsed, s.stageSecondsLeft), x: x, y: r.y, fg: t.accent, bg: t.panel, bold: true)
             if !s.objectLosses.isEmpty {
                 let names = stage == .optimise ? ("subject", "background") : ("L_obj", "L_bg")
                 let w = max(4, (r.width - x - 40) / 2)

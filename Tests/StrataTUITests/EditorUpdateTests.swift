@@ -57,6 +57,21 @@ final class EditorUpdateTests: XCTestCase {
         guard case .failed = s.job else { return XCTFail() }
     }
 
+    /// A stage that goes on from a stopped run's state first reports its saved step; the
+    /// time left counts only the steps run since.
+    func testTimeLeftCountsOnlyStepsRunAfterAResume() {
+        var s = TUIFixtures.state()
+        _ = send(&s, .char("r"))
+        _ = s.update(.progress(StageProgress(stage: .optimise, step: 200, total: 250, resumed: true), at: 10))
+        XCTAssertEqual(s.stageSecondsLeft, 0, "no step run yet")
+        _ = s.update(.progress(StageProgress(stage: .optimise, step: 210, total: 250), at: 12))
+        XCTAssertEqual(s.stageSecondsLeft, 8, accuracy: 1e-9, "10 steps in 2 s, 40 left")
+        _ = s.update(.progress(StageProgress(stage: .finetune, step: 5, total: 250), at: 13))
+        XCTAssertEqual(s.stageFirstStep, 0)
+        _ = s.update(.progress(StageProgress(stage: .finetune, step: 10, total: 250), at: 14))
+        XCTAssertEqual(s.stageSecondsLeft, 240 * 0.1, accuracy: 1e-9, "a stage run from its start counts from its start")
+    }
+
     func testQuitAsksOnlyWhileAJobRuns() {
         var s = TUIFixtures.state()
         s.unsaved = false
