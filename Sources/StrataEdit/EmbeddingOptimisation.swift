@@ -27,25 +27,18 @@ public struct EmbeddingOptimisation {
                     progress: ProgressHandler) throws -> Output {
         let ea = e0a.copy().requiringGrad(), eb = e0b.copy().requiringGrad()
         guard steps > 0 else { return Output(subject: e0a, background: e0b) }
-        var adam = Adam([ea, eb], learningRate: learningRate)
+        let adam = Adam([ea, eb], learningRate: learningRate)
         let loss = LayeredLoss(objectMask: sourceMask, backgroundMask: referenceBackground)
         var rng = StrataRandom(seed: seed)
         var last: (Float, Float)?
         var first = 0
-        if let saved = resume.saved, let a = saved["resume.subject"], let b = saved["resume.background"],
-           a.shape == ea.shape, b.shape == eb.shape, let state = StageResume.restore(saved, adam: adam), state.step <= steps {
-            ea.data.update(from: a.data, count: a.count); eb.data.update(from: b.data, count: b.count)
+        let trained = [(name: "subject", tensor: ea), (name: "background", tensor: eb)]
+        if let saved = resume.saved, let state = StageResume.restore(saved, adam: adam, trained: trained, steps: steps) {
             (first, rng, last) = state
             if first > 0 { _ = progress(StageProgress(stage: .optimise, step: first, total: steps, objectLoss: last?.0, backgroundLoss: last?.1, resumed: true)) }
-        } else if resume.saved != nil {
-            adam = Adam([ea, eb], learningRate: learningRate)  // a state that did not fit may have been half loaded
         }
         var resume = resume
-        func state(_ step: Int) -> StageCache.Entry {
-            var e = StageResume.state(step: step, rng: rng, adam: adam, last: last)
-            e["resume.subject"] = ea.detached().copy(); e["resume.background"] = eb.detached().copy()
-            return e
-        }
+        func state(_ step: Int) -> StageCache.Entry { StageResume.state(step: step, rng: rng, adam: adam, last: last, trained: trained) }
         try model.checkpointing(model.model.unet, latentSide: source.shape[2]) {
             for step in first..<steps {
                 let (obj, bg) = loss(unet: model.model.unet, model: model, source: source, reference: reference, contexts: (ea, eb), rng: &rng)

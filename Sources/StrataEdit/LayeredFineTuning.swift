@@ -39,7 +39,7 @@ public struct LayeredFineTuning {
         guard steps > 0 else { return ([:], nil) }
         let base = model.model.unet
         let unet: UNet2DConditionModel
-        var trained: [(name: String, tensor: Tensor)]
+        let trained: [(name: String, tensor: Tensor)]
         if mode == .lora {
             unet = base
             let adapters = base.attachLoRA(rank: loraRank, seed: seed)
@@ -50,28 +50,17 @@ public struct LayeredFineTuning {
         }
         defer { if mode == .lora { base.detachAdapters() } }
         let params = trained.map { $0.tensor.requiringGrad() }
-        var adam = Adam(params, learningRate: learningRate)
+        let adam = Adam(params, learningRate: learningRate)
         var rng = StrataRandom(seed: seed)
         var last: (Float, Float)?
         var first = 0
-        if let saved = resume.saved {
-            let values = trained.map { saved["resume.param." + $0.name] }
-            if !values.contains(where: { $0 == nil }), zip(values, params).allSatisfy({ $0!.shape == $1.shape }),
-               let state = StageResume.restore(saved, adam: adam), state.step <= steps {
-                for (v, p) in zip(values, params) { p.data.update(from: v!.data, count: p.count) }
-                (first, rng, last) = state
-                if first > 0 { _ = progress(StageProgress(stage: .finetune, step: first, total: steps, objectLoss: last?.0, backgroundLoss: last?.1, resumed: true)) }
-            } else {
-                adam = Adam(params, learningRate: learningRate)  // a state that did not fit may have been half loaded
-            }
+        if let saved = resume.saved, let state = StageResume.restore(saved, adam: adam, trained: trained, steps: steps) {
+            (first, rng, last) = state
+            if first > 0 { _ = progress(StageProgress(stage: .finetune, step: first, total: steps, objectLoss: last?.0, backgroundLoss: last?.1, resumed: true)) }
         }
         adam.updateDuringBackward()
         var resume = resume
-        func state(_ step: Int) -> StageCache.Entry {
-            var e = StageResume.state(step: step, rng: rng, adam: adam, last: last)
-            for (n, t) in trained { e["resume.param." + n] = t.detached().copy() }
-            return e
-        }
+        func state(_ step: Int) -> StageCache.Entry { StageResume.state(step: step, rng: rng, adam: adam, last: last, trained: trained) }
         var loss = LayeredLoss(objectMask: objectMask, backgroundMask: backgroundMask)
         let schedule = model.schedule
         if objectNoiseWeight != 1 { loss.objectWeight = { [cap = objectNoiseWeight] t in schedule.velocityWeight(t, cap: cap) } }

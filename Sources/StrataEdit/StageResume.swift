@@ -61,21 +61,33 @@ public struct StageResume {
         return StrataRandom(state: words)
     }
 
-    /// The common part of a stage's state: its step, noise generator, optimiser and last losses.
-    static func state(step: Int, rng: StrataRandom, adam: Adam, last: (Float, Float)?) -> StageCache.Entry {
+    /// A stage's state: its step, noise generator, optimiser moments, last losses, and
+    /// copies of the tensors it trains, by name.
+    static func state(step: Int, rng: StrataRandom, adam: Adam, last: (Float, Float)?,
+                      trained: [(name: String, tensor: Tensor)]) -> StageCache.Entry {
         var e: StageCache.Entry = ["resume.step": Tensor([Float(step)], shape: [1]), "resume.rng": tensor(rng)]
         for (k, t) in adam.state { e["resume.adam." + k] = t.copy() }
         if let last { e["resume.losses"] = Tensor([last.0, last.1], shape: [2]) }
+        for (n, t) in trained { e["resume.param." + n] = t.detached().copy() }
         return e
     }
 
-    /// Restores what `state` saved into `adam`; returns the step to go on from, the
-    /// generator and the last losses, or nil when the saved state does not fit.
-    static func restore(_ e: StageCache.Entry, adam: Adam) -> (step: Int, rng: StrataRandom, last: (Float, Float)?)? {
-        guard let step = e["resume.step"]?.scalars.first, let rng = random(e["resume.rng"]) else { return nil }
+    /// Puts what `state` saved back into the trained tensors and `adam`, and returns the
+    /// step to go on from, the generator and the last losses. Changes nothing and returns
+    /// nil when the saved state does not fit (another shape, a missing tensor, more steps
+    /// than `steps`).
+    static func restore(_ e: StageCache.Entry, adam: Adam, trained: [(name: String, tensor: Tensor)], steps: Int)
+        -> (step: Int, rng: StrataRandom, last: (Float, Float)?)? {
+        guard let step = e["resume.step"]?.scalars.first, Int(step) <= steps, let rng = random(e["resume.rng"]) else { return nil }
+        let values = trained.map { e["resume.param." + $0.name] }
+        guard zip(values, trained).allSatisfy({ $0?.shape == $1.tensor.shape }) else { return nil }
         var moments: [String: Tensor] = [:]
         for (k, t) in e where k.hasPrefix("resume.adam.") { moments[String(k.dropFirst("resume.adam.".count))] = t }
-        do { try adam.load(state: moments) } catch { return nil }
+        let fits = adam.parameters.indices.allSatisfy { i in
+            moments["m.\(i)"]?.shape == adam.parameters[i].shape && moments["v.\(i)"]?.shape == adam.parameters[i].shape
+        }
+        guard fits, (try? adam.load(state: moments)) != nil else { return nil }
+        for (v, t) in zip(values, trained) { t.tensor.data.update(from: v!.data, count: t.tensor.count) }
         let l = e["resume.losses"]?.scalars
         return (Int(step), rng, l.map { ($0[0], $0[1]) })
     }

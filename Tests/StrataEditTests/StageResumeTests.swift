@@ -16,6 +16,23 @@ final class StageResumeTests: XCTestCase {
         XCTAssertNil(StrataRandom(state: [1, 2, 3]))
     }
 
+    /// A saved state that does not fit what the stage trains is ignored whole: nothing
+    /// of it is loaded.
+    func testAStateThatDoesNotFitChangesNothing() {
+        let w = Tensor([1, 2, 3], shape: [3]), adam = Adam([w])
+        w.grad = Tensor([0.5, 0.5, 0.5], shape: [3]); adam.step()
+        let saved = StageResume.state(step: 7, rng: StrataRandom(seed: 1), adam: adam, last: (0.25, 0.5), trained: [("w", w)])
+        let v = Tensor([9, 9, 9, 9], shape: [4]), other = Adam([v])
+        XCTAssertNil(StageResume.restore(saved, adam: other, trained: [("w", v)], steps: 10))
+        XCTAssertEqual(v.scalars, [9, 9, 9, 9]); XCTAssertEqual(other.step, 0)
+        let u = Tensor([0, 0, 0], shape: [3]), fresh = Adam([u])
+        XCTAssertNil(StageResume.restore(saved, adam: fresh, trained: [("w", u)], steps: 5), "more steps saved than the stage has")
+        XCTAssertEqual(u.scalars, [0, 0, 0]); XCTAssertEqual(fresh.step, 0)
+        let back = StageResume.restore(saved, adam: fresh, trained: [("w", u)], steps: 10)
+        XCTAssertEqual(back?.step, 7); XCTAssertEqual(back?.last?.1, 0.5)
+        XCTAssertEqual(u.scalars, w.scalars); XCTAssertEqual(fresh.step, 1)
+    }
+
     func testStoppedStagesResumeToTheUninterruptedResult() throws {
         try checkResume(mode: .full)
     }
