@@ -57,9 +57,19 @@ public struct EditTimeEstimate: Sendable {
         return EditTimeEstimate(seconds: seconds, passSeconds: best)
     }
 
-    /// "about 21 s (reference 0.6 s, optimise 7.0 s, finetune 9.9 s, sample 2.2 s)".
+    /// The same estimate for a job that runs only `stage` and the stages after it (the
+    /// earlier ones are in the stage cache).
+    public func from(_ stage: EditStage) -> EditTimeEstimate {
+        let first = EditStage.allCases.firstIndex(of: stage)!
+        var e = self
+        for s in EditStage.allCases.prefix(first) { e.seconds[s] = nil }
+        return e
+    }
+
+    /// "about 21 s (reference 0.6 s, optimise 7.0 s, finetune 9.9 s, sample 2.2 s)", the
+    /// stages that run only.
     public var description: String {
-        let parts = EditStage.allCases.map { "\($0.rawValue) \(Self.duration(seconds[$0] ?? 0))" }
+        let parts = EditStage.allCases.compactMap { s in seconds[s].map { "\(s.rawValue) \(Self.duration($0))" } }
         return "about \(Self.duration(total)) (" + parts.joined(separator: ", ") + ")"
     }
 
