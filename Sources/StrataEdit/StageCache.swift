@@ -35,9 +35,7 @@ public final class StageCache: @unchecked Sendable {
             s.order.removeAll { $0 == key }; s.order.append(key)
             return e
         }) { return hit }
-        guard let url = file(key), let f = try? SafeTensorsFile(path: url.path) else { return nil }
-        var entry: Entry = [:]
-        for n in f.names { guard let t = try? f.tensor(n) else { return nil }; entry[n] = t }
+        guard let url = file(key), let entry = Self.read(url) else { return nil }
         // Touch the file so eviction sees it as recently used.
         try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
         remember(key, entry)
@@ -47,7 +45,18 @@ public final class StageCache: @unchecked Sendable {
     public func put(_ key: StageKey, _ entry: Entry) {
         remember(key, entry)
         dropPartial(key)
-        guard let url = file(key) else { return }
+        if let url = file(key) { write(entry, to: url) }
+    }
+
+    /// An entry's file, whole, or nil when it is missing or unreadable.
+    private static func read(_ url: URL) -> Entry? {
+        guard let f = try? SafeTensorsFile(path: url.path) else { return nil }
+        var entry: Entry = [:]
+        for n in f.names { guard let t = try? f.tensor(n) else { return nil }; entry[n] = t }
+        return entry
+    }
+
+    private func write(_ entry: Entry, to url: URL) {
         try? SafeTensorsFile.write(entry, to: url.path)
         evictFromDisk()
     }
@@ -55,10 +64,7 @@ public final class StageCache: @unchecked Sendable {
     /// The state a long stage saved part of the way through (StageResume), if any.
     public func partial(_ key: StageKey) -> Entry? {
         if let hit = state.withLock({ $0.partials[key] }) { return hit }
-        guard let url = partialFile(key), let f = try? SafeTensorsFile(path: url.path) else { return nil }
-        var entry: Entry = [:]
-        for n in f.names { guard let t = try? f.tensor(n) else { return nil }; entry[n] = t }
-        return entry
+        return partialFile(key).flatMap(Self.read)
     }
 
     /// Saves a stage's state part of the way through, on disk when it fits the folder's
@@ -68,8 +74,7 @@ public final class StageCache: @unchecked Sendable {
         // A state larger than the whole folder's limit would only push everything out,
         // itself included: it stays in memory.
         guard let url = partialFile(key), 4 * entry.values.reduce(0, { $0 + $1.count }) < diskLimitBytes else { return }
-        try? SafeTensorsFile.write(entry, to: url.path)
-        evictFromDisk()
+        write(entry, to: url)
     }
 
     public func dropPartial(_ key: StageKey) {

@@ -18,6 +18,13 @@ public struct StageProgress: Sendable {
     /// Set on the first report of a stage that goes on from the state a stopped run
     /// saved: `step` is the saved step, not one just run.
     public var resumed = false
+
+    /// Seconds left in a stage at `step` of `total`, from the steps run since it started
+    /// at `firstStep` (the saved step of a resumed stage, else 0) in `elapsed` seconds.
+    public static func secondsLeft(step: Int, total: Int, firstStep: Int, elapsed: Double) -> Double {
+        let ran = step - firstStep
+        return ran > 0 ? elapsed / Double(ran) * Double(total - step) : 0
+    }
 }
 
 public enum EditError: Error, CustomStringConvertible, Equatable {

@@ -168,7 +168,6 @@ extension EditorState {
     /// Seconds left in the running stage, from the steps it has run since it started.
     public var stageSecondsLeft: Double {
         guard case let .running(_, step, total, _, stageStarted) = job else { return 0 }
-        let ran = step - stageFirstStep
-        return ran > 0 ? (now - stageStarted) / Double(ran) * Double(total - step) : 0
+        return StageProgress.secondsLeft(step: step, total: total, firstStep: stageFirstStep, elapsed: now - stageStarted)
     }
 }

@@ -154,8 +154,7 @@ struct Edit: ParsableCommand {
                     }
                 }
                 let elapsed = Date().timeIntervalSince(stageStart)
-                let ran = p.step - firstStep
-                let eta = ran > 0 ? elapsed / Double(ran) * Double(p.total - p.step) : 0
+                let eta = StageProgress.secondsLeft(step: p.step, total: p.total, firstStep: firstStep, elapsed: elapsed)
                 var losses = ""
                 if let o = p.objectLoss, let b = p.backgroundLoss { losses = String(format: "  L_obj %.4f  L_bg %.4f", o, b) }
                 let filled = p.total > 0 ? p.step * 24 / p.total : 24
