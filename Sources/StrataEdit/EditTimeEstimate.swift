@@ -31,8 +31,8 @@ public struct EditTimeEstimate: Sendable {
 
     /// Times one UNet pass at batch 2 on latents of `side / factor` (the best of three
     /// for small models, whose first pass is mostly setting up).
-    public static func measure(model: EditModel, settings: EditSettings, side: Int) -> EditTimeEstimate {
-        let sd = model.model, s = settings.effective
+    public static func timePass(model: EditModel, side: Int) -> Double {
+        let sd = model.model
         let latentSide = side / model.factor
         let x = Tensor(zeros: [2, sd.unet.config.inChannels, latentSide, latentSide])
         let context = Tensor.concat([model.text(""), model.text("")], axis: 0)
@@ -44,6 +44,13 @@ public struct EditTimeEstimate: Sendable {
             best = min(best, Date().timeIntervalSince(t0))
             if best > 1 { break }
         }
+        return best
+    }
+
+    /// Each stage's seconds for `settings`, from a pass timed by `timePass`.
+    public init(passSeconds: Double, model: EditModel, settings: EditSettings, side: Int) {
+        let s = settings.effective
+        let latentSide = side / model.factor
         let checkpointing = latentSide >= 32
         let together = IterativeGuidance(s).samplesTogether(s.seeds, latentSide: latentSide)
         let steps: [EditStage: Int] = [
@@ -52,9 +59,65 @@ public struct EditTimeEstimate: Sendable {
         ]
         var seconds: [EditStage: Double] = [:]
         for (stage, n) in steps {
-            seconds[stage] = Double(n) * best * passesPerStep(stage, checkpointing: checkpointing, mode: s.finetuneMode, together: together)
+            seconds[stage] = Double(n) * passSeconds * Self.passesPerStep(stage, checkpointing: checkpointing, mode: s.finetuneMode, together: together)
         }
-        return EditTimeEstimate(seconds: seconds, passSeconds: best)
+        self.init(seconds: seconds, passSeconds: passSeconds)
+    }
+
+    public init(seconds: [EditStage: Double], passSeconds: Double) {
+        self.seconds = seconds; self.passSeconds = passSeconds
+    }
+
+    public static func measure(model: EditModel, settings: EditSettings, side: Int) -> EditTimeEstimate {
+        EditTimeEstimate(passSeconds: timePass(model: model, side: side), model: model, settings: settings, side: side)
+    }
+
+    /// The expected duration of `edit.run(inputs, settings:)`: a cache-only run finds the
+    /// first stage missing from the stage cache, and the stages before it are left out
+    /// (so are those before `from`); nil when none is left. The pass is timed unless given.
+    public static func forRun(_ edit: LayerDiffusionEdit, _ inputs: EditInputs, settings: EditSettings,
+                              from: EditStage = .reference, passSeconds: Double? = nil) -> EditTimeEstimate? {
+        var firstToRun = EditStage.reference
+        do { _ = try edit.run(inputs, settings: settings, cachedOnly: true); return nil } catch EditError.notCached(let stage) {
+            firstToRun = stage
+        } catch {}
+        let side = inputs.source.shape[3]
+        let pass = passSeconds ?? timePass(model: edit.model, side: side)
+        let all = EditStage.allCases
+        return EditTimeEstimate(passSeconds: pass, model: edit.model, settings: settings, side: side)
+            .from(all[max(all.firstIndex(of: firstToRun)!, all.firstIndex(of: from)!)])
+    }
+
+    /// Two jobs run one after the other (a sweep's runs): each stage's seconds added.
+    public func adding(_ other: EditTimeEstimate) -> EditTimeEstimate {
+        EditTimeEstimate(seconds: seconds.merging(other.seconds, uniquingKeysWith: +), passSeconds: passSeconds)
+    }
+
+    /// The expected duration of `runs` one after the other (a sweep), the pass timed once.
+    /// The runs after the first share with it the stages before `sweptFrom`, the first
+    /// stage the swept setting changes; nil when every stage of every run is cached.
+    public static func forRuns(_ edit: LayerDiffusionEdit, _ inputs: EditInputs, runs: [EditSettings],
+                               sweptFrom: EditStage? = nil) -> EditTimeEstimate? {
+        let pass = timePass(model: edit.model, side: inputs.source.shape[3])
+        var total: EditTimeEstimate?
+        for (i, settings) in runs.enumerated() {
+            let from = i == 0 ? EditStage.reference : sweptFrom ?? .reference
+            guard let e = forRun(edit, inputs, settings: settings, from: from, passSeconds: pass) else { continue }
+            total = total?.adding(e) ?? e
+        }
+        return total
+    }
+
+    /// `forRuns`' statement, or that every stage is in the stage cache.
+    public static func statement(_ edit: LayerDiffusionEdit, _ inputs: EditInputs, runs: [EditSettings], sweptFrom: EditStage? = nil) -> String {
+        forRuns(edit, inputs, runs: runs, sweptFrom: sweptFrom)?.statement ?? "every stage is in the stage cache"
+    }
+
+    /// "expected duration: about 2.2 s (sample 2.2 s); reference, optimise, finetune from
+    /// the stage cache", as `strata edit` and the editor state it.
+    public var statement: String {
+        let cached = EditStage.allCases.prefix(while: { seconds[$0] == nil }).map(\.rawValue)
+        return "expected duration: \(description)" + (cached.isEmpty ? "" : "; \(cached.joined(separator: ", ")) from the stage cache")
     }
 
     /// The same estimate for a job that runs only `stage` and the stages after it (the
@@ -65,6 +128,9 @@ public struct EditTimeEstimate: Sendable {
         for s in EditStage.allCases.prefix(first) { e.seconds[s] = nil }
         return e
     }
+
+    /// "about 21 s", for a status line.
+    public var brief: String { "about \(Self.duration(total))" }
 
     /// "about 21 s (reference 0.6 s, optimise 7.0 s, finetune 9.9 s, sample 2.2 s)", the
     /// stages that run only.

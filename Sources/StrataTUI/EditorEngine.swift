@@ -14,6 +14,8 @@ public final class EditorEngine {
     var job: EditJob?
     var running: JobRequest?
     var started = Date()
+    /// Where the running job states its expected duration.
+    var note = JobNote()
     /// The last finished run, for saving its full outputs.
     public private(set) var last: (request: JobRequest, result: EditResult, settings: [EditSettings])?
     var lastProgress: StageProgress?
@@ -54,7 +56,14 @@ public final class EditorEngine {
         running = request
         started = Date()
         lastProgress = nil
+        let note = JobNote()
+        self.note = note
         job = EditJob { progress in
+            if method == .layerdiffusion {
+                let time = EditTimeEstimate.forRuns(edit, inputs, runs: runs.map(\.settings),
+                                                    sweptFrom: request.sweep.map { $0.parameter.firstStale ?? .reference })
+                note.post(time?.brief ?? "every stage cached")
+            }
             var combined: EditResult?
             for run in runs {
                 let r: EditResult
@@ -80,11 +89,12 @@ public final class EditorEngine {
     /// Messages since the last poll: new progress, or the end of the job.
     public func poll(now: Double) -> [EditorMsg] {
         guard let job, let request = running else { return [] }
+        let stated: [EditorMsg] = note.take().map { [.info("running (\(request.settings.preset.rawValue)), " + $0)] } ?? []
         switch job.state {
         case .running:
-            guard let p = job.progress, p.step != lastProgress?.step || p.stage != lastProgress?.stage else { return [] }
+            guard let p = job.progress, p.step != lastProgress?.step || p.stage != lastProgress?.stage else { return stated }
             lastProgress = p
-            return [.progress(p, at: now)]
+            return stated + [.progress(p, at: now)]
         case .failed(let error):
             self.job = nil; running = nil
             return [.failed("\(error)")]

@@ -210,7 +210,9 @@ public struct EditorView {
             x += g.text(String(format: "%@ %d/%d  %.1f s  ETA %.1f s", stage.rawValue, step, total, elapsed, s.stageSecondsLeft), x: x, y: r.y, fg: t.accent, bg: t.panel, bold: true)
             if !s.objectLosses.isEmpty {
                 let names = stage == .optimise ? ("subject", "background") : ("L_obj", "L_bg")
-                let w = max(4, (r.width - x - 40) / 2)
+                // The two labels take about 38 columns; the message (the job's expected
+                // duration) keeps up to 40 of what is left.
+                let w = max(4, (r.width - x - 38 - min(s.message.count + 2, 40)) / 2)
                 // Each step's loss is drawn at a random timestep: show the running mean.
                 let o = Sparkline.smoothed(s.objectLosses), b = Sparkline.smoothed(s.backgroundLosses)
                 x += g.text(String(format: "  %@ %.4f ", names.0, o.last!), x: x, y: r.y, fg: t.text, bg: t.panel)

@@ -164,19 +164,7 @@ struct Edit: ParsableCommand {
                 return !StopRequest.isRequested
             }
             if method == .layerdiffusion {
-                // A cache-only run names the first stage missing from the stage cache.
-                var firstToRun: EditStage? = .reference
-                do { _ = try edit.run(inputs, settings: s, cachedOnly: true); firstToRun = nil } catch EditError.notCached(let stage) {
-                    firstToRun = stage
-                } catch {}
-                if let firstToRun {
-                    let time = EditTimeEstimate.measure(model: editModel, settings: s, side: side).from(firstToRun)
-                    let cached = EditStage.allCases.prefix(while: { $0 != firstToRun }).map(\.rawValue)
-                    log.line("expected duration: \(time.description)"
-                             + (cached.isEmpty ? "" : "; \(cached.joined(separator: ", ")) from the stage cache"))
-                } else {
-                    log.line("every stage is in the stage cache")
-                }
+                log.line(EditTimeEstimate.statement(edit, inputs, runs: [s]))
                 result = try edit.run(inputs, settings: s, progress: handler)
             } else {
                 result = try Baselines(model: editModel).result(method, inputs: inputs, settings: s, progress: handler)

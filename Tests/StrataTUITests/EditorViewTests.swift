@@ -16,6 +16,12 @@ final class EditorViewTests: XCTestCase {
         _ = s.update(.key(.char("r")))
         _ = s.update(.progress(StageProgress(stage: .finetune, step: 40, total: 250, objectLoss: 0.2, backgroundLoss: 0.1), at: 4))
         _ = s.update(.progress(StageProgress(stage: .finetune, step: 41, total: 250, objectLoss: 0.1, backgroundLoss: 0.3), at: 4.1))
+        // The job's expected duration, stated as it starts, is shown whole beside the losses.
+        _ = s.update(.info("running (full), about 20 s"))
+        for step in 42...70 {
+            _ = s.update(.progress(StageProgress(stage: .finetune, step: step, total: 250, objectLoss: Float(step % 7) / 30,
+                                                 backgroundLoss: Float(step % 5) / 20), at: 4.1 + Double(step - 41) / 30))
+        }
         s.focus = .parameters
         s.parameter = 0
         s.typing = LineEditor("0.6")
