@@ -51,7 +51,8 @@ public struct EditModel {
 }
 
 /// The two masked noise-prediction losses both training stages use, from one UNet call
-/// at batch 2: (source latents under `contexts[0]`, reference latents under `contexts[1]`).
+/// at batch 2: (source latents under `contexts[0]`, reference latents under `contexts[1]`);
+/// with `mix`, a third: the same noised source under that context, in the same call.
 struct LayeredLoss {
     let objectMask: Tensor, backgroundMask: Tensor
     /// Each loss's weight at its draw's timestep (1 everywhere: the paper's losses).
@@ -60,12 +61,21 @@ struct LayeredLoss {
 
     func callAsFunction(unet: UNet2DConditionModel, model: EditModel, source: Tensor, reference: Tensor,
                         contexts: (Tensor, Tensor), rng: inout StrataRandom) -> (object: Tensor, background: Tensor) {
+        let l = callAsFunction(unet: unet, model: model, source: source, reference: reference, contexts: contexts, mix: nil, rng: &rng)
+        return (l.object, l.background)
+    }
+
+    func callAsFunction(unet: UNet2DConditionModel, model: EditModel, source: Tensor, reference: Tensor,
+                        contexts: (Tensor, Tensor), mix: Tensor?, rng: inout StrataRandom) -> (object: Tensor, background: Tensor, mix: Tensor?) {
         let s = model.noised(source, rng: &rng), r = model.noised(reference, rng: &rng)
-        let prediction = unet(Tensor.concat([s.xt, r.xt], axis: 0), timesteps: Tensor([Float(s.t), Float(r.t)], shape: [2]),
-                              context: Tensor.concat([contexts.0, contexts.1], axis: 0))
-        let halves = prediction.chunk(2, axis: 0)
+        let n = mix == nil ? 2 : 3
+        let prediction = unet(Tensor.concat(Array([s.xt, r.xt, s.xt].prefix(n)), axis: 0),
+                              timesteps: Tensor(Array([Float(s.t), Float(r.t), Float(s.t)].prefix(n)), shape: [n]),
+                              context: Tensor.concat([contexts.0, contexts.1] + (mix.map { [$0] } ?? []), axis: 0))
+        let parts = prediction.chunk(n, axis: 0)
         func weighted(_ loss: Tensor, _ w: Float) -> Tensor { w == 1 ? loss : loss * w }
-        return (weighted(halves[0].maskedMSE(s.noise, mask: objectMask), objectWeight(s.t)),
-                weighted(halves[1].maskedMSE(r.noise, mask: backgroundMask), backgroundWeight(r.t)))
+        return (weighted(parts[0].maskedMSE(s.noise, mask: objectMask), objectWeight(s.t)),
+                weighted(parts[1].maskedMSE(r.noise, mask: backgroundMask), backgroundWeight(r.t)),
+                n == 3 ? weighted(parts[2].maskedMSE(s.noise, mask: objectMask), objectWeight(s.t)) : nil)
     }
 }

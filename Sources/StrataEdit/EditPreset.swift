@@ -20,6 +20,7 @@ public enum EditPreset: String, Codable, CaseIterable, Sendable {
         s.embeddingSteps = max((s.embeddingSteps + 9) / 10, min(s.embeddingSteps, Self.quickLeastEmbeddingSteps))
         s.finetuneSteps = (s.finetuneSteps + 9) / 10
         s.embeddingLR *= 5
+        s.mixEmbeddingLR *= 5
         s.finetuneLR *= 5
         s.objectNoiseWeight = min(s.objectNoiseWeight, Self.quickNoiseWeightCap)
         s.backgroundNoiseWeight = min(s.backgroundNoiseWeight, Self.quickNoiseWeightCap)

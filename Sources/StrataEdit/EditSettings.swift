@@ -27,6 +27,12 @@ public struct EditSettings: Codable, Equatable, Sendable {
     public var lambda2: Double = 1
     public var embeddingSteps = 500
     public var embeddingLR: Double = 1e-3
+    /// When above 0, stage 1 also optimises a second subject embedding at this rate, from
+    /// the same draws, and e_opt mixes it in place of ê_a; iterative guidance's steps on
+    /// ê_a keep the one optimised at `embeddingLR`. Off (0) is the paper. Ours: a subject
+    /// embedding optimised hard carries the subject's look, and its pose with it, which
+    /// the steps on ê_a must not ask for.
+    public var mixEmbeddingLR: Double = 0
     public var finetuneSteps = 250
     public var finetuneLR: Double = 2e-6
     public var finetuneMode: FineTuneMode = .full
@@ -65,7 +71,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case alpha, lambda1, lambda2, seeds, scheduler, ablation
-        case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
+        case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr", mixEmbeddingLR = "mix_embedding_lr"
         case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
         case objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
         case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start"
@@ -82,7 +88,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
         }
         try take(.alpha, &alpha); try take(.lambda1, &lambda1); try take(.lambda2, &lambda2)
-        try take(.embeddingSteps, &embeddingSteps); try take(.embeddingLR, &embeddingLR)
+        try take(.embeddingSteps, &embeddingSteps); try take(.embeddingLR, &embeddingLR); try take(.mixEmbeddingLR, &mixEmbeddingLR)
         try take(.finetuneSteps, &finetuneSteps); try take(.finetuneLR, &finetuneLR)
         try take(.finetuneMode, &finetuneMode); try take(.loraRank, &loraRank)
         try take(.objectNoiseWeight, &objectNoiseWeight); try take(.backgroundNoiseWeight, &backgroundNoiseWeight)

@@ -29,6 +29,9 @@ public struct EditTimeEstimate: Sendable {
         }
     }
 
+    /// Stage 1's cost with a second subject embedding (a UNet call at batch 3, not 2).
+    static let mixEmbeddingCost = 1.5
+
     /// Times one UNet pass at batch 2 on latents of `side / factor` (the best of three
     /// for small models, whose first pass is mostly setting up).
     public static func timePass(model: EditModel, side: Int) -> Double {
@@ -60,6 +63,7 @@ public struct EditTimeEstimate: Sendable {
         var seconds: [EditStage: Double] = [:]
         for (stage, n) in steps {
             seconds[stage] = Double(n) * passSeconds * Self.passesPerStep(stage, checkpointing: checkpointing, mode: s.finetuneMode, together: together)
+                * (stage == .optimise && s.mixEmbeddingLR > 0 ? Self.mixEmbeddingCost : 1)
         }
         self.init(seconds: seconds, passSeconds: passSeconds)
     }

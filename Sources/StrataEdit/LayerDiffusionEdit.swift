@@ -141,19 +141,23 @@ public final class LayerDiffusionEdit {
         k1.add(keys[.reference]!); k1.add(inputs.source); k1.add(inputs.subjectMask)
         k1.add(inputs.subjectText); k1.add(inputs.backgroundText)
         k1.add("\(s.embeddingSteps) \(s.embeddingLR) \(s.trainingSeed)")
+        // Only when set, so that stage-1 entries made before the setting existed stay valid.
+        if s.mixEmbeddingLR > 0 { k1.add("mix \(s.mixEmbeddingLR)") }
         let key1 = k1.finish()
         let embeddings = try cached(.optimise, key1, total: s.embeddingSteps) {
-            let out = try EmbeddingOptimisation(steps: s.embeddingSteps, learningRate: Float(s.embeddingLR), seed: s.trainingSeed)
-                .run(model: model, source: xs, reference: xr, sourceMask: ms, referenceBackground: MaskOps.inverted(mr),
+            var stage = EmbeddingOptimisation(steps: s.embeddingSteps, learningRate: Float(s.embeddingLR), seed: s.trainingSeed)
+            if s.mixEmbeddingLR > 0 { stage.mixLearningRate = Float(s.mixEmbeddingLR) }
+            let out = try stage.run(model: model, source: xs, reference: xr, sourceMask: ms, referenceBackground: MaskOps.inverted(mr),
                      subject: model.text(inputs.subjectText), background: model.text(inputs.backgroundText),
                      resume: StageResume(cache: cache, key: key1, interval: checkpointInterval, cancelMinimum: checkpointOnCancelAfter), progress: progress)
             var entry = ["subject": out.subject, "background": out.background]
+            if let m = out.mixSubject { entry["subject_mix"] = m }
             if let l = out.finalLosses { entry["losses"] = Tensor([l.object, l.background], shape: [2]) }
             return entry
         }
         if let l = embeddings["losses"]?.scalars { losses[.optimise] = (l[0], l[1]) }
         let ea = embeddings["subject"]!, eb = embeddings["background"]!
-        let mixed = GradMode.disabled { ea * Float(s.alpha) + eb * Float(1 - s.alpha) }
+        let mixed = GradMode.disabled { (embeddings["subject_mix"] ?? ea) * Float(s.alpha) + eb * Float(1 - s.alpha) }
 
         // Stage 2: the fine-tuned UNet's trained weights.
         let lambda1 = s.lambda1(subjectCoverage: MaskOps.coverage(inputs.subjectMask))

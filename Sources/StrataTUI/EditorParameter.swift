@@ -7,7 +7,7 @@ import StrataModels
 
 public enum EditorParameter: String, CaseIterable, Sendable {
     case alpha, lambda1, lambda2, objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
-    case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr"
+    case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr", mixEmbeddingLR = "mix_embedding_lr"
     case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
     case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start", scheduler, seeds
     case colourMatch = "colour_match"
@@ -29,6 +29,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .backgroundNoiseWeight: return "L_bg weight cap"
         case .embeddingSteps: return "stage 1 steps"
         case .embeddingLR: return "stage 1 lr"
+        case .mixEmbeddingLR: return "stage 1 mix lr"
         case .finetuneSteps: return "stage 2 steps"
         case .finetuneLR: return "stage 2 lr"
         case .finetuneMode: return "fine-tuning"
@@ -49,7 +50,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
     /// preset, which only picks what a run uses).
     public var firstStale: EditStage? {
         switch self {
-        case .embeddingSteps, .embeddingLR: return .optimise
+        case .embeddingSteps, .embeddingLR, .mixEmbeddingLR: return .optimise
         case .alpha, .lambda1, .lambda2, .objectNoiseWeight, .backgroundNoiseWeight, .finetuneSteps, .finetuneLR, .finetuneMode, .loraRank: return .finetune
         case .samplingSteps, .guidanceScale, .guidanceStart, .scheduler, .seeds, .colourMatch: return .sample
         case .method, .ablation: return .reference
@@ -66,6 +67,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .objectNoiseWeight, .backgroundNoiseWeight: return String(format: "%.1f", e[keyPath: noiseWeightSetting!])
         case .embeddingSteps: return "\(e.embeddingSteps)"
         case .embeddingLR: return String(format: "%.1e", e.embeddingLR)
+        case .mixEmbeddingLR: return e.mixEmbeddingLR > 0 ? String(format: "%.1e", e.mixEmbeddingLR) : "off"
         case .finetuneSteps: return "\(e.finetuneSteps)"
         case .finetuneLR: return String(format: "%.1e", e.finetuneLR)
         case .finetuneMode: return e.finetuneMode.rawValue
@@ -109,6 +111,10 @@ public enum EditorParameter: String, CaseIterable, Sendable {
             s.edit[keyPath: cap] = min(Self.noiseWeightMax, max(1, s.edit[keyPath: cap] * (d > 0 ? 2 : 0.5)))
         case .embeddingSteps: s.edit.embeddingSteps = max(0, s.edit.embeddingSteps + 50 * d)
         case .embeddingLR: s.edit.embeddingLR *= d > 0 ? 2 : 0.5
+        // Off below 1e-4 (the paper); up from off starts at 1e-3.
+        case .mixEmbeddingLR:
+            let v = s.edit.mixEmbeddingLR
+            s.edit.mixEmbeddingLR = d > 0 ? (v > 0 ? min(1, v * 2) : 1e-3) : (v * 0.5 < 1e-4 ? 0 : v * 0.5)
         case .finetuneSteps: s.edit.finetuneSteps = max(0, s.edit.finetuneSteps + 25 * d)
         case .finetuneLR: s.edit.finetuneLR *= d > 0 ? 2 : 0.5
         case .finetuneMode: s.edit.finetuneMode = Self.cycle(s.edit.finetuneMode, d)
@@ -150,6 +156,9 @@ public enum EditorParameter: String, CaseIterable, Sendable {
             s.edit[keyPath: noiseWeightSetting!] = v
         case .embeddingSteps: guard let v = Int(t), v >= 0, v <= 100_000 else { return bad() }; s.edit.embeddingSteps = v
         case .embeddingLR: guard let v = number(1e-9...1) else { return bad() }; s.edit.embeddingLR = v
+        case .mixEmbeddingLR:
+            guard t == "off" || number(0...1) != nil else { return bad() + " (0 or off, up to 1)" }
+            s.edit.mixEmbeddingLR = t == "off" ? 0 : number(0...1)!
         case .finetuneSteps: guard let v = Int(t), v >= 0, v <= 100_000 else { return bad() }; s.edit.finetuneSteps = v
         case .finetuneLR: guard let v = number(1e-12...1) else { return bad() }; s.edit.finetuneLR = v
         case .finetuneMode: guard let v = FineTuneMode(rawValue: t) else { return bad() }; s.edit.finetuneMode = v

@@ -9,6 +9,8 @@ public final class Adam {
     /// Decoupled (AdamW) weight decay; 0 gives plain Adam.
     public let weightDecay: Float
     private var m: [Tensor], v: [Tensor]
+    /// Each parameter's rate is `learningRate` times its scale (1 unless set).
+    public var learningRateScales: [Float]
     public private(set) var step = 0
 
     /// The moments and step count, to save a training run and resume it.
@@ -38,6 +40,7 @@ public final class Adam {
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
         m = parameters.map { Tensor(zeros: $0.shape) }
         v = parameters.map { Tensor(zeros: $0.shape) }
+        learningRateScales = [Float](repeating: 1, count: parameters.count)
     }
 
     /// AdamW as PyTorch's torch.optim.AdamW (weight decay applied to the parameter
@@ -56,7 +59,7 @@ public final class Adam {
             let m = m[i], v = v[i]
             parameters[i].onGradientReady = { [unowned self] p in
                 guard let g = p.grad else { return }
-                self.update(p, g, m, v)
+                self.update(p, g, m, v, rate: self.learningRate * self.learningRateScales[i])
                 p.grad = nil
             }
         }
@@ -71,16 +74,16 @@ public final class Adam {
         for i in parameters.indices {
             let p = parameters[i]
             guard let g = p.grad else { continue }
-            update(p, g, m[i], v[i])
+            update(p, g, m[i], v[i], rate: learningRate * learningRateScales[i])
             if zeroingGradients { p.grad = nil }
         }
     }
 
-    private func update(_ p: Tensor, _ g: Tensor, _ m: Tensor, _ v: Tensor) {
+    private func update(_ p: Tensor, _ g: Tensor, _ m: Tensor, _ v: Tensor, rate: Float) {
         let t = Float(step)
         let bc1 = 1 - Foundation.pow(beta1, t), bc2 = 1 - Foundation.pow(beta2, t)
-        let stepSize = learningRate / bc1, bc2Root = bc2.squareRoot()
-        let decay = 1 - learningRate * weightDecay
+        let stepSize = rate / bc1, bc2Root = bc2.squareRoot()
+        let decay = 1 - rate * weightDecay
         let constants = CStrataAdamStep(beta1: beta1, beta2: beta2, bias2_root: bc2Root, eps: eps, decay: decay, step_size: stepSize)
         Self.update(p.data, g.data, m.data, v.data, count: p.count, constants, isa: Int32(CSTRATA_ISA_BEST))
     }

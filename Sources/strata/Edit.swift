@@ -26,6 +26,7 @@ struct Edit: ParsableCommand {
     @Option(help: "Weight of the background loss.") var lambda2: Double?
     @Option(help: "Embedding optimisation steps.") var embeddingSteps: Int?
     @Option(help: "Embedding optimisation learning rate.") var embeddingLr: Double?
+    @Option(help: "Rate of a second subject embedding that e_opt mixes in place of the first (0: off, the paper's method).") var mixEmbeddingLr: Double?
     @Option(help: "Fine-tuning steps.") var finetuneSteps: Int?
     @Option(help: "Fine-tuning learning rate.") var finetuneLr: Double?
     @Option(help: "Fine-tuning mode: full, attention or lora.") var finetuneMode: FineTuneMode?
@@ -56,6 +57,10 @@ struct Edit: ParsableCommand {
         if let lambda2 { s.lambda2 = lambda2 }
         if let embeddingSteps { s.embeddingSteps = embeddingSteps }
         if let embeddingLr { s.embeddingLR = embeddingLr }
+        if let mixEmbeddingLr {
+            guard mixEmbeddingLr >= 0, mixEmbeddingLr <= 1 else { throw fail("--mix-embedding-lr must be between 0 (off) and 1, got \(mixEmbeddingLr)") }
+            s.mixEmbeddingLR = mixEmbeddingLr
+        }
         if let finetuneSteps { s.finetuneSteps = finetuneSteps }
         if let finetuneLr { s.finetuneLR = finetuneLr }
         if let finetuneMode { s.finetuneMode = finetuneMode }

@@ -172,6 +172,28 @@ final class EditorUpdateTests: XCTestCase {
         XCTAssertNil(s.sweep)
     }
 
+    /// The mix rate: off until stepped up (to 1e-3), doubling, off again below 1e-4; typed
+    /// as a number or "off"; a change makes stage 1 stale.
+    func testMixEmbeddingRate() {
+        var s = TUIFixtures.state()
+        s.stale = []
+        s.focus = .parameters
+        s.parameter = EditorParameter.allCases.firstIndex(of: .mixEmbeddingLR)!
+        XCTAssertEqual(EditorParameter.mixEmbeddingLR.value(s.settings), "off")
+        _ = send(&s, .right, .right)
+        XCTAssertEqual(s.settings.edit.mixEmbeddingLR, 2e-3)
+        XCTAssertEqual(s.stale, [.optimise, .finetune, .sample])
+        _ = send(&s, .enter, .ctrl("w"), .paste("0.01"), .enter)
+        XCTAssertEqual(s.settings.edit.mixEmbeddingLR, 0.01)
+        _ = send(&s, .enter, .ctrl("w"), .paste("-1"), .enter)
+        XCTAssertEqual(s.settings.edit.mixEmbeddingLR, 0.01); XCTAssert(s.message.contains("stage 1 mix lr"))
+        s.settings.edit.mixEmbeddingLR = 1.5e-4
+        _ = send(&s, .left)
+        XCTAssertEqual(s.settings.edit.mixEmbeddingLR, 0)
+        _ = send(&s, .enter, .ctrl("w"), .paste("off"), .enter)
+        XCTAssertEqual(EditorParameter.mixEmbeddingLR.value(s.settings), "off")
+    }
+
     /// The noise-weighting caps: a step doubles or halves within 1...256, a typed value
     /// below 1 is refused with a message, and a change makes stage 2 stale.
     func testNoiseWeightCaps() {

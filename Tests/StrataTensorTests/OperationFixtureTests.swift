@@ -89,6 +89,31 @@ final class OperationFixtureTests: XCTestCase {
         }
     }
 
+    /// A parameter's rate scale gives the steps a separate optimiser at the scaled rate
+    /// takes, whether updates run after the backward pass or during it.
+    func testAdamsRateScalesActAsSeparateOptimisers() throws {
+        let f = try Fixtures.op("adam")
+        for during in [false, true] {
+            let a = try f.tensor("p0").requiringGrad(), b = try f.tensor("p0").requiringGrad()
+            let c = try f.tensor("p0").requiringGrad()
+            let joint = Adam([a, b], learningRate: 1e-2)
+            joint.learningRateScales[1] = 3
+            let alone = Adam([c], learningRate: 3e-2)
+            if during { joint.updateDuringBackward(); alone.updateDuringBackward() }
+            for i in 0..<4 {
+                let t = try f.tensor("target\(i)")
+                if during { joint.beginStep(); alone.beginStep() }
+                let da = a - t, db = b - t, dc = c - t  // each parameter read once
+                ((da * da).sum() + (db * db).sum()).backward()
+                (dc * dc).sum().backward()
+                if !during { joint.step(); alone.step() }
+            }
+            assertClose(a, try f.tensor("p_final"), tolerance: 1e-5, "unscaled")
+            XCTAssertEqual(b.scalars, c.scalars)
+            XCTAssertNotEqual(a.scalars, b.scalars)
+        }
+    }
+
     func testHalfPrecisionRoundingMatchesPyTorch() throws {
         let f = try Fixtures.op("half_precision")
         let values = try f.tensor("values")
