@@ -220,6 +220,8 @@ final class LayerDiffusionEditTests: XCTestCase {
         XCTAssertGreaterThan(full.parts["finetune"]!, attention.parts["finetune"]!)
         XCTAssertGreaterThan(attention.parts["finetune"]!, lora.parts["finetune"]!)
         XCTAssertGreaterThan(MemoryEstimate.edit(model: model, settings: s, side: 64).peakBytes, lora.peakBytes)
+        s.mixEmbeddingLR = 1e-2
+        XCTAssertGreaterThan(MemoryEstimate.edit(model: model, settings: s, side: 32).peakBytes, lora.peakBytes)
 
         let edit = LayerDiffusionEdit(model: model, modelHash: "tiny")
         edit.memoryLimit = full.peakBytes - 1
