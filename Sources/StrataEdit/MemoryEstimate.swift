@@ -36,6 +36,7 @@ public struct MemoryEstimate: Sendable, CustomStringConvertible {
         }
         let s = settings.effective
         var finetune = 0
+        let mapsPerSample = latentSide >= 32 ? 290 : 390
         if s.finetuneSteps > 0 {
             let trained: Int
             switch s.finetuneMode {
@@ -45,14 +46,13 @@ public struct MemoryEstimate: Sendable, CustomStringConvertible {
             case .lora:
                 trained = sd.unet.attentionProjections.reduce(0) { $0 + s.loraRank * ($1.inFeatures + $1.outFeatures) }
             }
-            let mapsPerSample = latentSide >= 32 ? 290 : 390
             finetune += 12 * trained + 2 * mapsPerSample * unetMaps  // gradient and two moments; batch 2
         }
         // A second subject embedding makes stage 1's batch three samples; the built-in
         // model's edit then peaked 20–29 MB higher (256–265 MB against 236), as if the third
         // sample's maps stayed on top of what fine-tuning takes.
         if s.embeddingSteps > 0, s.mixEmbeddingLR > 0 {
-            finetune += (latentSide >= 32 ? 290 : 390) * unetMaps
+            finetune += mapsPerSample * unetMaps
         }
         // Seeds sampled together are one batch; their maps come on top of the buffers kept
         // from fine-tuning (the built-in model's edit peaked 15 MB higher with four seeds
