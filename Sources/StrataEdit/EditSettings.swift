@@ -47,6 +47,9 @@ public struct EditSettings: Codable, Equatable, Sendable {
     /// The share of the sampling steps, noisiest first, that run without guidance
     /// (GuidedSampler); 0 guides every step, as the paper does. Ours, not the paper's.
     public var guidanceStart: Double = 0
+    /// How far the unconditional prediction, inside the placement mask, moves to the UNet's
+    /// before fine-tuning (IterativeGuidance); 0 is the paper. Ours, not the paper's.
+    public var identityGuidance: Double = 0
     public var scheduler: SchedulerKind = .ddim
     /// How far (0...1) each result's subject is moved to the source subject's colours after
     /// sampling (ColourMatch); 0, the paper, leaves results as sampled. Ours, not the paper's.
@@ -75,6 +78,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
         case objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
         case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start"
+        case identityGuidance = "identity_guidance"
         case referenceSeed = "reference_seed", trainingSeed = "training_seed"
         case colourMatch = "colour_match"
     }
@@ -93,6 +97,7 @@ public struct EditSettings: Codable, Equatable, Sendable {
         try take(.finetuneMode, &finetuneMode); try take(.loraRank, &loraRank)
         try take(.objectNoiseWeight, &objectNoiseWeight); try take(.backgroundNoiseWeight, &backgroundNoiseWeight)
         try take(.samplingSteps, &samplingSteps); try take(.guidanceScale, &guidanceScale); try take(.guidanceStart, &guidanceStart)
+        try take(.identityGuidance, &identityGuidance)
         try take(.scheduler, &scheduler); try take(.seeds, &seeds); try take(.colourMatch, &colourMatch)
         try take(.referenceSeed, &referenceSeed); try take(.trainingSeed, &trainingSeed)
         ablation = try c.decodeIfPresent(Ablation.self, forKey: .ablation)

@@ -34,6 +34,13 @@ public struct EditTimeEstimate: Sendable {
     /// the built-in example, one thread each.
     static let mixEmbeddingCost = 1.3
 
+    /// Sampling's cost with identity guidance: one more UNet pass, on the latents alone
+    /// beside the pass on both texts, at every other step (every step without iterative
+    /// guidance's alternation).
+    static func identityGuidanceCost(_ s: EditSettings) -> Double {
+        s.identityGuidance > 0 && s.finetuneSteps > 0 ? (s.ablation == .noIterativeGuidance ? 1.5 : 1.25) : 1
+    }
+
     /// Times one UNet pass at batch 2 on latents of `side / factor` (the best of three
     /// for small models, whose first pass is mostly setting up).
     public static func timePass(model: EditModel, side: Int) -> Double {
@@ -66,6 +73,7 @@ public struct EditTimeEstimate: Sendable {
         for (stage, n) in steps {
             seconds[stage] = Double(n) * passSeconds * Self.passesPerStep(stage, checkpointing: checkpointing, mode: s.finetuneMode, together: together)
                 * (stage == .optimise && s.mixEmbeddingLR > 0 ? Self.mixEmbeddingCost : 1)
+                * (stage == .sample ? Self.identityGuidanceCost(s) : 1)
         }
         self.init(seconds: seconds, passSeconds: passSeconds)
     }

@@ -1,6 +1,11 @@
 // Stage 3, iterative guidance: sample with the fine-tuned UNet from seeded noise,
 // conditioning on ê_a at even steps (0-based, noisiest first) and on e_opt at odd ones,
 // with classifier-free guidance against the empty text.
+// Identity guidance (ours, not the paper's): at the steps on e_opt, inside the placement
+// mask, guidance's unconditional prediction comes partly or wholly from the UNet before
+// fine-tuning, so the guided direction carries what fine-tuning learnt of the subject's
+// look and the guidance scale amplifies it there. The steps on ê_a, which ask for the
+// new pose, and everything outside the mask keep the paper's guidance.
 import StrataModels
 import StrataTensor
 
@@ -12,6 +17,11 @@ public struct IterativeGuidance {
     public var alternate = true
     /// The share of the steps, noisiest first, that run without guidance.
     public var guidanceStart = 0.0
+    /// How far (0: the paper) the unconditional prediction inside `placement` moves to
+    /// the base UNet's; above 1 it goes beyond it.
+    public var identityGuidance: Float = 0
+    /// Where the subject will stand, at latent size [1, 1, h, w] (coverage shares).
+    public var placement: Tensor?
 
     public init(steps: Int, guidanceScale: Float, scheduler: SchedulerKind) {
         self.steps = steps; self.guidanceScale = guidanceScale; self.scheduler = scheduler
@@ -21,6 +31,26 @@ public struct IterativeGuidance {
     public init(_ s: EditSettings) {
         self.init(steps: s.samplingSteps, guidanceScale: Float(s.guidanceScale), scheduler: s.scheduler)
         guidanceStart = s.guidanceStart
+        identityGuidance = Float(s.identityGuidance)
+    }
+
+    /// Whether sampling with `unet` runs identity guidance: only with a placement and a UNet
+    /// that differs from `base` (fine-tuned weights, or adapters attached to it).
+    public func identityGuided(_ unet: UNet2DConditionModel, base: UNet2DConditionModel) -> Bool {
+        identityGuidance > 0 && placement != nil && (unet !== base || !base.parameters.adapters.isEmpty)
+    }
+
+    /// The base UNet's unconditional prediction, weighted by the placement mask, at the
+    /// steps on e_opt (every step without the alternation).
+    func identityBlend(_ unet: UNet2DConditionModel, base: UNet2DConditionModel) -> GuidedSampler.UnconditionalBlend? {
+        guard identityGuided(unet, base: base), let placement else { return nil }
+        return GuidedSampler.UnconditionalBlend(weight: placement * identityGuidance, at: { [alternate] i in !alternate || i % 2 == 1 }) { x, t, context in
+            // With LoRA the base is the fine-tuned UNet itself, its adapters set aside for the pass.
+            let adapters = base.parameters.adapters
+            base.parameters.adapters = [:]
+            defer { base.parameters.adapters = adapters }
+            return base(x, timesteps: t, context: context)
+        }
     }
 
     /// Whether the seeds are sampled together, as one batch: only with a deterministic
@@ -53,7 +83,9 @@ public struct IterativeGuidance {
             let first = done
             let latents: Tensor
             do {
-                latents = try GuidedSampler(unet: unet).sample(
+                var sampler = GuidedSampler(unet: unet)
+                sampler.unconditionalBlend = identityBlend(unet, base: model.model.unet)
+                latents = try sampler.sample(
                     noise: noise, scheduler: &scheduler, unconditional: empty,
                     condition: { i in alternate && i % 2 == 0 ? subject : mixed }, guidanceScale: guidanceScale, rng: &rng,
                     guidanceStart: guidanceStart) { step, total in

@@ -188,6 +188,7 @@ public final class LayerDiffusionEdit {
             k3.add("\(s.samplingSteps) \(s.guidanceScale) \(s.scheduler.rawValue) \(seed) \(s.ablation != .noIterativeGuidance)")
             // Only when set, so that results sampled before the setting existed stay valid.
             if s.guidanceStart != 0 { k3.add("guidance start \(s.guidanceStart)") }
+            if s.identityGuidance != 0 { k3.add("identity guidance on e_opt \(s.identityGuidance)") }
             return k3.finish()
         }
         keys[.sample] = sampleKeys.first
@@ -201,6 +202,7 @@ public final class LayerDiffusionEdit {
                 let latentShape = [1, model.model.unet.config.inChannels, xs.shape[2], xs.shape[3]]
                 var guidance = IterativeGuidance(s)
                 guidance.alternate = s.ablation != .noIterativeGuidance
+                guidance.placement = mt
                 let missing = s.seeds.indices.filter { found[$0] == nil }
                 let before = s.seeds.count - missing.count
                 let t0 = Date()

@@ -9,7 +9,8 @@ public enum EditorParameter: String, CaseIterable, Sendable {
     case alpha, lambda1, lambda2, objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
     case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr", mixEmbeddingLR = "mix_embedding_lr"
     case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
-    case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start", scheduler, seeds
+    case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start", identityGuidance = "identity_guidance"
+    case scheduler, seeds
     case colourMatch = "colour_match"
     case preset, method, ablation
 
@@ -18,7 +19,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
     static let noiseWeightMax = 256.0
 
     /// Parameters a sweep can vary.
-    public static let sweepable: [EditorParameter] = [.alpha, .lambda1, .lambda2, .objectNoiseWeight, .guidanceScale, .guidanceStart, .samplingSteps, .embeddingSteps, .finetuneSteps, .colourMatch]
+    public static let sweepable: [EditorParameter] = [.alpha, .lambda1, .lambda2, .objectNoiseWeight, .guidanceScale, .guidanceStart, .identityGuidance, .samplingSteps, .embeddingSteps, .finetuneSteps, .colourMatch]
 
     public var label: String {
         switch self {
@@ -39,6 +40,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .guidanceStart: return "guidance start"
         case .scheduler: return "scheduler"
         case .seeds: return "seeds"
+        case .identityGuidance: return "identity guidance"
         case .colourMatch: return "colour match"
         case .preset: return "preset"
         case .method: return "method"
@@ -52,7 +54,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         switch self {
         case .embeddingSteps, .embeddingLR, .mixEmbeddingLR: return .optimise
         case .alpha, .lambda1, .lambda2, .objectNoiseWeight, .backgroundNoiseWeight, .finetuneSteps, .finetuneLR, .finetuneMode, .loraRank: return .finetune
-        case .samplingSteps, .guidanceScale, .guidanceStart, .scheduler, .seeds, .colourMatch: return .sample
+        case .samplingSteps, .guidanceScale, .guidanceStart, .identityGuidance, .scheduler, .seeds, .colourMatch: return .sample
         case .method, .ablation: return .reference
         case .preset: return nil
         }
@@ -77,6 +79,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
         case .guidanceStart: return String(format: "%.2f", e.guidanceStart)
         case .scheduler: return e.scheduler.rawValue
         case .seeds: return e.seeds.map(String.init).joined(separator: ",")
+        case .identityGuidance: return e.identityGuidance > 0 ? String(format: "%.2f", e.identityGuidance) : "off"
         case .colourMatch: return String(format: "%.2f", e.colourMatch)
         case .preset: return s.preset.rawValue
         case .method: return s.method.rawValue
@@ -127,6 +130,7 @@ public enum EditorParameter: String, CaseIterable, Sendable {
             let n = min(8, max(1, s.edit.seeds.count + d))
             let first = s.edit.seeds.first ?? 1
             s.edit.seeds = (0..<n).map { first + UInt64($0) }
+        case .identityGuidance: s.edit.identityGuidance = min(2, max(0, ((s.edit.identityGuidance + 0.25 * Double(d)) * 100).rounded() / 100))
         case .colourMatch: s.edit.colourMatch = min(1, max(0, ((s.edit.colourMatch + 0.25 * Double(d)) * 100).rounded() / 100))
         case .preset: s.preset = Self.cycle(s.preset, d)
         case .method: s.method = Self.cycle(s.method, d)
@@ -171,6 +175,9 @@ public enum EditorParameter: String, CaseIterable, Sendable {
             let parts = t.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
             guard !parts.isEmpty, parts.count <= 8, parts.allSatisfy({ $0 != nil }) else { return "seeds: 1 to 8 numbers separated by commas" }
             s.edit.seeds = parts.map { $0! }
+        case .identityGuidance:
+            guard t == "off" || number(0...2) != nil else { return bad() + " (0 or off, up to 2)" }
+            s.edit.identityGuidance = t == "off" ? 0 : number(0...2)!
         case .colourMatch: guard let v = number(0...1) else { return bad() + " (0 to 1)" }; s.edit.colourMatch = v
         case .preset: guard let v = EditPreset(rawValue: t) else { return bad() }; s.preset = v
         case .method: guard let v = EditMethod(rawValue: t) else { return bad() }; s.method = v

@@ -39,6 +39,7 @@ struct Edit: ParsableCommand {
     @Option(help: "Sampler.") var scheduler: String?
     @Option(help: "Sampling seeds, comma-separated: one result each.") var seeds: String?
     @Option(help: "Seed of the generated reference background.") var referenceSeed: UInt64?
+    @Option(help: "Identity guidance: how far (0 to 2) guidance's unconditional prediction, where the subject will stand, moves to the model's before fine-tuning, so that guidance amplifies the subject's look (0: the paper; ours).") var identityGuidance: Double?
     @Option(help: "How far (0 to 1) each result's subject is moved to the source subject's colours after sampling (0: as sampled, the paper; ours). Undoes a colour the texts ask for.") var colourMatch: Double?
     @Option(help: "Switch off one part of the method (the paper's Table 1).") var ablate: Ablation?
     @Option(help: "layerdiffusion, or a baseline in the same engine: txt2img, sdedit, imagic.") var method: EditMethod = .layerdiffusion
@@ -84,6 +85,10 @@ struct Edit: ParsableCommand {
             s.seeds = parsed.map { $0! }
         }
         if let referenceSeed { s.referenceSeed = referenceSeed }
+        if let identityGuidance {
+            guard (0...2).contains(identityGuidance) else { throw fail("--identity-guidance must be between 0 (off) and 2, got \(identityGuidance)") }
+            s.identityGuidance = identityGuidance
+        }
         if let colourMatch {
             guard (0...1).contains(colourMatch) else { throw fail("--colour-match must be between 0 and 1, got \(colourMatch)") }
             s.colourMatch = colourMatch

@@ -18,9 +18,9 @@ final class EditSettingsFileTests: XCTestCase {
     }
 
     func testPartialFileChangesOnlyWhatItNames() throws {
-        let s = try EditSettings.forModel(folder: folder(#"{"alpha": 0.5, "finetune_lr": 0.0001, "seeds": [3, 4], "guidance_start": 0.2, "colour_match": 0.5}"#))
+        let s = try EditSettings.forModel(folder: folder(#"{"alpha": 0.5, "finetune_lr": 0.0001, "seeds": [3, 4], "guidance_start": 0.2, "identity_guidance": 1.5, "colour_match": 0.5}"#))
         var expected = EditSettings()
-        expected.alpha = 0.5; expected.finetuneLR = 1e-4; expected.seeds = [3, 4]; expected.guidanceStart = 0.2; expected.colourMatch = 0.5
+        expected.alpha = 0.5; expected.finetuneLR = 1e-4; expected.seeds = [3, 4]; expected.guidanceStart = 0.2; expected.identityGuidance = 1.5; expected.colourMatch = 0.5
         XCTAssertEqual(s, expected)
     }
 

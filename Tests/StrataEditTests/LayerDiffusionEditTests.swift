@@ -81,7 +81,12 @@ final class LayerDiffusionEditTests: XCTestCase {
         XCTAssertEqual(late.reused, [.reference, .optimise, .finetune])
         XCTAssertNotEqual(late.images[0].scalars, first.images[0].scalars)
 
-        s.guidanceStart = 0; s.alpha = 0.4
+        s.guidanceStart = 0; s.identityGuidance = 1
+        let identity = try edit.run(inputs, settings: s)
+        XCTAssertEqual(identity.reused, [.reference, .optimise, .finetune])
+        XCTAssertNotEqual(identity.images[0].scalars, first.images[0].scalars)
+
+        s.identityGuidance = 0; s.alpha = 0.4
         let alpha = try edit.run(inputs, settings: s)
         XCTAssertEqual(alpha.reused, [.reference, .optimise])
 

@@ -236,6 +236,26 @@ final class EditorUpdateTests: XCTestCase {
         XCTAssertEqual(EditorParameter.guidanceStart.rawValue, "guidance_start", "the settings' shared name")
     }
 
+    /// Identity guidance: steps of 0.25 within 0...2, "off" at 0, typed "off" or a value,
+    /// a value above 2 refused, and a change makes only stage 3 stale.
+    func testIdentityGuidance() {
+        var s = TUIFixtures.state()
+        s.stale = []
+        s.focus = .parameters
+        s.parameter = EditorParameter.allCases.firstIndex(of: .identityGuidance)!
+        XCTAssertEqual(EditorParameter.identityGuidance.value(s.settings), "off")
+        _ = send(&s, .right)
+        XCTAssertEqual(s.settings.edit.identityGuidance, 0.25)
+        XCTAssertEqual(s.stale, [.sample])
+        _ = send(&s, .enter, .ctrl("w"), .paste("3"), .enter)
+        XCTAssertEqual(s.settings.edit.identityGuidance, 0.25); XCTAssert(s.message.contains("identity guidance"), s.message)
+        _ = send(&s, .enter, .ctrl("w"), .paste("2"), .enter, .right)
+        XCTAssertEqual(s.settings.edit.identityGuidance, 2, "never above 2")
+        _ = send(&s, .enter, .ctrl("w"), .paste("off"), .enter)
+        XCTAssertEqual(s.settings.edit.identityGuidance, 0)
+        XCTAssertEqual(EditorParameter.identityGuidance.rawValue, "identity_guidance", "the settings' shared name")
+    }
+
     func testHelpResizeThemeAndCompare() {
         var s = TUIFixtures.state()
         _ = send(&s, .char("?"))

@@ -10,7 +10,23 @@ import StrataTensor
 
 public struct GuidedSampler {
     public let unet: UNet2DConditionModel
+    /// A second unconditional prediction to move the first towards, by a weight that may
+    /// vary over the latents (ours, for edits: IterativeGuidance).
+    public var unconditionalBlend: UnconditionalBlend?
     public init(unet: UNet2DConditionModel) { self.unet = unet }
+
+    public struct UnconditionalBlend {
+        /// The prediction for (scaled latents, timesteps, unconditional text states).
+        public var predict: (Tensor, Tensor, Tensor) -> Tensor
+        /// [1, 1, h, w] (or [1, 1, 1, 1]): where it is w, the unconditional prediction u
+        /// becomes u + w · (predict − u) before guidance.
+        public var weight: Tensor
+        /// The steps (0-based, noisiest first) it acts at.
+        public var at: (Int) -> Bool
+        public init(weight: Tensor, at: @escaping (Int) -> Bool = { _ in true }, predict: @escaping (Tensor, Tensor, Tensor) -> Tensor) {
+            self.weight = weight; self.at = at; self.predict = predict
+        }
+    }
 
     /// Denoises `noise` (unit variance) to clean latents. `condition(i)` gives the text
     /// states [1, tokens, width] for step i (0-based, noisiest first); `unconditional`
@@ -44,7 +60,12 @@ public struct GuidedSampler {
                     let context = Tensor.concat([uncond, perSample(condition(i))], axis: 0)
                     let out = unet(input, timesteps: Tensor(repeating: Float(t), shape: [2 * batch]), context: context)
                     let halves = out.chunk(2, axis: 0)
-                    prediction = halves[0] + (halves[1] - halves[0]) * guidanceScale
+                    var unconditioned = halves[0]
+                    if let blend = unconditionalBlend, blend.at(i) {
+                        let other = blend.predict(scheduler.scaleModelInput(latents, step: i), Tensor(repeating: Float(t), shape: [batch]), uncond)
+                        unconditioned = unconditioned + (other - unconditioned) * blend.weight
+                    }
+                    prediction = unconditioned + (halves[1] - unconditioned) * guidanceScale
                 }
                 latents = scheduler.step(prediction, step: i, sample: latents) { Tensor.randn(latents.shape, using: &rng) }
                 guard progress(i + 1, total) else { throw GenerationError.cancelled }
