@@ -5,8 +5,10 @@
 // results), 20 sampling steps and the first two seeds, so a change shows
 // within seconds on the built-in model, with the noise weighting of the losses capped at
 // 5 (at five times the rate, the built-in model's 20 drew the asked scene far less often:
-// success 14.0% against 20.0% at 5 on 100 edits). What quick costs in success is
-// measured by `strata eval edit --preset quick` (docs/results.md).
+// success 14.0% against 20.0% at 5 on 100 edits), and without identity guidance (after
+// quick's short fine-tuning it drew the asked scene far less often on the built-in
+// model: prompt −17.0 ± 3.8 points, success −2.0 ± 3.7, on 200 results). What quick
+// costs in success is measured by `strata eval edit --preset quick` (docs/results.md).
 
 public enum EditPreset: String, Codable, CaseIterable, Sendable {
     case quick, full
@@ -26,6 +28,7 @@ public enum EditPreset: String, Codable, CaseIterable, Sendable {
         s.backgroundNoiseWeight = min(s.backgroundNoiseWeight, Self.quickNoiseWeightCap)
         s.samplingSteps = min(s.samplingSteps, 20)
         s.seeds = Array(s.seeds.prefix(2))
+        s.identityGuidance = 0
         return s
     }
 }

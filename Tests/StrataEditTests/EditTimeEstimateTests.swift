@@ -19,6 +19,18 @@ final class EditTimeEstimateTests: XCTestCase {
         longer.finetuneSteps *= 2
         let twice = try XCTUnwrap(EditTimeEstimate.forRun(edit, inputs, settings: longer, passSeconds: fresh.passSeconds))
         XCTAssertEqual(twice.seconds[.finetune]!, 2 * fresh.seconds[.finetune]!, accuracy: 1e-12)
+        // Identity guidance adds a pass at every other sampling step, at every step without
+        // the alternation, and nothing without a fine-tuned UNet to guide from.
+        var identity = s
+        identity.identityGuidance = 1
+        func sample(_ settings: EditSettings) throws -> Double {
+            try XCTUnwrap(EditTimeEstimate.forRun(edit, inputs, settings: settings, passSeconds: fresh.passSeconds)).seconds[.sample]!
+        }
+        XCTAssertEqual(try sample(identity), 1.25 * fresh.seconds[.sample]!, accuracy: 1e-12)
+        identity.ablation = .noIterativeGuidance
+        XCTAssertEqual(try sample(identity), 1.5 * fresh.seconds[.sample]!, accuracy: 1e-12)
+        identity.ablation = .noStage2
+        XCTAssertEqual(try sample(identity), fresh.seconds[.sample]!, accuracy: 1e-12)
 
         // A sweep of α before anything is cached: its later runs share stages 0 and 1 with
         // the first, and fine-tune and sample again.
