@@ -36,9 +36,11 @@ public struct EditTimeEstimate: Sendable {
 
     /// Sampling's cost with identity guidance: one more UNet pass, on the latents alone
     /// beside the pass on both texts, at every other step (every step without iterative
-    /// guidance's alternation).
+    /// guidance's alternation). Measured 1.30 and 1.64 times stage 3's time on the
+    /// built-in example, four seeds together, two threads: the extra pass, at half the
+    /// batch, costs more than half a guided one.
     static func identityGuidanceCost(_ s: EditSettings) -> Double {
-        s.identityGuidance > 0 && s.finetuneSteps > 0 ? (s.ablation == .noIterativeGuidance ? 1.5 : 1.25) : 1
+        s.identityGuidance > 0 && s.finetuneSteps > 0 ? (s.ablation == .noIterativeGuidance ? 1.8 : 1.4) : 1
     }
 
     /// Times one UNet pass at batch 2 on latents of `side / factor` (the best of three

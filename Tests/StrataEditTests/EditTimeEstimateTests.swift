@@ -26,9 +26,9 @@ final class EditTimeEstimateTests: XCTestCase {
         func sample(_ settings: EditSettings) throws -> Double {
             try XCTUnwrap(EditTimeEstimate.forRun(edit, inputs, settings: settings, passSeconds: fresh.passSeconds)).seconds[.sample]!
         }
-        XCTAssertEqual(try sample(identity), 1.25 * fresh.seconds[.sample]!, accuracy: 1e-12)
+        XCTAssertEqual(try sample(identity), 1.4 * fresh.seconds[.sample]!, accuracy: 1e-12)
         identity.ablation = .noIterativeGuidance
-        XCTAssertEqual(try sample(identity), 1.5 * fresh.seconds[.sample]!, accuracy: 1e-12)
+        XCTAssertEqual(try sample(identity), 1.8 * fresh.seconds[.sample]!, accuracy: 1e-12)
         identity.ablation = .noStage2
         XCTAssertEqual(try sample(identity), fresh.seconds[.sample]!, accuracy: 1e-12)
 
