@@ -34,6 +34,9 @@ public struct IterativeGuidance {
         identityGuidance = Float(s.identityGuidance)
     }
 
+    /// Whether step i (0-based, noisiest first) is conditioned on ê_a; the others are on e_opt.
+    func onSubject(_ i: Int) -> Bool { alternate && i % 2 == 0 }
+
     /// Whether sampling with `unet` runs identity guidance: only with a placement and a UNet
     /// that differs from `base` (fine-tuned weights, or adapters attached to it).
     public func identityGuided(_ unet: UNet2DConditionModel, base: UNet2DConditionModel) -> Bool {
@@ -44,7 +47,7 @@ public struct IterativeGuidance {
     /// steps on e_opt (every step without the alternation).
     func identityBlend(_ unet: UNet2DConditionModel, base: UNet2DConditionModel) -> GuidedSampler.UnconditionalBlend? {
         guard identityGuided(unet, base: base), let placement else { return nil }
-        return GuidedSampler.UnconditionalBlend(weight: placement * identityGuidance, at: { [alternate] i in !alternate || i % 2 == 1 }) { x, t, context in
+        return GuidedSampler.UnconditionalBlend(weight: placement * identityGuidance, at: { [self] i in !onSubject(i) }) { x, t, context in
             // With LoRA the base is the fine-tuned UNet itself, its adapters set aside for the pass.
             let adapters = base.parameters.adapters
             base.parameters.adapters = [:]
@@ -87,7 +90,7 @@ public struct IterativeGuidance {
                 sampler.unconditionalBlend = identityBlend(unet, base: model.model.unet)
                 latents = try sampler.sample(
                     noise: noise, scheduler: &scheduler, unconditional: empty,
-                    condition: { i in alternate && i % 2 == 0 ? subject : mixed }, guidanceScale: guidanceScale, rng: &rng,
+                    condition: { i in onSubject(i) ? subject : mixed }, guidanceScale: guidanceScale, rng: &rng,
                     guidanceStart: guidanceStart) { step, total in
                         progress(StageProgress(stage: .sample, step: first * total + step * group.count, total: seeds.count * total,
                                                seedIndex: group.count == 1 ? first : nil))
