@@ -12,11 +12,18 @@ public struct Caption: Equatable, Sendable {
     }
 
     /// T_a: everything before the place phrase, e.g. "a big cow lying".
-    public var subjectText: String {
-        let noun = [size.adjective, animal.word].compactMap { $0 }.joined(separator: " ")
+    public var subjectText: String { subjectText(tint: nil) }
+
+    /// The subject text naming a tint after the size, e.g. "a big blue cow lying". Only
+    /// the built-in model's training uses it (scene captions never name the tint).
+    public func subjectText(tint: Tint?) -> String {
+        let noun = [size.adjective, tint?.word, animal.word].compactMap { $0 }.joined(separator: " ")
         let article = "aeiou".contains(noun.first!) ? "an" : "a"
         return "\(article) \(noun) \(pose.word)"
     }
+
+    /// The whole caption naming a tint, e.g. "an orange cat jumping in a forest".
+    public func text(tint: Tint?) -> String { "\(subjectText(tint: tint)) \(backgroundText)" }
 
     /// T_b: the place phrase, e.g. "in a forest".
     public var backgroundText: String { background.phrase }

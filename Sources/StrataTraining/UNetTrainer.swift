@@ -17,6 +17,10 @@
 // the subject covers), so that the subject, a few percent of the image, counts in the
 // loss as much as its look (tint, markings) counts in an edit; the VAE needed the same
 // for its tints (docs/built-in-model.md).
+// Optionally a share of captions names the scene's tint ("a big blue cow lying in a
+// forest"), so that the text space holds the tints as Stable Diffusion's holds colour
+// words, for stage 1 of an edit to find (an edit's texts never name the tint). A trial
+// run with it did not improve edits (docs/built-in-model.md); it is off by default.
 // The logged loss stays the unweighted mean, comparable across the run.
 import Foundation
 import StrataModels
@@ -35,6 +39,8 @@ public struct UNetTrainingSettings: Codable {
     public var partCaptions: Float = 0
     /// Share of captions encoded as a mix of their two halves (α uniform in 0.5–0.9).
     public var mixedCaptions: Float = 0
+    /// Share of captions (of every kind above but the empty one) that name the scene's tint.
+    public var tintedCaptions: Float = 0
     /// γ of Min-SNR loss weighting (0: every timestep weighs the same).
     public var minSNRGamma: Float = 0
     /// Cap of the velocity weighting min(1/ᾱ_t, cap) on top (1: none).
@@ -65,6 +71,8 @@ public final class UNetTrainer {
     var progress: TrainingProgress
     let log: TrainingLog
     var tokenCache: [String: [Int]] = [:]
+    /// The cache's captions with the tint named, when the tinted share is on.
+    let tintedCaptions: [String]
 
     /// `start` is a finished model folder and its step, for a new run that goes on from
     /// its text encoder and UNet (the weight average restarts from them).
@@ -107,7 +115,8 @@ public final class UNetTrainer {
         // A resumed run may change its caption mix, learning rate or scene count; the progress file
         // records the new value and from which step.
         for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"),
-                                   ("mixed_captions", "\(settings.mixedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)"),
+                                   ("mixed_captions", "\(settings.mixedCaptions)", "0.0"),
+                                   ("tinted_captions", "\(settings.tintedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)"),
                                    (TrainingState.decayKey, "\(settings.decaySteps)", "0"),
                                    ("min_snr_gamma", "\(settings.minSNRGamma)", "0.0"),
                                    ("velocity_weight_cap", "\(settings.velocityWeightCap)", "1.0"),
@@ -131,6 +140,18 @@ public final class UNetTrainer {
         }
         cache = try LatentCache(folder: folder, vae: vae, renderer: renderer, run: settings.seed, count: settings.datasetSize, log: log)
         masks = settings.spriteWeight == 1 ? nil : try cache.subjectMasks(renderer: renderer, run: settings.seed, log: log)
+        tintedCaptions = settings.tintedCaptions == 0 ? [] : try Self.tintedCaptions(captions: cache.captions, run: settings.seed)
+    }
+
+    /// Each cached scene's caption with its tint named, from the scene's seed.
+    static func tintedCaptions(captions: [String], run: UInt64) throws -> [String] {
+        try captions.indices.map { k in
+            let spec = SceneSpec(seed: SceneBatch.trainingSeed(run: run, index: k))
+            guard spec.caption.text == captions[k] else {
+                throw TrainingStateError.mismatch("latent cache scene \(k): caption \"\(captions[k])\" is not its seed's \"\(spec.caption.text)\"")
+            }
+            return spec.caption.text(tint: spec.tint)
+        }
     }
 
     func tokens(_ caption: String) -> [Int] {
@@ -182,8 +203,11 @@ public final class UNetTrainer {
             let k = rng.nextInt(below: cache.count)
             let draw = rng.nextUniform()
             var mix: (String, Float)?
-            var text = Self.trainingCaption(cache.captions[k], draw: draw, settings: settings)
-            if let halves = Self.mixedHalves(cache.captions[k], draw: draw, settings: settings) {
+            // Drawn only when the share is on, so runs without it keep their data.
+            let named = settings.tintedCaptions > 0 && rng.nextUniform() < settings.tintedCaptions
+            let caption = named ? tintedCaptions[k] : cache.captions[k]
+            var text = Self.trainingCaption(caption, draw: draw, settings: settings)
+            if let halves = Self.mixedHalves(caption, draw: draw, settings: settings) {
                 text = halves.subject
                 mix = (halves.background, 0.5 + 0.4 * rng.nextUniform())
             }

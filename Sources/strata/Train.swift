@@ -54,6 +54,7 @@ struct TrainUNet: ParsableCommand {
     @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
     @Option(help: "Share of captions cut to the subject text or the place phrase alone (an edit encodes each on its own).") var partCaptions: Float = 0.1
     @Option(help: "Share of captions encoded as a mix of their subject text's and place phrase's encodings, as an edit mixes them (α uniform in 0.5–0.9).") var mixedCaptions: Float = 0.1
+    @Option(help: "Share of captions that name the scene's tint (\"a big blue cow lying in a forest\"), so the text space holds the tints (0: none).") var tintedCaptions: Float = 0
     @Option(help: "Min-SNR-γ loss weighting: each sample's error times min(SNR, γ)/SNR (0: uniform).") var minSnrGamma: Float = 0
     @Option(help: "Also weight each sample's error by min(1/ᾱ_t, cap), as a velocity-prediction loss weighs it (1: off).") var velocityWeightCap: Float = 1
     @Option(help: "Weight w of the subject's latent cells: each cell's error times 1 + (w − 1)·(the share of it the subject covers) (1: off).") var spriteWeight: Float = 1
@@ -67,6 +68,8 @@ struct TrainUNet: ParsableCommand {
         if let threads { Engine.threads = threads }
         var s = UNetTrainingSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.seed = seed; s.partCaptions = partCaptions; s.mixedCaptions = mixedCaptions
+        guard (0...1).contains(tintedCaptions) else { throw ValidationError("--tinted-captions must be in 0–1, got \(tintedCaptions)") }
+        s.tintedCaptions = tintedCaptions
         s.decaySteps = lrDecaySteps; s.minSNRGamma = minSnrGamma; s.velocityWeightCap = velocityWeightCap
         guard spriteWeight >= 1, spriteWeight.isFinite else { throw ValidationError("--sprite-weight must be at least 1, got \(spriteWeight)") }
         s.spriteWeight = spriteWeight

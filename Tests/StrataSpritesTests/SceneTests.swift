@@ -25,6 +25,20 @@ final class SceneTests: XCTestCase {
         XCTAssertNil(Caption(parsing: "a unicorn jumping in a forest"))
     }
 
+    /// Captions that name the tint (training only): the tint after the size, the article
+    /// following the word after it, and still split at the place phrase.
+    func testTintedCaptionsNameTheTintAfterTheSize() {
+        let cow = Caption(animal: .cow, size: .big, pose: .lying, background: .forest)
+        XCTAssertEqual(cow.text(tint: .blue), "a big blue cow lying in a forest")
+        XCTAssertEqual(cow.text(tint: nil), cow.text)
+        let cat = Caption(animal: .cat, size: .medium, pose: .jumping, background: .moon)
+        XCTAssertEqual(cat.text(tint: .orange), "an orange cat jumping on the moon")
+        let elephant = Caption(animal: .elephant, size: .medium, pose: .standing, background: .snow)
+        XCTAssertEqual(elephant.subjectText(tint: .pink), "a pink elephant standing")
+        XCTAssertEqual(Caption.split(elephant.text(tint: .pink))?.subject, "a pink elephant standing")
+        XCTAssertNil(Caption(parsing: elephant.text(tint: .pink)))
+    }
+
     /// Rows and columns the mask covers.
     func maskBox(_ s: Scene) -> (top: Int, bottom: Int, left: Int, right: Int)? {
         var top = 64, bottom = -1, left = 64, right = -1

@@ -1,4 +1,5 @@
 import XCTest
+import StrataSprites
 @testable import StrataTraining
 
 /// The caption mix of UNet training: one uniform draw picks empty, subject half, place
@@ -42,5 +43,17 @@ final class TrainingCaptionTests: XCTestCase {
         XCTAssertNil(UNetTrainer.mixedHalves("a photo of a cat", draw: 0.32, settings: s))
         // The mixed share takes whole captions only: the other forms are unchanged.
         XCTAssertEqual(UNetTrainer.trainingCaption(caption, draw: 0.32, settings: s), caption)
+    }
+
+    /// The tinted captions come from each cached scene's own seed.
+    func testTintedCaptionsFollowEachScenesSeed() throws {
+        let specs = (0..<5).map { SceneSpec(seed: SceneBatch.trainingSeed(run: 7, index: $0)) }
+        let tinted = try UNetTrainer.tintedCaptions(captions: specs.map(\.caption.text), run: 7)
+        for (spec, text) in zip(specs, tinted) {
+            XCTAssertTrue(text.contains(" \(spec.tint.word) \(spec.animal.word) "), text)
+            XCTAssertEqual(Caption.split(text)?.background, spec.caption.backgroundText)
+        }
+        // A cache whose captions are not its seeds' is refused.
+        XCTAssertThrowsError(try UNetTrainer.tintedCaptions(captions: specs.reversed().map(\.caption.text), run: 7))
     }
 }
