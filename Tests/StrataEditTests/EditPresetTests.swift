@@ -16,10 +16,10 @@ final class EditPresetTests: XCTestCase {
         XCTAssertEqual(EditPreset.full.apply(to: s), s)
     }
 
-    func testQuickKeepsAtLeastFiftyEmbeddingSteps() {
+    func testQuickKeepsAtLeastFortyEmbeddingSteps() {
         var s = EditSettings()
-        s.embeddingSteps = 100
-        XCTAssertEqual(EditPreset.quick.apply(to: s).embeddingSteps, 50, "a tenth of 100 is too few")
+        s.embeddingSteps = 150
+        XCTAssertEqual(EditPreset.quick.apply(to: s).embeddingSteps, 40, "a tenth of 150 is too few")
         s.embeddingSteps = 30
         XCTAssertEqual(EditPreset.quick.apply(to: s).embeddingSteps, 30, "never more than the settings ask")
         s.embeddingSteps = 2000
