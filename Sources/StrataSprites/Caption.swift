@@ -28,7 +28,7 @@ public struct Caption: Equatable, Sendable {
     /// T_b: the place phrase, e.g. "in a forest".
     public var backgroundText: String { background.phrase }
 
-    public var text: String { "\(subjectText) \(backgroundText)" }
+    public var text: String { text(tint: nil) }
 
     /// Splits a caption of this world into subject and background text at its place
     /// phrase; nil when no place phrase ends the text.
