@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "StrataModels", targets: ["StrataModels"]),
         .library(name: "StrataSprites", targets: ["StrataSprites"]),
         .library(name: "StrataEdit", targets: ["StrataEdit"]),
+        .library(name: "StrataLayers", targets: ["StrataLayers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,10 +28,12 @@ let package = Package(
         .target(name: "StrataModels", dependencies: ["StrataTensor", "CStrata"], swiftSettings: optimise),
         .target(name: "StrataEdit", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
         .target(name: "StrataSprites", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
+        // Layered generation: Text2Layer's layered autoencoder and pipeline.
+        .target(name: "StrataLayers", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
         // ncursesw and chafa for the terminal editor (headers and inline wrappers only).
         .systemLibrary(name: "CTerminal", pkgConfig: "chafa", providers: [.apt(["libncursesw5-dev", "libchafa-dev", "libglib2.0-dev"])]),
         .target(name: "StrataTUI", dependencies: ["CTerminal", "StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: optimise),
-        .target(name: "StrataTraining", dependencies: ["StrataSprites", "StrataModels", "StrataTensor"], swiftSettings: optimise),
+        .target(name: "StrataTraining", dependencies: ["StrataSprites", "StrataLayers", "StrataModels", "StrataTensor"], swiftSettings: optimise),
         .executableTarget(
             name: "strata",
             dependencies: [
@@ -38,6 +41,7 @@ let package = Package(
                 "StrataModels",
                 "StrataSprites",
                 "StrataTraining",
+                "StrataLayers",
                 "StrataEdit",
                 "StrataTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -62,6 +66,11 @@ let package = Package(
             swiftSettings: optimise
         ),
         .testTarget(
+            name: "StrataLayersTests",
+            dependencies: ["StrataLayers", "StrataModels", "StrataTensor"],
+            swiftSettings: optimise
+        ),
+        .testTarget(
             name: "StrataTUITests",
             dependencies: ["StrataTUI", "StrataEdit"],
             exclude: ["Snapshots"],
@@ -69,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataTrainingTests",
-            dependencies: ["StrataTraining", "StrataTensor", "StrataModels", "StrataSprites"],
+            dependencies: ["StrataTraining", "StrataLayers", "StrataTensor", "StrataModels", "StrataSprites"],
             swiftSettings: optimise
         ),
         .testTarget(

@@ -35,11 +35,16 @@ public struct SceneCanvas {
 
     /// Pixels whose centres lie inside the axis-aligned ellipse.
     public mutating func ellipse(cx: Float, cy: Float, rx: Float, ry: Float, _ c: (Float, Float, Float), opacity: Float = 1) {
-        let y0 = Int((cy - ry).rounded(.down)), y1 = Int((cy + ry).rounded(.up))
-        let x0 = Int((cx - rx).rounded(.down)), x1 = Int((cx + rx).rounded(.up))
-        for y in y0...y1 { for x in x0...x1 {
-            let dx = (Float(x) + 0.5 - cx) / rx, dy = (Float(y) + 0.5 - cy) / ry
-            if dx * dx + dy * dy <= 1 { blend(x, y, c, opacity) }
+        Self.forEachPixel(inEllipse: (cx, cy, rx, ry)) { x, y in blend(x, y, c, opacity) }
+    }
+
+    /// Calls `body(x, y)` for each pixel of the canvas whose centre lies inside the ellipse.
+    public static func forEachPixel(inEllipse e: (cx: Float, cy: Float, rx: Float, ry: Float), _ body: (Int, Int) -> Void) {
+        let y0 = Int((e.cy - e.ry).rounded(.down)), y1 = Int((e.cy + e.ry).rounded(.up))
+        let x0 = Int((e.cx - e.rx).rounded(.down)), x1 = Int((e.cx + e.rx).rounded(.up))
+        for y in y0...y1 { for x in x0...x1 where x >= 0 && y >= 0 && x < side && y < side {
+            let dx = (Float(x) + 0.5 - e.cx) / e.rx, dy = (Float(y) + 0.5 - e.cy) / e.ry
+            if dx * dx + dy * dy <= 1 { body(x, y) }
         } }
     }
 

@@ -36,6 +36,23 @@ public enum SceneFiles {
         return (base + ".mask.png", base + ".json")
     }
 
+    /// "dir/name.png" → the layer files beside it: B, F (RGBA) and m.
+    public static func layerFiles(of imagePath: String) -> (background: String, foreground: String, layerMask: String) {
+        let base = imagePath.lowercased().hasSuffix(".png") ? String(imagePath.dropLast(4)) : imagePath
+        return (base + ".background.png", base + ".foreground.png", base + ".layer-mask.png")
+    }
+
+    /// Writes the scene's layers beside its image (`layerFiles(of:)`).
+    public static func writeLayers(_ layers: SceneLayers, beside imagePath: String) throws {
+        let side = SceneCanvas.side
+        let files = layerFiles(of: imagePath)
+        try PNGImage.write(files.background, width: side, height: side, channels: 3, pixels: layers.backgroundBytes,
+                           text: [("caption", layers.caption.backgroundText)])
+        try PNGImage.write(files.foreground, width: side, height: side, channels: 4, pixels: layers.foregroundBytes,
+                           text: [("caption", layers.caption.subjectText)])
+        try PNGImage.write(files.layerMask, width: side, height: side, channels: 1, pixels: layers.maskBytes)
+    }
+
     public static func write(_ scene: Scene, seed: UInt64?, to imagePath: String) throws {
         let side = SceneCanvas.side
         let labels = SceneLabels(scene, seed: seed)

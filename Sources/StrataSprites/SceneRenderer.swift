@@ -35,8 +35,20 @@ public final class SceneRenderer: @unchecked Sendable {
     }
 
     public func render(seed: UInt64) -> Scene { render(SceneSpec(seed: seed)) }
+    public func renderLayers(seed: UInt64) -> SceneLayers { renderLayers(SceneSpec(seed: seed)) }
 
-    public func render(_ spec: SceneSpec) -> Scene {
+    /// Where a scene's posed sprite goes, and the detail stream after that draw, which
+    /// paints the background: shared by the scene and its layers so both draw the same.
+    struct Placement {
+        let sprite: PosedSprite
+        /// Sprite canvas → image offset.
+        let dx: Int, dy: Int
+        var rng: StrataRandom
+        /// The jumping shadow's centre column (image pixels), nil for other poses.
+        let shadowCentre: Float?
+    }
+
+    func place(_ spec: SceneSpec) -> Placement {
         let side = SceneCanvas.side
         let g = spec.groundLine
         var rng = StrataRandom(seed: spec.detailSeed)
@@ -54,34 +66,78 @@ public final class SceneRenderer: @unchecked Sendable {
             let lift = min((12 * spec.size.pixels + 14) / 28, max(0, g - height - 1))
             bottom = g - lift
         }
-        let dy = bottom - sprite.opaqueBottom
+        let shadowCentre = spec.pose == .jumping ? Float(dx) + Float(sprite.opaqueLeft + sprite.opaqueRight + 1) / 2 : nil
+        return Placement(sprite: sprite, dx: dx, dy: bottom - sprite.opaqueBottom, rng: rng, shadowCentre: shadowCentre)
+    }
 
-        var canvas = SceneCanvas()
-        BackgroundPainter.paint(spec.background, ground: g, into: &canvas, rng: &rng)
-        if spec.pose == .jumping {
-            let centre = Float(dx) + Float(sprite.opaqueLeft + sprite.opaqueRight + 1) / 2
-            canvas.ellipse(cx: centre, cy: Float(g) + 0.5, rx: 0.4 * Float(sprite.uprightWidth), ry: 1.5, (0, 0, 0), opacity: 0.35)
-        }
-        var mask = [UInt8](repeating: 0, count: side * side)
-        let (tr, tg, tb) = spec.tint.rgb
-        let b = sprite.bitmap
+    /// The jumping shadow's ellipse: 0.8 × the upright width, 3 px high, on the ground row.
+    static func shadowEllipse(_ p: Placement, ground g: Int) -> (cx: Float, cy: Float, rx: Float, ry: Float)? {
+        p.shadowCentre.map { ($0, Float(g) + 0.5, 0.4 * Float(p.sprite.uprightWidth), 1.5) }
+    }
+    static let shadowOpacity: Float = 0.35
+
+    /// Calls `body(X, Y, premultiplied tinted r, g, b in 0...255, alpha)` for every image
+    /// pixel the placed sprite covers. Tint: 0.4·rgb + 0.6·luma·tint/255.
+    static func forEachSpritePixel(_ p: Placement, tint: Tint, _ body: (Int, Int, Float, Float, Float, Float) -> Void) {
+        let side = SceneCanvas.side
+        let (tr, tg, tb) = tint.rgb
+        let b = p.sprite.bitmap
         for y in 0..<b.height { for x in 0..<b.width {
-            let X = x + dx, Y = y + dy
+            let X = x + p.dx, Y = y + p.dy
             guard X >= 0, Y >= 0, X < side, Y < side else { continue }
             let i = (y * b.width + x) * 4
             let a = b.pixels[i + 3]
             guard a > 0 else { continue }
-            // Premultiplied colour in 0...255; tint: 0.4·rgb + 0.6·luma·tint/255.
             let r = b.pixels[i] * 255, gr = b.pixels[i + 1] * 255, bl = b.pixels[i + 2] * 255
             let luma = 0.299 * r + 0.587 * gr + 0.114 * bl
-            let o = (Y * side + X) * 3
-            canvas.rgb[o] = canvas.rgb[o] * (1 - a) + 0.4 * r + 0.6 * luma * tr / 255
-            canvas.rgb[o + 1] = canvas.rgb[o + 1] * (1 - a) + 0.4 * gr + 0.6 * luma * tg / 255
-            canvas.rgb[o + 2] = canvas.rgb[o + 2] * (1 - a) + 0.4 * bl + 0.6 * luma * tb / 255
-            if a > 0.5 { mask[Y * side + X] = 1 }
+            body(X, Y, 0.4 * r + 0.6 * luma * tr / 255, 0.4 * gr + 0.6 * luma * tg / 255, 0.4 * bl + 0.6 * luma * tb / 255, a)
         } }
-        let box = (x: sprite.opaqueLeft + dx, y: sprite.opaqueTop + dy,
-                   width: sprite.opaqueRight - sprite.opaqueLeft + 1, height: sprite.opaqueBottom - sprite.opaqueTop + 1)
+    }
+
+    public func render(_ spec: SceneSpec) -> Scene {
+        let side = SceneCanvas.side
+        var p = place(spec)
+        var canvas = SceneCanvas()
+        BackgroundPainter.paint(spec.background, ground: spec.groundLine, into: &canvas, rng: &p.rng)
+        if let e = Self.shadowEllipse(p, ground: spec.groundLine) {
+            canvas.ellipse(cx: e.cx, cy: e.cy, rx: e.rx, ry: e.ry, (0, 0, 0), opacity: Self.shadowOpacity)
+        }
+        var mask = [UInt8](repeating: 0, count: side * side)
+        Self.forEachSpritePixel(p, tint: spec.tint) { X, Y, r, g, b, a in
+            let o = (Y * side + X) * 3
+            canvas.rgb[o] = canvas.rgb[o] * (1 - a) + r
+            canvas.rgb[o + 1] = canvas.rgb[o + 1] * (1 - a) + g
+            canvas.rgb[o + 2] = canvas.rgb[o + 2] * (1 - a) + b
+            if a > 0.5 { mask[Y * side + X] = 1 }
+        }
+        let s = p.sprite
+        let box = (x: s.opaqueLeft + p.dx, y: s.opaqueTop + p.dy,
+                   width: s.opaqueRight - s.opaqueLeft + 1, height: s.opaqueBottom - s.opaqueTop + 1)
         return Scene(spec: spec, rgb: canvas.bytes, mask: mask, spriteBox: box)
+    }
+
+    /// The scene as two layers (layers.md): the background alone, and the subject with
+    /// its shadow as a straight-alpha RGBA layer whose alpha is the soft mask.
+    public func renderLayers(_ spec: SceneSpec) -> SceneLayers {
+        let side = SceneCanvas.side, plane = side * side
+        var p = place(spec)
+        var canvas = SceneCanvas()
+        BackgroundPainter.paint(spec.background, ground: spec.groundLine, into: &canvas, rng: &p.rng)
+        // Premultiplied foreground: the shadow first (black, so no colour), the sprite over it.
+        var premultiplied = [Float](repeating: 0, count: plane * 3)
+        var alpha = [Float](repeating: 0, count: plane)
+        if let e = Self.shadowEllipse(p, ground: spec.groundLine) {
+            SceneCanvas.forEachPixel(inEllipse: e) { x, y in alpha[y * side + x] = Self.shadowOpacity }
+        }
+        Self.forEachSpritePixel(p, tint: spec.tint) { X, Y, r, g, b, a in
+            let i = Y * side + X
+            premultiplied[i * 3] = r; premultiplied[i * 3 + 1] = g; premultiplied[i * 3 + 2] = b
+            alpha[i] = a + alpha[i] * (1 - a)
+        }
+        var straight = [Float](repeating: 0, count: plane * 3)
+        for i in 0..<plane where alpha[i] > 0 {
+            for c in 0..<3 { straight[i * 3 + c] = min(255, premultiplied[i * 3 + c] / alpha[i]) }
+        }
+        return SceneLayers(spec: spec, background: canvas.rgb, foreground: straight, alpha: alpha)
     }
 }

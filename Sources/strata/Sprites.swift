@@ -9,11 +9,13 @@ struct Sprites: ParsableCommand {
 
     struct Render: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Draw one scene: FILE.png, its subject mask FILE.mask.png and labels FILE.json.")
+            abstract: "Draw one scene: FILE.png, its subject mask FILE.mask.png and labels FILE.json.",
+            discussion: "With --layers, also its layers: FILE.background.png (the place alone), FILE.foreground.png (the subject and its shadow, RGBA) and FILE.layer-mask.png (the foreground's alpha).")
         @Option(help: "Scene seed.") var seed: UInt64
         @Option(help: "A caption of the sprite world to draw instead of the seed's own (the seed still places things).") var caption: String?
         @Option(help: "The subject's tint instead of the seed's: \(Tint.allCases.map(\.word).joined(separator: ", ")).") var tint: String?
         @Option(help: "Output PNG file.") var out: String
+        @Flag(help: "Also write the scene's background, foreground and layer mask beside it.") var layers = false
 
         func validate() throws {
             guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file") }
@@ -34,6 +36,7 @@ struct Sprites: ParsableCommand {
             if let tint { spec.tint = Tint.allCases.first { $0.word == tint }! }
             let scene = renderer.render(spec)
             try SceneFiles.write(scene, seed: seed, to: out)
+            if layers { try SceneFiles.writeLayers(renderer.renderLayers(spec), beside: out) }
             print("\(out): \(scene.caption.text) (\(scene.spec.tint.word))")
         }
     }

@@ -128,7 +128,11 @@ public final class AutoencoderKL {
     }
 
     /// Pixels in about [−1, 1] from scaled latents.
-    public func decode(_ latents: Tensor) -> Tensor {
+    public func decode(_ latents: Tensor) -> Tensor { decodeHead(decodeFeatures(latents)) }
+
+    /// The decoder up to its output norm: [N, blockOutChannels[0], H, W] features, which
+    /// other heads than the image's may read (the layered autoencoder's composite head).
+    public func decodeFeatures(_ latents: Tensor) -> Tensor {
         var x = latents * Float(1 / config.scalingFactor)
         if let postQuantConv { x = postQuantConv(x) }
         x = decMid(decConvIn(x))
@@ -136,6 +140,9 @@ public final class AutoencoderKL {
             for r in resnets { x = r(x, nil) }
             if let us { x = us(x.upsampleNearest2x()) }
         }
-        return decConvOut(decNorm(x).silu())
+        return x
     }
+
+    /// The decoder's output norm and convolution on `decodeFeatures`.
+    public func decodeHead(_ features: Tensor) -> Tensor { decConvOut(decNorm(features).silu()) }
 }

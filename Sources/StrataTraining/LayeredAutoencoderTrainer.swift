@@ -1,0 +1,142 @@
+// Trains the layered autoencoder (Text2Layer's CaT2I-AE) on sprite-world layers drawn on
+// the fly. Loss: mean squared error of each head against its layer (F and m weighted
+// ×`spriteWeight` where the layer is opaque, as the built-in VAE weights the subject),
+// plus `compositeWeight` × the auxiliary composite head's error (0: no auxiliary head,
+// the paper's ablation), plus a small KL term towards N(0, 1); Adam.
+import Foundation
+import StrataLayers
+import StrataModels
+import StrataSprites
+import StrataTensor
+
+public struct LayeredAutoencoderSettings: Codable {
+    public var steps = 40_000
+    public var batch = 16
+    public var learningRate: Float = 5e-4
+    public var warmupSteps = 200
+    public var decaySteps = 0
+    public var spriteWeight: Float = 10
+    /// Weight of the auxiliary composite head's loss; 0 trains without the head.
+    public var compositeWeight: Float = 1
+    public var klWeight: Float = 1e-6
+    public var latentChannels = 8
+    public var blockOutChannels = [32, 64, 128]
+    public var saveEvery = 250
+    public var logEvery = 25
+    public var seed: UInt64 = 5
+    public var freezeEncoder = false
+    public init() {}
+}
+
+public final class LayeredAutoencoderTrainer {
+    public let model: LayeredAutoencoder
+    public let settings: LayeredAutoencoderSettings
+    let state: TrainingState
+    let optimiser: Adam
+    var progress: TrainingProgress
+    let renderer: SceneRenderer
+    let log: TrainingLog
+
+    /// The run folder's architecture: written when the run starts, read when it resumes,
+    /// so a resumed run keeps its shape whatever the defaults have become.
+    static func configURL(_ folder: URL) -> URL { folder.appendingPathComponent("config.json") }
+
+    public init(folder: URL, settings: LayeredAutoencoderSettings, renderer: SceneRenderer) throws {
+        state = TrainingState(folder: folder)
+        self.settings = settings
+        self.renderer = renderer
+        log = TrainingLog(folder: folder)
+        let resuming = state.exists
+        let config: VAEConfig
+        if resuming {
+            config = try JSONDecoder().decode(VAEConfig.self, from: Data(contentsOf: Self.configURL(folder)))
+        } else {
+            config = LayeredModelRecipe.autoencoder(latentChannels: settings.latentChannels, blocks: settings.blockOutChannels)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(config).write(to: Self.configURL(folder), options: .atomic)
+        }
+        let withHead = settings.compositeWeight > 0
+        model = try LayeredAutoencoder(config: config, weights: resuming ? state.parameterStore("layered_vae") : .initialized(seed: settings.seed),
+                                       compositeHead: withHead)
+        let trained = model.parameters.tensors.filter { !settings.freezeEncoder || Self.isDecoder($0.name) }
+        optimiser = Adam(trained.map { $0.tensor.requiringGrad() }, learningRate: settings.learningRate)
+        let mode = settings.freezeEncoder ? "decoder" : "all"
+        progress = try state.begin("layered autoencoder", optimiser: optimiser,
+                                   settings: ["batch": "\(settings.batch)", "sprite_weight": "\(settings.spriteWeight)",
+                                              "composite_weight": "\(settings.compositeWeight)", "kl": "\(settings.klWeight)",
+                                              "seed": "\(settings.seed)", "trains": mode],
+                                   parameters: model.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log,
+                                   batch: settings.batch) {
+            $0.settings["trains"] ?? "all" == mode && $0.settings["composite_weight"] == "\(settings.compositeWeight)"
+        }
+        if progress.settings["trains"] ?? "all" != mode { progress.settings["trains"] = mode; log.line("now training \(mode) parameters") }
+        TrainingState.record("lr", "\(settings.learningRate)", unsetMeans: "\(settings.learningRate)", in: &progress, log: log)
+        TrainingState.record(TrainingState.decayKey, "\(settings.decaySteps)", unsetMeans: "0", in: &progress, log: log)
+        TrainingState.record("composite_weight", "\(settings.compositeWeight)", unsetMeans: "\(settings.compositeWeight)", in: &progress, log: log)
+    }
+
+    /// The losses of one batch: F, B, m, the auxiliary composite (0 without its head) and
+    /// KL per sample; `total` is what the step minimises.
+    struct Losses { let foreground, background, mask, composite, kl, total: Tensor }
+
+    func losses(_ batch: LayeredSceneBatch, step index: Int) -> Losses {
+        let s = settings
+        // Square roots of the per-pixel weights: maskedMSE squares its mask.
+        let rootWeights = Tensor(zeros: batch.layers.mask.shape)
+        for i in 0..<rootWeights.count { rootWeights.data[i] = (1 + (s.spriteWeight - 1) * batch.layers.mask.data[i]).squareRoot() }
+        var noise = StrataRandom(seed: s.seed &+ UInt64(index) &* 7919)
+        let (mean, logVar) = s.freezeEncoder ? GradMode.disabled { model.encodeMoments(batch.layers) } : model.encodeMoments(batch.layers)
+        let z = mean + (logVar * 0.5).exp() * Tensor.randn(mean.shape, using: &noise)
+        let (packed, composite) = model.decodePacked(z * Float(model.config.scalingFactor), withComposite: s.compositeWeight > 0)
+        let heads = packed.split(axis: 1, sizes: [3, 3, 1])
+        let target = batch.layers
+        let lF = heads[0].maskedMSE(target.foreground, mask: rootWeights)
+        let lB = heads[1].maskedMSE(target.background, mask: nil)
+        let lM = heads[2].maskedMSE(target.mask * 2 - 1, mask: rootWeights)
+        let kl = ((mean * mean + logVar.exp() - logVar - 1) * 0.5).sum() / Float(s.batch)
+        var total = lF + lB + lM
+        var lC = Tensor(scalar: 0)
+        if let composite {
+            lC = composite.maskedMSE(batch.composites, mask: rootWeights)
+            total = total + lC * s.compositeWeight
+        }
+        if !s.freezeEncoder { total = total + kl * s.klWeight }
+        return Losses(foreground: lF, background: lB, mask: lM, composite: lC, kl: kl, total: total)
+    }
+
+    func step(_ index: Int) -> Losses {
+        let batch = LayeredSceneBatch(renderer: renderer, run: settings.seed, first: index * settings.batch, count: settings.batch)
+        let l = losses(batch, step: index)
+        l.total.backward()
+        optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
+        optimiser.step()
+        return l
+    }
+
+    public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
+        let loop = TrainingLoop(name: "layered-vae", batch: settings.batch, logEvery: settings.logEvery, saveEvery: settings.saveEvery, log: log)
+        progress = try loop.run(until: steps, from: progress, shouldStop: shouldStop, step: { index in
+            let l = step(index)
+            return (l.total.item, String(format: "  F %.4f B %.4f m %.4f C %.4f kl %.1f",
+                                         l.foreground.item, l.background.item, l.mask.item, l.composite.item, l.kl.item))
+        }, save: { try save($0) })
+    }
+
+    static func isDecoder(_ name: String) -> Bool {
+        name.hasPrefix("decoder.") || name.hasPrefix("post_quant_conv.") || name.hasPrefix(LayeredAutoencoder.compositeHeadPrefix)
+    }
+
+    func save(_ progress: TrainingProgress) throws {
+        try state.save(parameters: ["layered_vae": model.parameters.tensors], optimiser: optimiser, progress: progress)
+    }
+}
+
+extension LayeredAutoencoderTrainer {
+    /// The run's last saved weights, without the auxiliary head, to evaluate or export.
+    public static func trained(run: URL) throws -> LayeredAutoencoder {
+        let config = try JSONDecoder().decode(VAEConfig.self, from: Data(contentsOf: configURL(run)))
+        return try LayeredAutoencoder(config: config, weights: TrainingState(folder: run).parameterStore("layered_vae"), compositeHead: false)
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import StrataLayers
+import StrataModels
+import StrataTensor
+import StrataTraining
+
+struct TrainLayeredVAE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "layered-vae",
+        abstract: "Train the layered autoencoder (F, B and m into one latent); a run folder that already holds a run is resumed.")
+    @Option(name: .customLong("run"), help: "Run folder (config, parameters, optimiser state, progress, log).") var runFolder: String
+    @Option(help: "Train until this many steps in all.") var steps = 40_000
+    @Option(help: "Scenes per step.") var batch = 16
+    @Option(help: "Adam learning rate.") var lr: Float = 5e-4
+    @Option(help: "Loss weight of F's and m's opaque pixels.") var spriteWeight: Float = 10
+    @Option(help: "Weight of the auxiliary composite head's loss (0: no auxiliary head).") var compositeWeight: Float = 1
+    @Option(help: "Latent channels (a new run only).") var latentChannels = 8
+    @Option(help: "Block widths, comma-separated (a new run only).") var blocks = "32,64,128"
+    @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
+    @Option(help: "Seed of the run (weights and scenes).") var seed: UInt64 = 5
+    @Flag(help: "Train the decoder only (once a UNet depends on the latent space).") var freezeEncoder = false
+    @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+
+    func validate() throws {
+        guard batch > 0, steps >= 0 else { throw ValidationError("--batch must be positive and --steps not negative") }
+        guard compositeWeight >= 0, spriteWeight >= 1 else { throw ValidationError("--composite-weight must be ≥ 0 and --sprite-weight ≥ 1") }
+        guard latentChannels > 0, parsedBlocks != nil else { throw ValidationError("--latent-channels must be positive and --blocks a list of positive multiples of 32, like 32,64,128") }
+    }
+
+    var parsedBlocks: [Int]? {
+        let b = blocks.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return b.count == blocks.split(separator: ",").count && !b.isEmpty && b.allSatisfy({ $0 > 0 && $0 % 32 == 0 }) ? b : nil
+    }
+
+    func run() throws {
+        if let threads { Engine.threads = threads }
+        var s = LayeredAutoencoderSettings()
+        s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.compositeWeight = compositeWeight
+        s.latentChannels = latentChannels; s.blockOutChannels = parsedBlocks!; s.decaySteps = lrDecaySteps; s.seed = seed
+        s.freezeEncoder = freezeEncoder
+        let trainer = try LayeredAutoencoderTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer())
+        let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
+        StopRequest.install()
+        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
+    }
+}
+
+struct EvalLayeredVAE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "layered-vae",
+        abstract: "Give fresh scenes' layers back through a layered autoencoder: PSNR of the composite, B and the seen F; the mask's IoU.")
+    @Option(help: "Scenes.") var count = 500
+    @Option(help: "Evaluation seed.") var seed: UInt64 = 1
+    @Option(name: .customLong("run"), help: "A layered autoencoder training run folder.") var runFolder: String?
+    @Option(help: "A layered_vae/ folder instead of a run.") var model: String?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Flag(help: "Print one JSON document.") var json = false
+
+    func validate() throws {
+        guard (runFolder == nil) != (model == nil) else { throw ValidationError("give one of --run and --model") }
+        guard count > 0 else { throw ValidationError("--count must be positive") }
+    }
+
+    func run() throws {
+        if let threads { Engine.threads = threads }
+        let autoencoder: LayeredAutoencoder
+        do {
+            if let runFolder {
+                autoencoder = try LayeredAutoencoderTrainer.trained(run: URL(fileURLWithPath: runFolder))
+            } else {
+                autoencoder = try LayeredAutoencoder(folder: URL(fileURLWithPath: model!))
+            }
+        } catch { throw fail("\(error)") }
+        let e = LayeredAutoencoderEvaluation.run(autoencoder, renderer: try loadRenderer(), count: count, seed: seed)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(e), as: UTF8.self))
+        } else {
+            print(String(format: "%d fresh scenes: composite %.2f dB, background %.2f dB, seen foreground %.2f dB, mask IoU %.4f (mean abs. error %.4f)",
+                         e.count, e.compositePSNR, e.backgroundPSNR, e.foregroundPSNR, e.maskIoU, e.maskMAE))
+        }
+    }
+}
