@@ -72,35 +72,62 @@ public struct EditSettings: Codable, Equatable, Sendable {
         lambda1 ?? (subjectCoverage < Self.smallSubjectShare ? Self.lambda1SmallSubject : Self.lambda1Default)
     }
 
-    enum CodingKeys: String, CodingKey {
-        case alpha, lambda1, lambda2, seeds, scheduler, ablation
-        case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr", mixEmbeddingLR = "mix_embedding_lr"
-        case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
-        case objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
-        case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start"
-        case identityGuidance = "identity_guidance"
-        case referenceSeed = "reference_seed", trainingSeed = "training_seed"
-        case colourMatch = "colour_match"
+    struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
     }
 
     /// Keys left out keep their defaults, so a model folder's `strata_edit.json` names
-    /// only what it changes; a key of the wrong type is an error.
+    /// only what it changes; an unknown key, a value of the wrong type or out of its
+    /// range (EditSettingsSchema) is an error naming the setting.
     public init(from decoder: Decoder) throws {
         self.init()
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func take<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
-            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        let c = try decoder.container(keyedBy: Key.self)
+        for key in c.allKeys {
+            guard let setting = EditSettingsSchema[key.stringValue] else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "unknown setting \"\(key.stringValue)\"")
+            }
+            let value: SettingValue
+            if try c.decodeNil(forKey: key) {
+                value = .unset
+            } else {
+                switch setting.kind {
+                case .number: value = .number(try c.decode(Double.self, forKey: key))
+                case .integer: value = .integer(try c.decode(Int.self, forKey: key))
+                case .unsigned: value = .unsigned(try c.decode(UInt64.self, forKey: key))
+                case .choice: value = .choice(try c.decode(String.self, forKey: key))
+                case .seeds: value = .seeds(try c.decode([UInt64].self, forKey: key))
+                }
+            }
+            do { try setting.set(&self, value) } catch {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(error)")
+            }
         }
-        try take(.alpha, &alpha); try take(.lambda1, &lambda1); try take(.lambda2, &lambda2)
-        try take(.embeddingSteps, &embeddingSteps); try take(.embeddingLR, &embeddingLR); try take(.mixEmbeddingLR, &mixEmbeddingLR)
-        try take(.finetuneSteps, &finetuneSteps); try take(.finetuneLR, &finetuneLR)
-        try take(.finetuneMode, &finetuneMode); try take(.loraRank, &loraRank)
-        try take(.objectNoiseWeight, &objectNoiseWeight); try take(.backgroundNoiseWeight, &backgroundNoiseWeight)
-        try take(.samplingSteps, &samplingSteps); try take(.guidanceScale, &guidanceScale); try take(.guidanceStart, &guidanceStart)
-        try take(.identityGuidance, &identityGuidance)
-        try take(.scheduler, &scheduler); try take(.seeds, &seeds); try take(.colourMatch, &colourMatch)
-        try take(.referenceSeed, &referenceSeed); try take(.trainingSeed, &trainingSeed)
-        ablation = try c.decodeIfPresent(Ablation.self, forKey: .ablation)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        for setting in EditSettingsSchema.all {
+            let key = Key(stringValue: setting.key)
+            switch setting.value(self) {
+            case .number(let x): try c.encode(x, forKey: key)
+            case .integer(let x): try c.encode(x, forKey: key)
+            case .unsigned(let x): try c.encode(x, forKey: key)
+            case .choice(let x): try c.encode(x, forKey: key)
+            case .seeds(let x): try c.encode(x, forKey: key)
+            case .unset: break
+            }
+        }
+    }
+
+    /// Sets `key` from typed text ("alpha", "0.6"), as `--set key=value` gives it.
+    public mutating func set(_ key: String, text: String) throws {
+        guard let setting = EditSettingsSchema[key] else {
+            throw EditError.input("unknown setting \"\(key)\" (the settings are \(EditSettingsSchema.all.map(\.key).joined(separator: ", ")))")
+        }
+        try setting.set(&self, setting.parse(text))
     }
 
     /// The settings an ablation actually runs with.
@@ -138,7 +165,7 @@ extension EditSettings {
             guard let overlay = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any] else {
                 throw EditError.input("not a JSON object")
             }
-            if let unknown = overlay.keys.sorted().first(where: { CodingKeys(stringValue: $0) == nil }) {
+            if let unknown = overlay.keys.sorted().first(where: { EditSettingsSchema[$0] == nil }) {
                 throw EditError.input("unknown setting \"\(unknown)\"")
             }
             var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]

@@ -107,7 +107,8 @@ public final class LayerDiffusionEdit {
         var k0 = StageKey.Builder("reference")
         k0.add(modelHash)
         if let r = inputs.reference { k0.add(r); k0.add(inputs.referenceMask) } else {
-            k0.add(inputs.subjectText); k0.add(inputs.backgroundText); k0.add("\(s.referenceSeed) \(Self.referenceSteps)")
+            k0.add(inputs.subjectText); k0.add(inputs.backgroundText)
+            k0.add(EditSettingsSchema.keyText(for: .reference, s)); k0.add("\(Self.referenceSteps) steps")
             k0.add(MaskSuggestion.settingsKey)
         }
         let reference = try cached(.reference, k0.finish(), total: inputs.reference == nil ? Self.referenceSteps : 1) {
@@ -140,9 +141,7 @@ public final class LayerDiffusionEdit {
         var k1 = StageKey.Builder("optimise")
         k1.add(keys[.reference]!); k1.add(inputs.source); k1.add(inputs.subjectMask)
         k1.add(inputs.subjectText); k1.add(inputs.backgroundText)
-        k1.add("\(s.embeddingSteps) \(s.embeddingLR) \(s.trainingSeed)")
-        // Only when set, so that stage-1 entries made before the setting existed stay valid.
-        if s.mixEmbeddingLR > 0 { k1.add("mix \(s.mixEmbeddingLR)") }
+        k1.add(EditSettingsSchema.keyText(for: .optimise, s))
         let key1 = k1.finish()
         let embeddings = try cached(.optimise, key1, total: s.embeddingSteps) {
             var stage = EmbeddingOptimisation(steps: s.embeddingSteps, learningRate: Float(s.embeddingLR), seed: s.trainingSeed)
@@ -163,10 +162,9 @@ public final class LayerDiffusionEdit {
         let lambda1 = s.lambda1(subjectCoverage: MaskOps.coverage(inputs.subjectMask))
         var k2 = StageKey.Builder("finetune")
         k2.add(keys[.optimise]!); k2.add(placementMask)
-        k2.add("\(s.alpha) \(lambda1) \(s.lambda2) \(s.finetuneSteps) \(s.finetuneLR) \(s.finetuneMode.rawValue) \(s.loraRank) \(s.trainingSeed)")
-        if s.objectNoiseWeight != 1 || s.backgroundNoiseWeight != 1 {
-            k2.add("noise_weight \(s.objectNoiseWeight) \(s.backgroundNoiseWeight)")
-        }
+        var resolved = s
+        resolved.lambda1 = lambda1
+        k2.add(EditSettingsSchema.keyText(for: .finetune, resolved))
         let key2 = k2.finish()
         let tuned = try cached(.finetune, key2, total: s.finetuneSteps) {
             let bg = GradMode.disabled { MaskOps.inverted(mt) * MaskOps.inverted(mr) }
@@ -185,10 +183,7 @@ public final class LayerDiffusionEdit {
         let sampleKeys = s.seeds.map { seed -> StageKey in
             var k3 = StageKey.Builder("sample")
             k3.add(keys[.finetune]!); k3.add(mixed); k3.add(ea)
-            k3.add("\(s.samplingSteps) \(s.guidanceScale) \(s.scheduler.rawValue) \(seed) \(s.ablation != .noIterativeGuidance)")
-            // Only when set, so that results sampled before the setting existed stay valid.
-            if s.guidanceStart != 0 { k3.add("guidance start \(s.guidanceStart)") }
-            if s.identityGuidance != 0 { k3.add("identity guidance on e_opt \(s.identityGuidance)") }
+            k3.add(EditSettingsSchema.keyText(for: .sample, s)); k3.add("seed=\(seed)")
             return k3.finish()
         }
         keys[.sample] = sampleKeys.first

@@ -51,50 +51,34 @@ struct Edit: ParsableCommand {
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Flag(help: "Print a JSON summary on standard output.") var json = false
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Any edit setting by its key (repeatable), e.g. --set alpha=0.6; `strata settings` lists them.", valueName: "key=value"))
+    var assignments: [String] = []
+
+    /// The named options under their settings' keys: each is read and checked by the
+    /// settings schema, like `--set`, a settings file or a session.
+    var named: [(key: String, text: String?)] {
+        [("alpha", alpha.map { "\($0)" }), ("lambda1", lambda1.map { "\($0)" }), ("lambda2", lambda2.map { "\($0)" }),
+         ("embedding_steps", embeddingSteps.map { "\($0)" }), ("embedding_lr", embeddingLr.map { "\($0)" }),
+         ("mix_embedding_lr", mixEmbeddingLr.map { "\($0)" }), ("finetune_steps", finetuneSteps.map { "\($0)" }),
+         ("finetune_lr", finetuneLr.map { "\($0)" }), ("finetune_mode", finetuneMode?.rawValue), ("lora_rank", loraRank.map { "\($0)" }),
+         ("object_noise_weight", objectNoiseWeight.map { "\($0)" }), ("background_noise_weight", backgroundNoiseWeight.map { "\($0)" }),
+         ("sampling_steps", steps.map { "\($0)" }), ("guidance_scale", cfg.map { "\($0)" }), ("guidance_start", guidanceStart.map { "\($0)" }),
+         ("scheduler", scheduler), ("seeds", seeds), ("reference_seed", referenceSeed.map { "\($0)" }),
+         ("identity_guidance", identityGuidance.map { "\($0)" }), ("colour_match", colourMatch.map { "\($0)" }),
+         ("ablation", ablate?.rawValue ?? "none")]
+    }
+
     func settings(defaults: EditSettings) throws -> EditSettings {
         var s = defaults
-        if let alpha { s.alpha = alpha }
-        if let lambda1 { s.lambda1 = lambda1 }
-        if let lambda2 { s.lambda2 = lambda2 }
-        if let embeddingSteps { s.embeddingSteps = embeddingSteps }
-        if let embeddingLr { s.embeddingLR = embeddingLr }
-        if let mixEmbeddingLr {
-            guard mixEmbeddingLr >= 0, mixEmbeddingLr <= 1 else { throw fail("--mix-embedding-lr must be between 0 (off) and 1, got \(mixEmbeddingLr)") }
-            s.mixEmbeddingLR = mixEmbeddingLr
+        for (key, text) in named {
+            guard let text else { continue }
+            do { try s.set(key, text: text) } catch { throw fail("--\(EditOptionNames.option(key)): \(error)") }
         }
-        if let finetuneSteps { s.finetuneSteps = finetuneSteps }
-        if let finetuneLr { s.finetuneLR = finetuneLr }
-        if let finetuneMode { s.finetuneMode = finetuneMode }
-        if let loraRank { s.loraRank = loraRank }
-        for (option, value, setting) in [("object", objectNoiseWeight, \EditSettings.objectNoiseWeight),
-                                         ("background", backgroundNoiseWeight, \EditSettings.backgroundNoiseWeight)] {
-            guard let value else { continue }
-            guard value >= 1, value.isFinite else { throw fail("--\(option)-noise-weight must be a number of at least 1, got \(value)") }
-            s[keyPath: setting] = value
+        for assignment in assignments {
+            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw fail("--set takes key=value, got \"\(assignment)\"") }
+            do { try s.set(parts[0].trimmingCharacters(in: .whitespaces), text: parts[1]) } catch { throw fail("--set \(assignment): \(error)") }
         }
-        if let steps { s.samplingSteps = steps }
-        if let cfg { s.guidanceScale = cfg }
-        if let guidanceStart { s.guidanceStart = try checkedGuidanceStart(guidanceStart) }
-        if let scheduler {
-            guard let k = SchedulerKind(rawValue: scheduler) else { throw fail("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", "))") }
-            s.scheduler = k
-        }
-        if let seeds {
-            let parsed = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { throw fail("--seeds must be numbers separated by commas, got \"\(seeds)\"") }
-            s.seeds = parsed.map { $0! }
-        }
-        if let referenceSeed { s.referenceSeed = referenceSeed }
-        if let identityGuidance {
-            guard (0...2).contains(identityGuidance) else { throw fail("--identity-guidance must be between 0 (off) and 2, got \(identityGuidance)") }
-            s.identityGuidance = identityGuidance
-        }
-        if let colourMatch {
-            guard (0...1).contains(colourMatch) else { throw fail("--colour-match must be between 0 and 1, got \(colourMatch)") }
-            s.colourMatch = colourMatch
-        }
-        s.ablation = ablate
-        guard s.samplingSteps >= 1, s.embeddingSteps >= 0, s.finetuneSteps >= 0 else { throw fail("step counts must not be negative, and sampling needs at least one step") }
         return s
     }
 
@@ -219,4 +203,10 @@ struct Edit: ParsableCommand {
             print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
         }
     }
+}
+
+/// The named option of `strata edit` for each setting key whose option is not the key itself.
+enum EditOptionNames {
+    static let renamed = ["sampling_steps": "steps", "guidance_scale": "cfg", "ablation": "ablate"]
+    static func option(_ key: String) -> String { renamed[key] ?? key.replacingOccurrences(of: "_", with: "-") }
 }
