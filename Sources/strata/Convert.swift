@@ -13,7 +13,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         let log = StderrLog(quiet: false)
         guard FileManager.default.fileExists(atPath: checkpoint) else { throw fail("\(checkpoint): no such file") }
-        do { try SingleFileCheckpoint.checkNotPickle(checkpoint) } catch { throw fail("\(error)") }
+        do { try SingleFileCheckpoint.checkNotPickle(checkpoint) } catch { throw failure(error) }
         let configs: SingleFileCheckpoint.Configs
         var tokenizer = try StrataAssets.directory().appendingPathComponent("clip-tokenizer")
         if let config {
@@ -28,7 +28,7 @@ struct Convert: ParsableCommand {
         do {
             try SingleFileCheckpoint.convert(path: checkpoint, to: URL(fileURLWithPath: outdir), configs: configs, tokenizerSource: tokenizer)
         } catch {
-            throw fail("\(error)")
+            throw failure(error)
         }
         log.line(String(format: "wrote %@ (%.1f s)", outdir, Date().timeIntervalSince(started)))
     }

@@ -99,14 +99,14 @@ struct Edit: ParsableCommand {
                 let (t, resized) = try ImageFiles.load(path, side: side)
                 if resized { log.line("\(what) \(path) was scaled and centre-cropped to \(side)×\(side)") }
                 return t
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
         }
         func loadMask(_ path: String, what: String) throws -> Tensor {
             do {
                 let (m, resized) = try ImageFiles.loadMask(path, side: side)
                 if resized { log.line("\(what) \(path) was scaled to \(side)×\(side)") }
                 return m
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
         }
         let source = try load(image, what: "image")
         let editModel = try EditModel(sd)
@@ -126,14 +126,14 @@ struct Edit: ParsableCommand {
         }
         guard scale > 0 else { throw fail("--scale must be positive") }
         inputs.placement.scale = scale
-        do { try inputs.validate() } catch { throw fail("\(error)") }
+        do { try inputs.validate() } catch { throw failure(error) }
 
         let hash = modelHash(folder)
         let cacheFolder = cache.map { URL(fileURLWithPath: $0) }
             ?? UserFolders.stageCache
         let edit = LayerDiffusionEdit(model: editModel, modelHash: hash, cache: StageCache(folder: cacheFolder))
         edit.checkpointOnCancelAfter = 0
-        var stageStart = Date(), current: EditStage?, firstStep = 0
+        var stageStart = Date(), current: EditStage?
         var result: EditResult
         // Ctrl-C or SIGTERM stops the job after its current step; stages 1 and 2 save
         // their state first, so the same command goes on from there.
@@ -141,19 +141,15 @@ struct Edit: ParsableCommand {
         do {
             let handler: ProgressHandler = { p in
                 if p.stage != current {
-                    current = p.stage; stageStart = Date(); firstStep = 0
+                    current = p.stage; stageStart = Date()
                     if p.resumed {
-                        firstStep = p.step
                         log.line("\(p.stage.rawValue): going on from step \(p.step) of \(p.total), saved by a stopped run")
                     }
                 }
                 let elapsed = Date().timeIntervalSince(stageStart)
-                let eta = StageProgress.secondsLeft(step: p.step, total: p.total, firstStep: firstStep, elapsed: elapsed)
                 var losses = ""
                 if let o = p.objectLoss, let b = p.backgroundLoss { losses = String(format: "  L_obj %.4f  L_bg %.4f", o, b) }
-                let filled = p.total > 0 ? p.step * 24 / p.total : 24
-                log.progress(p.stage.rawValue, p.step, p.total, "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 24 - filled)
-                             + String(format: "] %.1f s, %.1f s left", elapsed, eta) + losses)
+                log.progress(p.stage.rawValue, p.step, p.total, losses.trimmingCharacters(in: .whitespaces))
                 if p.step == p.total { log.line(String(format: "%@ done (%d steps, %.1f s)%@", p.stage.rawValue, p.total, elapsed, losses)) }
                 return !StopRequest.isRequested
             }
@@ -169,8 +165,8 @@ struct Edit: ParsableCommand {
                 : stage == .sample ? "the seeds it finished are kept in the stage cache (\(cacheFolder.path))"
                 : "the stages before it are kept in the stage cache (\(cacheFolder.path))"
             log.line("stopped during \(stage.rawValue): \(kept); the same command goes on from there")
-            throw ExitCode(130)
-        } catch { log.clearProgress(); throw fail("\(error)") }
+            throw ExitStatus.interrupted
+        } catch { log.clearProgress(); throw failure(error) }
         log.clearProgress()
         if s.colourMatch > 0 {
             log.line(String(format: "each result's subject colour-matched to the source's (colour_match %.2f)", s.colourMatch))
@@ -194,7 +190,7 @@ struct Edit: ParsableCommand {
             let resultsPath = outFolder.standardizedFileURL.path, sessionPath = folderURL.standardizedFileURL.path + "/"
             record.results = written.filter { $0.hasPrefix("result-") && $0.hasSuffix(".png") && !$0.contains(".mask") && !$0.contains(".subject") }
                 .map { resultsPath.hasPrefix(sessionPath) ? String(resultsPath.dropFirst(sessionPath.count)) + "/" + $0 : resultsPath + "/" + $0 }
-            do { try record.save(to: folderURL, inputs: inputs) } catch { throw fail("\(session): \(error)") }
+            do { try record.save(to: folderURL, inputs: inputs) } catch { throw failure(error, session) }
             log.line("saved the session \(session)")
         }
         if json {

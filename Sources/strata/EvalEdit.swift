@@ -50,7 +50,6 @@ struct EvalEdit: ParsableCommand {
         // Per run: how many results miss each attribute (what the method gets wrong).
         var misses = [[String: Int]](repeating: [:], count: runs.count)
         var pictures: [[UInt8]] = []
-        let started = Date()
         if let cases { try FileManager.default.createDirectory(atPath: cases, withIntermediateDirectories: true) }
         for i in 0..<count {
             let c = EditCase(seed: seed, index: i)
@@ -91,8 +90,7 @@ struct EvalEdit: ParsableCommand {
                 }
                 if i < 16 { pictures.append(PNGImage.rgbBytes(images[0])) }
             }
-            let elapsed = Date().timeIntervalSince(started)
-            log.progress("editing", i + 1, count, String(format: "%.0f s, %.0f s left", elapsed, elapsed / Double(i + 1) * Double(count - i - 1)))
+            log.progress("editing", i + 1, count)
         }
         log.clearProgress()
         if let sheet { try ContactSheet.write(pictures, columns: 1 + runs.count, to: sheet) }

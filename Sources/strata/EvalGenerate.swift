@@ -35,7 +35,6 @@ struct EvalGenerate: ParsableCommand {
         // Misreadings by kind ("animal: cow as pig"), to show where a model's misses lie.
         var misreadings: [String: Int] = [:]
         var pictures: [[UInt8]] = [], misses: [[UInt8]] = [], missLines: [String] = []
-        let started = Date()
         for i in 0..<count {
             let spec = SceneSpec(seed: SceneSpec.evaluationSeed(seed, index: i))
             var s = TextToImageSettings(prompt: spec.caption.text, width: 64, height: 64)
@@ -58,8 +57,7 @@ struct EvalGenerate: ParsableCommand {
                 misses.append(rgb)
                 missLines.append("\(misses.count): \(spec.caption.text) | read: \(r.size.word) \(r.animal.word) \(r.pose.word), \(r.background.word)")
             }
-            let elapsed = Date().timeIntervalSince(started)
-            log.progress("generating", i + 1, count, String(format: "%.0f s, %.0f s left", elapsed, elapsed / Double(i + 1) * Double(count - i - 1)))
+            log.progress("generating", i + 1, count)
         }
         log.clearProgress()
         if let sheet { try ContactSheet.write(pictures, columns: 8, to: sheet) }
@@ -112,7 +110,7 @@ struct MaskSuggest: ParsableCommand {
         let sd = try loadModel(model).model
         let side = sd.vae.config.sampleSize
         let picture: Tensor
-        do { picture = try ImageFiles.load(image, side: side).image } catch { throw fail("\(error)") }
+        do { picture = try ImageFiles.load(image, side: side).image } catch { throw failure(error) }
         let mask: Tensor
         if let at {
             let p = at.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }

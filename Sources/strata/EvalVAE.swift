@@ -25,7 +25,7 @@ struct EvalVAE: ParsableCommand {
             } else {
                 model = try AutoencoderKL(folder: vae.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel().appendingPathComponent("vae"))
             }
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
         let judgeModel = try? (judge.map { try SpriteJudge(folder: URL(fileURLWithPath: $0)) } ?? SpriteJudge.shipped())
         let renderer = try loadRenderer()
         var psnr = [Double](repeating: 0, count: Background.allCases.count), seen = [Int](repeating: 0, count: Background.allCases.count)

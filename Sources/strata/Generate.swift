@@ -47,11 +47,7 @@ struct Generate: ParsableCommand {
                  + (firstGuided == 0 ? "" : ", guided from step \(firstGuided + 1) (guidance start \(s.guidanceStart))"))
         let t0 = Date()
         let progress: (Int, Int) -> Bool = { step, total in
-            let elapsed = Date().timeIntervalSince(t0)
-            let eta = elapsed / Double(step) * Double(total - step)
-            let filled = step * 30 / total
-            log.progress("sampling", step, total, "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled)
-                         + String(format: "] %.1f s, %.1f s left", elapsed, eta))
+            log.progress("sampling", step, total)
             return true
         }
         let image: Tensor
@@ -64,10 +60,9 @@ struct Generate: ParsableCommand {
             var r = StrataRandom(seed: seed)
             image = try TextToImage(model: sd).run(s, rng: &r, progress: progress)
         }
-        } catch let e as GenerationError {
+        } catch {
             log.clearProgress()
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            throw ExitCode(2)
+            throw failure(error)
         }
         log.clearProgress()
         let hash = modelHash(folder)

@@ -5,7 +5,7 @@ import StrataModels
 /// given, else the model folder's own default (its `strata_generate.json`), else 0.
 func resolvedGuidanceStart(_ option: Double?, folder: URL) throws -> Double {
     if let option { return try checkedGuidanceStart(option) }
-    do { return try GenerationDefaults.forModel(folder: folder).guidanceStart } catch { throw fail("\(error)") }
+    do { return try GenerationDefaults.forModel(folder: folder).guidanceStart } catch { throw failure(error) }
 }
 
 /// `--guidance-start` as given, or a one-line error and exit 2 when it is not a share.

@@ -14,7 +14,7 @@ struct Judge: ParsableCommand {
         let model = try loadJudge(judge)
         for path in images {
             let picture: PNGImage
-            do { picture = try PNGImage.read(path) } catch { throw fail("\(error)") }
+            do { picture = try PNGImage.read(path) } catch { throw failure(error) }
             guard picture.width == 64, picture.height == 64 else { throw fail("\(path): the judge reads 64×64 images, this one is \(picture.width)×\(picture.height)") }
             var rgb = [UInt8](repeating: 0, count: 64 * 64 * 3)
             for i in 0..<(64 * 64) { for c in 0..<3 { rgb[i * 3 + c] = picture.rgba[i * 4 + c] } }
@@ -26,15 +26,10 @@ struct Judge: ParsableCommand {
     }
 }
 
-func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-    return ExitCode(2)
-}
-
 /// The model folder given, else the built-in model's; loaded, or a one-line error and exit 2.
 func loadModel(_ path: String?) throws -> (model: StableDiffusionModel, folder: URL) {
     let folder = try path.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
-    do { return (try StableDiffusionModel(folder: folder), folder) } catch { throw fail("\(error)") }
+    do { return (try StableDiffusionModel(folder: folder), folder) } catch { throw failure(error) }
 }
 
 /// The short hash A1111 shows for a model: of its UNet weights file.

@@ -60,7 +60,7 @@ struct Open: ParsableCommand {
         let (sd, folder) = try loadModel(modelPath)
         let side = sd.vae.config.sampleSize
         if reopen {
-            do { reopened = try EditSession.open(sessionFolder, side: side) } catch { throw fail("\(error)") }
+            do { reopened = try EditSession.open(sessionFolder, side: side) } catch { throw failure(error) }
         }
 
         var settings = EditorSettings(edit: try editDefaults(folder: folder, preset: .full))
@@ -87,7 +87,7 @@ struct Open: ParsableCommand {
                 maskPixels = loadedMask?.mask.scalars.map { $0 > 0.5 ? 1 : 0 } ?? [UInt8](repeating: 0, count: side * side)
                 if loadedMask == nil { notes.append("no mask: paint the subject (space) or suggest one (g)") }
                 if let reference { referenceTensor = try ImageFiles.load(reference, side: side).image }
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
         }
 
         let themes = try loadThemes()
@@ -121,7 +121,7 @@ struct Open: ParsableCommand {
                                   cacheFolder: UserFolders.stageCache)
         engine.givenReference = referenceTensor
         let backend: TerminalBackend
-        do { backend = try TerminalBackend() } catch { throw fail("\(error)") }
+        do { backend = try TerminalBackend() } catch { throw failure(error) }
         defer { backend.restore() }
         let runtime = EditorRuntime(state: state, engine: engine, view: EditorView(cache: CellCache(mode: backend.colourMode)),
                                     sessionFolder: sessionFolder, modelPath: modelPath, version: StrataVersion.string)
@@ -133,7 +133,7 @@ struct Open: ParsableCommand {
     func loadThemes() throws -> [Theme] {
         var themes = Theme.all(in: try StrataAssets.directory().appendingPathComponent("Themes"))
         if let theme, theme.hasSuffix(".theme") {
-            do { themes.append(try Theme.load(URL(fileURLWithPath: theme))) } catch { throw fail("\(error)") }
+            do { themes.append(try Theme.load(URL(fileURLWithPath: theme))) } catch { throw failure(error) }
         }
         return themes
     }

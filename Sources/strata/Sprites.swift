@@ -76,6 +76,6 @@ struct Sprites: ParsableCommand {
 func loadRenderer() throws -> SceneRenderer {
     do { return try SceneRenderer.shipped() } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(2)
+        throw ExitStatus.badInput
     }
 }

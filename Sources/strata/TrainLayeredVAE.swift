@@ -72,7 +72,7 @@ struct EvalLayeredVAE: ParsableCommand {
             } else {
                 autoencoder = try LayeredAutoencoder(folder: URL(fileURLWithPath: model!))
             }
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
         let e = LayeredAutoencoderEvaluation.run(autoencoder, renderer: try loadRenderer(), count: count, seed: seed)
         if json {
             let encoder = JSONEncoder()
