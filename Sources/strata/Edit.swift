@@ -48,8 +48,8 @@ struct Edit: ParsableCommand {
     @Option(help: "Stage cache folder (default: ~/.cache/strata).") var cache: String?
     @Option(help: "Output folder.") var out: String?
     @Option(help: "Also keep the edit as a session folder (NAME.strata: inputs, settings, results) that `strata open` reopens; results go to its results/ unless --out is given.") var session: String?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
-    @Flag(help: "Print a JSON summary on standard output.") var json = false
+    @OptionGroup var engine: ThreadOptions
+    @OptionGroup var output: OutputOptions
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Any edit setting by its key (repeatable), e.g. --set alpha=0.6; `strata settings` lists them.", valueName: "key=value"))
     var assignments: [String] = []
@@ -83,8 +83,8 @@ struct Edit: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Engine.threads = threads }
-        let log = StderrLog(quiet: false)
+        engine.apply()
+        let log = output.makeLog()
         guard out != nil || session != nil else { throw fail("give --out DIR or --session NAME.strata for the results") }
         if let session, !session.hasSuffix(".strata") { throw fail("--session must name a folder ending in .strata, got \"\(session)\"") }
         let outFolder = URL(fileURLWithPath: out ?? (session! + "/" + EditSession.resultsFolder))
@@ -193,7 +193,7 @@ struct Edit: ParsableCommand {
             do { try record.save(to: folderURL, inputs: inputs) } catch { throw failure(error, session) }
             log.line("saved the session \(session)")
         }
-        if json {
+        if output.json {
             let summary: [String: Any] = ["out": outFolder.path, "files": written, "stage_seconds": record.stageSeconds,
                                           "final_losses": record.finalLosses, "reused": result.reused.map(\.rawValue).sorted()]
             print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))

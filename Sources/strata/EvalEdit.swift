@@ -21,10 +21,10 @@ struct EvalEdit: ParsableCommand {
     @Option(help: "Contact sheet PNG: per edit, the source then each run's first result.") var sheet: String?
     @Option(help: "Stage cache folder (default: none).") var cache: String?
     @Option(help: "Folder for every edit's source scene (with its mask and labels), its texts (a JSON beside it, to rerun one edit with strata edit) and every result.") var cases: String?
-    @Flag(help: "Print one JSON document.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let log = StderrLog(quiet: false)
+        let log = output.makeLog()
         let (sd, folder) = try loadModel(model)
         var defaults = try editDefaults(folder: folder, preset: preset)
         if let settings { defaults = try EditSettings.overriding(defaults, with: URL(fileURLWithPath: settings)) }
@@ -119,7 +119,7 @@ struct EvalEdit: ParsableCommand {
         }
         // A finishing step of ours that lifts every method: named beside the figures it shaped.
         let colourMatched = defaults.colourMatch > 0
-        if json {
+        if output.json {
             var doc: [String: Any] = ["count": count, "runs": docRuns]
             if colourMatched { doc["colour_match"] = defaults.colourMatch }
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))

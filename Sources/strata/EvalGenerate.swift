@@ -18,12 +18,12 @@ struct EvalGenerate: ParsableCommand {
     @Option(help: "Contact sheet PNG of the first 64 images.") var sheet: String?
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "Contact sheet PNG of the first 64 images judged wrong; their captions and readings are listed beside it in a .txt file.") var missesSheet: String?
-    @Flag(help: "Print one JSON document.") var json = false
+    @OptionGroup var output: OutputOptions
 
     static let attributes = ["animal", "pose", "size", "background"]
 
     func run() throws {
-        let log = StderrLog(quiet: false)
+        let log = output.makeLog()
         let (sd, folder) = try loadModel(model)
         let start = try resolvedGuidanceStart(guidanceStart, folder: folder)
         let judgeModel = try loadJudge(judge)
@@ -74,7 +74,7 @@ struct EvalGenerate: ParsableCommand {
         let sizes = Dictionary(uniqueKeysWithValues: SpriteSize.allCases.map { size in
             (size.word, Double(allPerSize[size.rawValue]) / Double(max(1, perSize[size.rawValue])))
         })
-        if json {
+        if output.json {
             let doc: [String: Any] = ["count": count, "per_attribute": per, "all_correct": Double(all) / Double(count), "tint_shares": shares,
                                       "all_correct_per_size": sizes, "cfg": cfg, "guidance_start": start, "misreadings": Dictionary(uniqueKeysWithValues: commonest.map { ($0.key, $0.value) })]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))

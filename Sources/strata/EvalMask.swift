@@ -17,10 +17,10 @@ struct EvalMask: ParsableCommand {
     @Option(help: "Thresholds of the normalised difference, comma-separated.") var thresholds = "0.2,0.3,0.4,0.5"
     @Option(help: "Noise draws per image.") var draws = 8
     @Flag(help: "Compare the whole caption with the place phrase instead of the subject text with the place phrase.") var caption = false
-    @Flag(help: "Print one JSON document.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let log = StderrLog(quiet: false)
+        let log = output.makeLog()
         let (sd, _) = try loadModel(model)
         let editModel = try EditModel(sd)
         let renderer = try loadRenderer()
@@ -49,7 +49,7 @@ struct EvalMask: ParsableCommand {
             log.progress("suggesting", i + 1, count, "")
         }
         log.clearProgress()
-        if json {
+        if output.json {
             let rows = strengthList.enumerated().flatMap { a, s in thresholdList.enumerated().map { b, t in
                 ["strength": s, "threshold": Double(t), "iou": iou[a][b], "refined_iou": refinedIoU[a][b]] } }
             print(String(decoding: try JSONSerialization.data(withJSONObject: ["count": count, "caption": caption, "results": rows], options: [.sortedKeys]), as: UTF8.self))

@@ -14,10 +14,10 @@ struct EvalVAE: ParsableCommand {
     @Option(help: "A vae/ folder (default: the built-in model's).") var vae: String?
     @Option(name: .customLong("run"), help: "A VAE training run folder instead of a vae/ folder.") var runFolder: String?
     @Option(help: "Judge folder (default: the built-in judge); the tint check is skipped when none loads.") var judge: String?
-    @Flag(help: "Print one JSON document.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let log = StderrLog(quiet: false)
+        let log = output.makeLog()
         let model: AutoencoderKL
         do {
             if let runFolder {
@@ -77,7 +77,7 @@ struct EvalVAE: ParsableCommand {
         let tintPerSize: Any = judgeModel == nil ? NSNull() : Dictionary(uniqueKeysWithValues: SpriteSize.allCases.map {
             ($0.word, bySize[$0.rawValue] > 0 ? Double(keptBySize[$0.rawValue]) / Double(bySize[$0.rawValue]) : 0) })
         let judgeTint: Any = judgeModel == nil ? NSNull() : Double(trueTintOriginal) / Double(count)
-        if json {
+        if output.json {
             let doc: [String: Any] = ["count": count, "psnr_db": mean, "psnr_db_per_background": perPlace, "same_tint": tint, "same_tint_per_size": tintPerSize,
                                       "judge_true_tint_on_originals": judgeTint, "tint_changes": confusions, "same_animal": animal]
             print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))

@@ -21,7 +21,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Image width in pixels.") var width: Int?
     @Option(help: "Image height in pixels.") var height: Int?
     @Option(help: "Output PNG file.") var out: String
-    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @OptionGroup var engine: ThreadOptions
 
     func validate() throws {
         guard SchedulerKind(rawValue: scheduler) != nil else {
@@ -33,7 +33,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Engine.threads = threads }
+        engine.apply()
         let log = StderrLog(quiet: false)
         let started = Date()
         let (sd, folder) = try loadModel(model)

@@ -58,17 +58,17 @@ struct EvalJudge: ParsableCommand {
     @Option(help: "Evaluation seed (scenes come from seeds ≥ 1,000,000,000 derived from it).") var seed: UInt64 = 1
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "A vae/ folder: judge each render's reconstruction through it (encode, decode) instead of the render, with the render's labels.") var throughVae: String?
-    @Flag(help: "Print one JSON document.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let model = try loadJudge(judge)
-        let log = StderrLog(quiet: false)
+        let log = output.makeLog()
         let vae = try throughVae.map { try AutoencoderKL(folder: URL(fileURLWithPath: $0)) }
         let a = model.accuracy(renderer: try loadRenderer(), count: count, seed: seed, through: vae.map { v in { v.roundTrip($0) } }) {
             log.progress("judging", $0, count, "")
         }
         log.clearProgress()
-        if json {
+        if output.json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: a.json, options: [.sortedKeys]), as: UTF8.self))
         } else {
             for (name, share) in zip(SpriteJudge.headNames, a.perAttribute) { print(String(format: "%-11@ %.2f%%", name, share * 100)) }

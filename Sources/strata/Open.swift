@@ -19,7 +19,7 @@ struct Open: ParsableCommand {
     @Option(help: "Subject text to start with.") var subject: String?
     @Option(help: "Background text to start with.") var background: String?
     @Option(help: "A reference image whose background the result should follow.") var reference: String?
-    @Option(help: "Engine threads (default: all cores).") var threads: Int?
+    @OptionGroup var engine: ThreadOptions
 
     static var sessionsFolder: URL {
         UserFolders.sessions
@@ -29,7 +29,7 @@ struct Open: ParsableCommand {
         guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
             throw fail("the editor needs a terminal (standard input and output are not one); for scripts use strata edit")
         }
-        if let threads { Engine.threads = threads }
+        engine.apply()
         let isSession = path?.hasSuffix(".strata") ?? false
         var reopened: (session: EditSession, inputs: EditInputs)?
         var sessionFolder: URL

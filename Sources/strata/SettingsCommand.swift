@@ -6,10 +6,10 @@ struct SettingsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settings",
         abstract: "List every edit setting: key, default, valid values, the stage a change reruns from, what it does.")
-    @Flag(help: "Print one JSON document.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        if json {
+        if output.json {
             let rows = EditSettingsSchema.all.map { e -> [String: Any] in
                 var row: [String: Any] = ["key": e.key, "label": e.label, "valid": e.expected, "reruns_from": e.firstStale.rawValue, "help": e.help]
                 row["default"] = e.display(EditSettings())

@@ -7,8 +7,14 @@ struct Strata: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Layered, text-guided image editing with diffusion models.",
+        discussion: """
+            Exit statuses: 0 done, 1 failed while running, 2 bad input or usage, 130 interrupted \
+            (what a stopped job saved is kept; the same command goes on from there).
+            """,
         version: StrataVersion.string,
-        subcommands: [Open.self, Edit.self, MaskCommand.self, Generate.self, Convert.self, SettingsCommand.self, Sprites.self, Train.self, Judge.self, Eval.self, Bench.self],
+        subcommands: [Open.self, Edit.self, MaskCommand.self, Generate.self, Convert.self, SettingsCommand.self],
+        groupedSubcommands: [CommandGroup(name: "Development (the built-in world: measure, train, benchmark)",
+                                          subcommands: [Eval.self, Train.self, Bench.self, Judge.self, Sprites.self])],
         defaultSubcommand: Open.self
     )
 

@@ -26,10 +26,10 @@ struct TrainVAE: ParsableCommand {
     @Option(help: "A new run starts from this finished vae/ folder (with --start-step) instead of random weights.") var startFrom: String?
     @Option(help: "The step the --start-from weights were trained to.") var startStep: Int?
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @OptionGroup var engine: ThreadOptions
 
     func run() throws {
-        if let threads { Engine.threads = threads }
+        engine.apply()
         var s = VAETrainingSettings()
         s.freezeEncoder = freezeEncoder
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.seed = seed; s.decaySteps = lrDecaySteps
@@ -62,10 +62,10 @@ struct TrainUNet: ParsableCommand {
     @Option(help: "A new run starts from this finished model folder's text encoder and UNet (with --start-step) instead of random weights.") var startFrom: String?
     @Option(help: "The step the --start-from weights were trained to.") var startStep: Int?
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @OptionGroup var engine: ThreadOptions
 
     func run() throws {
-        if let threads { Engine.threads = threads }
+        engine.apply()
         var s = UNetTrainingSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.seed = seed; s.partCaptions = partCaptions; s.mixedCaptions = mixedCaptions
         guard (0...1).contains(tintedCaptions) else { throw ValidationError("--tinted-captions must be in 0–1, got \(tintedCaptions)") }
@@ -146,10 +146,10 @@ struct TrainJudge: ParsableCommand {
     @Option(help: "Largest noise standard deviation on round-trip latents.") var latentNoise: Float = 0.3
     @Option(help: "The vae/ folder for --round-trip (default: the built-in model's).") var vae: String?
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @OptionGroup var engine: ThreadOptions
 
     func run() throws {
-        if let threads { Engine.threads = threads }
+        engine.apply()
         var s = JudgeTrainingSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.roundTrip = roundTrip; s.latentNoise = latentNoise
         guard (0...1).contains(roundTrip) else { throw fail("--round-trip must be a share between 0 and 1, got \(roundTrip)") }

@@ -21,7 +21,7 @@ struct TrainLayeredVAE: ParsableCommand {
     @Option(help: "Seed of the run (weights and scenes).") var seed: UInt64 = 5
     @Flag(help: "Train the decoder only (once a UNet depends on the latent space).") var freezeEncoder = false
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @OptionGroup var engine: ThreadOptions
 
     func validate() throws {
         guard batch > 0, steps >= 0 else { throw ValidationError("--batch must be positive and --steps not negative") }
@@ -35,7 +35,7 @@ struct TrainLayeredVAE: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Engine.threads = threads }
+        engine.apply()
         var s = LayeredAutoencoderSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.compositeWeight = compositeWeight
         s.latentChannels = latentChannels; s.blockOutChannels = parsedBlocks!; s.decaySteps = lrDecaySteps; s.seed = seed
@@ -55,8 +55,8 @@ struct EvalLayeredVAE: ParsableCommand {
     @Option(help: "Evaluation seed.") var seed: UInt64 = 1
     @Option(name: .customLong("run"), help: "A layered autoencoder training run folder.") var runFolder: String?
     @Option(help: "A layered_vae/ folder instead of a run.") var model: String?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
-    @Flag(help: "Print one JSON document.") var json = false
+    @OptionGroup var engine: ThreadOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard (runFolder == nil) != (model == nil) else { throw ValidationError("give one of --run and --model") }
@@ -64,7 +64,7 @@ struct EvalLayeredVAE: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Engine.threads = threads }
+        engine.apply()
         let autoencoder: LayeredAutoencoder
         do {
             if let runFolder {
@@ -74,7 +74,7 @@ struct EvalLayeredVAE: ParsableCommand {
             }
         } catch { throw failure(error) }
         let e = LayeredAutoencoderEvaluation.run(autoencoder, renderer: try loadRenderer(), count: count, seed: seed)
-        if json {
+        if output.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(e), as: UTF8.self))
