@@ -70,6 +70,12 @@ let package = Package(
             dependencies: ["StrataLayers", "StrataModels", "StrataTensor"],
             swiftSettings: optimise
         ),
+        // The strata command as scripts use it: run as a process, without a terminal.
+        .testTarget(
+            name: "StrataCLITests",
+            dependencies: ["strata", "StrataModels"],
+            swiftSettings: optimise
+        ),
         .testTarget(
             name: "StrataTUITests",
             dependencies: ["StrataTUI", "StrataEdit"],

@@ -22,6 +22,15 @@ struct Generate: ParsableCommand {
     @Option(help: "Image height in pixels.") var height: Int?
     @Option(help: "Output PNG file.") var out: String
     @OptionGroup var engine: ThreadOptions
+    @OptionGroup var output: OutputOptions
+
+    /// What `--json` prints.
+    struct Summary: Codable {
+        let out: String
+        let seconds: Double
+        /// The PNG's A1111-style `parameters` text.
+        let parameters: String
+    }
 
     func validate() throws {
         guard SchedulerKind(rawValue: scheduler) != nil else {
@@ -34,7 +43,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         engine.apply()
-        let log = StderrLog(quiet: false)
+        let log = output.makeLog()
         let started = Date()
         let (sd, folder) = try loadModel(model)
         let native = sd.vae.config.sampleSize
@@ -46,9 +55,10 @@ struct Generate: ParsableCommand {
         log.line(String(format: "model loaded in %.1f s; %d×%d, %d steps of %@", Date().timeIntervalSince(started), s.width, s.height, s.steps, s.scheduler.displayName)
                  + (firstGuided == 0 ? "" : ", guided from step \(firstGuided + 1) (guidance start \(s.guidanceStart))"))
         let t0 = Date()
+        StopRequest.install(message: "stopping after this step …")
         let progress: (Int, Int) -> Bool = { step, total in
             log.progress("sampling", step, total)
-            return true
+            return !StopRequest.isRequested
         }
         let image: Tensor
         do {
@@ -68,6 +78,8 @@ struct Generate: ParsableCommand {
         let hash = modelHash(folder)
         let text = Infotext.parameters(s, modelHash: hash, modelName: folder.lastPathComponent, rng: rng.rawValue)
         try PNGImage.write(out, width: s.width, height: s.height, channels: 3, pixels: PNGImage.rgbBytes(image), text: [("parameters", text)])
-        log.line(String(format: "wrote %@ (%.1f s)", out, Date().timeIntervalSince(t0)))
+        let seconds = Date().timeIntervalSince(t0)
+        log.line(String(format: "wrote %@ (%.1f s)", out, seconds))
+        if output.json { try printJSON(Summary(out: out, seconds: seconds, parameters: text)) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import StrataTensor
 
 /// `--threads`, shared by every command that runs the engine.
@@ -20,4 +21,11 @@ struct OutputOptions: ParsableArguments {
 
     /// Progress and notes on standard error, silent with --quiet.
     func makeLog() -> StderrLog { StderrLog(quiet: quiet) }
+}
+
+/// Prints a Codable value as one JSON document (sorted keys) on standard output.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
