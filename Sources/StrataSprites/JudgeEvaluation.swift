@@ -9,9 +9,16 @@ public struct JudgeAccuracy: Sendable {
     public var perAttribute: [Double]
     public var allCorrect: Double
 
-    public var json: [String: Any] {
-        ["count": count, "all_correct": allCorrect,
-         "per_attribute": Dictionary(uniqueKeysWithValues: zip(SpriteJudge.headNames, perAttribute))]
+    /// What `strata eval judge --json` prints.
+    public struct Report: Codable {
+        public let count: Int
+        public let allCorrect: Double
+        public let perAttribute: [String: Double]
+        enum CodingKeys: String, CodingKey { case count, allCorrect = "all_correct", perAttribute = "per_attribute" }
+    }
+
+    public var report: Report {
+        Report(count: count, allCorrect: allCorrect, perAttribute: Dictionary(uniqueKeysWithValues: zip(SpriteJudge.headNames, perAttribute)))
     }
 }
 

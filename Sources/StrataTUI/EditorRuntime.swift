@@ -183,14 +183,19 @@ public enum Preferences {
         UserFolders.config.appendingPathComponent("preferences.json")
     }
 
+    /// preferences.json.
+    struct Stored: Codable { var theme: String? }
+
     public static var theme: String? {
-        guard let data = try? Data(contentsOf: file), let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return doc["theme"] as? String
+        guard let data = try? Data(contentsOf: file) else { return nil }
+        return (try? JSONDecoder().decode(Stored.self, from: data))?.theme
     }
 
     public static func save(theme: String) throws {
         guard theme != Self.theme else { return }
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try JSONSerialization.data(withJSONObject: ["theme": theme], options: [.sortedKeys]).write(to: file, options: .atomic)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(Stored(theme: theme)).write(to: file, options: .atomic)
     }
 }

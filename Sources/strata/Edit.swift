@@ -51,6 +51,21 @@ struct Edit: ParsableCommand {
     @OptionGroup var engine: ThreadOptions
     @OptionGroup var output: OutputOptions
 
+    /// What `--json` prints.
+    struct Summary: Codable {
+        let out: String
+        let files: [String]
+        let stageSeconds: [String: Double]
+        /// Per stage, its last (L_obj, L_bg) or stage 1's two terms.
+        let finalLosses: [String: [Float]]
+        /// Stages taken from the stage cache.
+        let reused: [String]
+        enum CodingKeys: String, CodingKey {
+            case out, files, reused
+            case stageSeconds = "stage_seconds", finalLosses = "final_losses"
+        }
+    }
+
     @Option(name: .customLong("set"), help: ArgumentHelp("Any edit setting by its key (repeatable), e.g. --set alpha=0.6; `strata settings` lists them.", valueName: "key=value"))
     var assignments: [String] = []
 
@@ -194,9 +209,8 @@ struct Edit: ParsableCommand {
             log.line("saved the session \(session)")
         }
         if output.json {
-            let summary: [String: Any] = ["out": outFolder.path, "files": written, "stage_seconds": record.stageSeconds,
-                                          "final_losses": record.finalLosses, "reused": result.reused.map(\.rawValue).sorted()]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(Summary(out: outFolder.path, files: written, stageSeconds: record.stageSeconds,
+                                  finalLosses: record.finalLosses, reused: result.reused.map(\.rawValue).sorted()))
         }
     }
 }

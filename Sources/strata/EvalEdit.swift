@@ -23,6 +23,86 @@ struct EvalEdit: ParsableCommand {
     @Option(help: "Folder for every edit's source scene (with its mask and labels), its texts (a JSON beside it, to rerun one edit with strata edit) and every result.") var cases: String?
     @OptionGroup var output: OutputOptions
 
+    /// What `--json` prints: each run's shares of results, and beside every run after the
+    /// first its paired differences against the first (the same edits and seeds).
+    struct Report: Codable {
+        /// A paired difference: its mean, standard error over results and over edits.
+        struct Difference { let mean, standardError, standardErrorOverEdits: Double }
+        struct Run: Codable {
+            let method: String
+            let ablate: String?
+            let prompt, identity, success, successBestOfSeeds: Double
+            /// Share of results that miss each attribute.
+            let misses: [String: Double]
+            var promptDifference, identityDifference, successDifference: Difference?
+
+            init(method: String, ablate: String?, prompt: Double, identity: Double, success: Double, successBestOfSeeds: Double, misses: [String: Double]) {
+                self.method = method; self.ablate = ablate; self.prompt = prompt; self.identity = identity; self.success = success
+                self.successBestOfSeeds = successBestOfSeeds; self.misses = misses
+            }
+
+            struct Key: CodingKey {
+                let stringValue: String
+                init(_ s: String) { stringValue = s }
+                init?(stringValue: String) { self.stringValue = stringValue }
+                var intValue: Int? { nil }
+                init?(intValue: Int) { nil }
+            }
+            static let measures = ["prompt", "identity", "success"]
+            func difference(_ measure: String) -> Difference? {
+                [promptDifference, identityDifference, successDifference][Self.measures.firstIndex(of: measure)!]
+            }
+
+            // Flat keys: "success_difference", "success_difference_se", "success_difference_se_edits".
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: Key.self)
+                try c.encode(method, forKey: Key("method")); try c.encode(ablate, forKey: Key("ablate"))
+                try c.encode(prompt, forKey: Key("prompt")); try c.encode(identity, forKey: Key("identity"))
+                try c.encode(success, forKey: Key("success")); try c.encode(successBestOfSeeds, forKey: Key("success_best_of_seeds"))
+                try c.encode(misses, forKey: Key("misses"))
+                for m in Self.measures {
+                    guard let d = difference(m) else { continue }
+                    try c.encode(d.mean, forKey: Key(m + "_difference")); try c.encode(d.standardError, forKey: Key(m + "_difference_se"))
+                    try c.encode(d.standardErrorOverEdits, forKey: Key(m + "_difference_se_edits"))
+                }
+            }
+
+            init(from decoder: Decoder) throws {
+                let c = try decoder.container(keyedBy: Key.self)
+                method = try c.decode(String.self, forKey: Key("method")); ablate = try c.decodeIfPresent(String.self, forKey: Key("ablate"))
+                prompt = try c.decode(Double.self, forKey: Key("prompt")); identity = try c.decode(Double.self, forKey: Key("identity"))
+                success = try c.decode(Double.self, forKey: Key("success"))
+                successBestOfSeeds = try c.decode(Double.self, forKey: Key("success_best_of_seeds"))
+                misses = try c.decode([String: Double].self, forKey: Key("misses"))
+                let ds = try Self.measures.map { m -> Difference? in
+                    guard let mean = try c.decodeIfPresent(Double.self, forKey: Key(m + "_difference")) else { return nil }
+                    return Difference(mean: mean, standardError: try c.decode(Double.self, forKey: Key(m + "_difference_se")),
+                                      standardErrorOverEdits: try c.decode(Double.self, forKey: Key(m + "_difference_se_edits")))
+                }
+                promptDifference = ds[0]; identityDifference = ds[1]; successDifference = ds[2]
+            }
+        }
+        let count: Int
+        let runs: [Run]
+        /// The colour match every result had (a finishing step of ours), when any.
+        let colourMatch: Double?
+        enum CodingKeys: String, CodingKey { case count, runs, colourMatch = "colour_match" }
+    }
+
+    /// A case's texts beside its source (`--cases`).
+    struct CaseTexts: Codable { let subject, background, kind: String }
+    /// What the judge read from a result, and what it misses (`--cases`).
+    struct Judged: Codable {
+        let animal, tint, size, pose, background: String
+        let misses: [String]
+    }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+
     func run() throws {
         let log = output.makeLog()
         let (sd, folder) = try loadModel(model)
@@ -62,8 +142,7 @@ struct EvalEdit: ParsableCommand {
             let casePath = cases.map { ($0 as NSString).appendingPathComponent(String(format: "edit-%03d", i)) }
             if let casePath {
                 try SceneFiles.write(scene, seed: SceneSpec.evaluationSeed(seed, index: i), to: casePath + ".png")
-                let texts = ["subject": c.target.subjectText, "background": c.target.backgroundText, "kind": "\(c.kind)"]
-                try JSONSerialization.data(withJSONObject: texts, options: [.prettyPrinted, .sortedKeys])
+                try Self.encoder.encode(CaseTexts(subject: c.target.subjectText, background: c.target.backgroundText, kind: "\(c.kind)"))
                     .write(to: URL(fileURLWithPath: casePath + ".edit.json"), options: .atomic)
             }
             for (r, run) in runs.enumerated() {
@@ -81,11 +160,9 @@ struct EvalEdit: ParsableCommand {
                         try PNGImage.write(name + ".seed-\(seedList[k]).png", width: 64, height: 64, channels: 3, pixels: PNGImage.rgbBytes(image))
                         // What the judge read, and what the result misses, beside each result.
                         let reading = readings[k]
-                        let judged: [String: Any] = ["animal": reading.animal.word, "tint": reading.tint.word, "size": reading.size.word,
-                                                     "pose": reading.pose.word, "background": reading.background.word,
-                                                     "misses": missed[k]]
-                        try JSONSerialization.data(withJSONObject: judged, options: [.prettyPrinted, .sortedKeys])
-                            .write(to: URL(fileURLWithPath: name + ".seed-\(seedList[k]).judged.json"), options: .atomic)
+                        let judged = Judged(animal: reading.animal.word, tint: reading.tint.word, size: reading.size.word,
+                                            pose: reading.pose.word, background: reading.background.word, misses: missed[k])
+                        try Self.encoder.encode(judged).write(to: URL(fileURLWithPath: name + ".seed-\(seedList[k]).judged.json"), options: .atomic)
                     }
                 }
                 if i < 16 { pictures.append(PNGImage.rgbBytes(images[0])) }
@@ -99,30 +176,29 @@ struct EvalEdit: ParsableCommand {
             return Double(all.filter(f).count) / Double(max(all.count, 1))
         }
         func best(_ r: Int) -> Double { Double(outcomes[r].filter { $0.contains { $0.0 && $0.1 } }.count) / Double(max(count, 1)) }
-        var docRuns: [[String: Any]] = []
+        var docRuns: [Report.Run] = []
         for (r, run) in runs.enumerated() {
-            var entry: [String: Any] = ["method": run.method.rawValue, "ablate": run.ablation?.rawValue ?? NSNull(),
-                                        "prompt": share(r) { $0.0 }, "identity": share(r) { $0.1 }, "success": share(r) { $0.0 && $0.1 },
-                                        "success_best_of_seeds": best(r),
-                                        "misses": Dictionary(uniqueKeysWithValues: misses[r].map { ($0.key, Double($0.value) / Double(max(outcomes[r].flatMap { $0 }.count, 1))) })]
+            var entry = Report.Run(method: run.method.rawValue, ablate: run.ablation?.rawValue,
+                                   prompt: share(r) { $0.0 }, identity: share(r) { $0.1 }, success: share(r) { $0.0 && $0.1 },
+                                   successBestOfSeeds: best(r),
+                                   misses: Dictionary(uniqueKeysWithValues: misses[r].map { ($0.key, Double($0.value) / Double(max(outcomes[r].flatMap { $0 }.count, 1))) }))
             if r > 0 {
                 // Paired differences against the first run: the same edits and seeds.
                 // Standard errors over results and over edits (PairedDifference).
-                for (name, f) in [("prompt", { (o: (Bool, Bool)) in o.0 }), ("identity", { $0.1 }), ("success", { $0.0 && $0.1 })] {
+                func paired(_ f: ((Bool, Bool)) -> Bool) -> Report.Difference {
                     let d = PairedDifference(zip(outcomes[r], outcomes[0]).map { zip($0, $1).map { Double(f($0) ? 1 : 0) - Double(f($1) ? 1 : 0) } })
-                    entry["\(name)_difference"] = d.mean
-                    entry["\(name)_difference_se"] = d.standardError
-                    entry["\(name)_difference_se_edits"] = d.standardErrorOverEdits
+                    return Report.Difference(mean: d.mean, standardError: d.standardError, standardErrorOverEdits: d.standardErrorOverEdits)
                 }
+                entry.promptDifference = paired { $0.0 }
+                entry.identityDifference = paired { $0.1 }
+                entry.successDifference = paired { $0.0 && $0.1 }
             }
             docRuns.append(entry)
         }
         // A finishing step of ours that lifts every method: named beside the figures it shaped.
         let colourMatched = defaults.colourMatch > 0
         if output.json {
-            var doc: [String: Any] = ["count": count, "runs": docRuns]
-            if colourMatched { doc["colour_match"] = defaults.colourMatch }
-            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(Report(count: count, runs: docRuns, colourMatch: colourMatched ? defaults.colourMatch : nil))
         } else {
             print("\(count) edits × \(seedList.count) seeds; each result judged on its own")
             if colourMatched {
@@ -130,15 +206,15 @@ struct EvalEdit: ParsableCommand {
             }
             for e in docRuns {
                 print(String(format: "%-15@ %-22@ prompt %5.1f%%  identity %5.1f%%  success %5.1f%%  (best of seeds %5.1f%%)",
-                                  e["method"] as! String, (e["ablate"] as? String) ?? "-", (e["prompt"] as! Double) * 100,
-                                  (e["identity"] as! Double) * 100, (e["success"] as! Double) * 100, (e["success_best_of_seeds"] as! Double) * 100))
-                if e["success_difference"] != nil {
-                    print("    vs first: " + ["prompt", "identity", "success"].map { k in
-                        String(format: "%@ %+.1f ± %.1f (± %.1f over edits)", k, (e["\(k)_difference"] as! Double) * 100,
-                               (e["\(k)_difference_se"] as! Double) * 100, (e["\(k)_difference_se_edits"] as! Double) * 100)
+                                  e.method, e.ablate ?? "-", e.prompt * 100, e.identity * 100, e.success * 100, e.successBestOfSeeds * 100))
+                if e.successDifference != nil {
+                    print("    vs first: " + Report.Run.measures.map { k in
+                        let d = e.difference(k)!
+                        return String(format: "%@ %+.1f ± %.1f (± %.1f over edits)", k, d.mean * 100, d.standardError * 100, d.standardErrorOverEdits * 100)
                     }.joined(separator: ", "))
                 }
-                if let m = e["misses"] as? [String: Double], !m.isEmpty {
+                let m = e.misses
+                if !m.isEmpty {
                     print("    results that miss: " + m.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f%%", $0.key, $0.value * 100) }.joined(separator: ", "))
                 }
             }

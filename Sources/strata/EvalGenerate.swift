@@ -20,6 +20,24 @@ struct EvalGenerate: ParsableCommand {
     @Option(help: "Contact sheet PNG of the first 64 images judged wrong; their captions and readings are listed beside it in a .txt file.") var missesSheet: String?
     @OptionGroup var output: OutputOptions
 
+    /// What `--json` prints.
+    struct Report: Codable {
+        let count: Int
+        let perAttribute: [String: Double]
+        let allCorrect: Double
+        let tintShares: [String: Double]
+        let allCorrectPerSize: [String: Double]
+        let cfg: Double
+        let guidanceStart: Double
+        /// The commonest misreadings and how often each was made.
+        let misreadings: [String: Int]
+        enum CodingKeys: String, CodingKey {
+            case count, cfg, misreadings
+            case perAttribute = "per_attribute", allCorrect = "all_correct", tintShares = "tint_shares"
+            case allCorrectPerSize = "all_correct_per_size", guidanceStart = "guidance_start"
+        }
+    }
+
     static let attributes = ["animal", "pose", "size", "background"]
 
     func run() throws {
@@ -75,9 +93,9 @@ struct EvalGenerate: ParsableCommand {
             (size.word, Double(allPerSize[size.rawValue]) / Double(max(1, perSize[size.rawValue])))
         })
         if output.json {
-            let doc: [String: Any] = ["count": count, "per_attribute": per, "all_correct": Double(all) / Double(count), "tint_shares": shares,
-                                      "all_correct_per_size": sizes, "cfg": cfg, "guidance_start": start, "misreadings": Dictionary(uniqueKeysWithValues: commonest.map { ($0.key, $0.value) })]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(Report(count: count, perAttribute: per, allCorrect: Double(all) / Double(count), tintShares: shares,
+                                 allCorrectPerSize: sizes, cfg: cfg, guidanceStart: start,
+                                 misreadings: Dictionary(uniqueKeysWithValues: commonest.map { ($0.key, $0.value) })))
         } else {
             for n in names { print(String(format: "%-11@ %.1f%%", n, per[n]! * 100)) }
             print(String(format: "%-11@ %.1f%% (animal, pose, size and background as the caption says; %d images)", "all four", Double(all) / Double(count) * 100, count))

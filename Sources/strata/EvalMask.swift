@@ -19,6 +19,18 @@ struct EvalMask: ParsableCommand {
     @Flag(help: "Compare the whole caption with the place phrase instead of the subject text with the place phrase.") var caption = false
     @OptionGroup var output: OutputOptions
 
+    /// What `--json` prints: mean IoU with the true mask for each strength and threshold.
+    struct Report: Codable {
+        struct Row: Codable {
+            let strength, threshold, iou, refinedIoU: Double
+            enum CodingKeys: String, CodingKey { case strength, threshold, iou, refinedIoU = "refined_iou" }
+        }
+        let count: Int
+        /// True when the whole caption, not the subject text, was compared with the place phrase.
+        let caption: Bool
+        let results: [Row]
+    }
+
     func run() throws {
         let log = output.makeLog()
         let (sd, _) = try loadModel(model)
@@ -51,8 +63,8 @@ struct EvalMask: ParsableCommand {
         log.clearProgress()
         if output.json {
             let rows = strengthList.enumerated().flatMap { a, s in thresholdList.enumerated().map { b, t in
-                ["strength": s, "threshold": Double(t), "iou": iou[a][b], "refined_iou": refinedIoU[a][b]] } }
-            print(String(decoding: try JSONSerialization.data(withJSONObject: ["count": count, "caption": caption, "results": rows], options: [.sortedKeys]), as: UTF8.self))
+                Report.Row(strength: s, threshold: Double(t), iou: iou[a][b], refinedIoU: refinedIoU[a][b]) } }
+            try printJSON(Report(count: count, caption: caption, results: rows))
         } else {
             print("\(count) scenes, \(caption ? "caption" : "subject text") vs place phrase, \(draws) draws: mean IoU with the true mask")
             print("strength mask   " + thresholdList.map { String(format: "  t=%.2f", $0) }.joined())

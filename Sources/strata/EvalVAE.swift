@@ -16,6 +16,30 @@ struct EvalVAE: ParsableCommand {
     @Option(help: "Judge folder (default: the built-in judge); the tint check is skipped when none loads.") var judge: String?
     @OptionGroup var output: OutputOptions
 
+    /// What `--json` prints; the judge's readings are null when no judge loads.
+    struct Report: Codable {
+        let count: Int
+        let psnr: Double
+        let psnrPerBackground: [String: Double]
+        let sameTint: Double?
+        let sameTintPerSize: [String: Double]?
+        let judgeTrueTintOnOriginals: Double?
+        let tintChanges: [String: Int]
+        let sameAnimal: Double?
+        enum CodingKeys: String, CodingKey {
+            case count, psnr = "psnr_db", psnrPerBackground = "psnr_db_per_background", sameTint = "same_tint"
+            case sameTintPerSize = "same_tint_per_size", judgeTrueTintOnOriginals = "judge_true_tint_on_originals"
+            case tintChanges = "tint_changes", sameAnimal = "same_animal"
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(count, forKey: .count); try c.encode(psnr, forKey: .psnr); try c.encode(psnrPerBackground, forKey: .psnrPerBackground)
+            try c.encode(sameTint, forKey: .sameTint); try c.encode(sameTintPerSize, forKey: .sameTintPerSize)
+            try c.encode(judgeTrueTintOnOriginals, forKey: .judgeTrueTintOnOriginals); try c.encode(tintChanges, forKey: .tintChanges)
+            try c.encode(sameAnimal, forKey: .sameAnimal)
+        }
+    }
+
     func run() throws {
         let log = output.makeLog()
         let model: AutoencoderKL
@@ -72,27 +96,27 @@ struct EvalVAE: ParsableCommand {
         log.clearProgress()
         let perPlace = Dictionary(uniqueKeysWithValues: Background.allCases.map { ($0.word, seen[$0.rawValue] > 0 ? psnr[$0.rawValue] / Double(seen[$0.rawValue]) : 0) })
         let mean = psnr.reduce(0, +) / Double(count)
-        let tint: Any = judgeModel == nil ? NSNull() : Double(keptBySize.reduce(0, +)) / Double(count)
-        let animal: Any = judgeModel == nil ? NSNull() : Double(sameAnimal) / Double(count)
-        let tintPerSize: Any = judgeModel == nil ? NSNull() : Dictionary(uniqueKeysWithValues: SpriteSize.allCases.map {
-            ($0.word, bySize[$0.rawValue] > 0 ? Double(keptBySize[$0.rawValue]) / Double(bySize[$0.rawValue]) : 0) })
-        let judgeTint: Any = judgeModel == nil ? NSNull() : Double(trueTintOriginal) / Double(count)
+        let judged = judgeModel != nil
+        let tint = judged ? Double(keptBySize.reduce(0, +)) / Double(count) : nil
+        let animal = judged ? Double(sameAnimal) / Double(count) : nil
+        let tintPerSize = judged ? Dictionary(uniqueKeysWithValues: SpriteSize.allCases.map {
+            ($0.word, bySize[$0.rawValue] > 0 ? Double(keptBySize[$0.rawValue]) / Double(bySize[$0.rawValue]) : 0) }) : nil
+        let judgeTint = judged ? Double(trueTintOriginal) / Double(count) : nil
         if output.json {
-            let doc: [String: Any] = ["count": count, "psnr_db": mean, "psnr_db_per_background": perPlace, "same_tint": tint, "same_tint_per_size": tintPerSize,
-                                      "judge_true_tint_on_originals": judgeTint, "tint_changes": confusions, "same_animal": animal]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(Report(count: count, psnr: mean, psnrPerBackground: perPlace, sameTint: tint, sameTintPerSize: tintPerSize,
+                                 judgeTrueTintOnOriginals: judgeTint, tintChanges: confusions, sameAnimal: animal))
         } else {
             print(String(format: "mean PSNR %.2f dB over %d scenes", mean, count))
             for b in Background.allCases { print(String(format: "  %-10@ %.2f dB", b.word, perPlace[b.word]!)) }
-            if let t = tint as? Double { print(String(format: "judge reads the same tint: %.1f%%", t * 100)) }
-            if let sizes = tintPerSize as? [String: Double] {
+            if let t = tint { print(String(format: "judge reads the same tint: %.1f%%", t * 100)) }
+            if let sizes = tintPerSize {
                 print("  same tint per size: " + SpriteSize.allCases.map { String(format: "%@ %.1f%%", $0.word, sizes[$0.word]! * 100) }.joined(separator: ", "))
             }
             if !confusions.isEmpty {
                 print("  tints read differently: " + confusions.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
-            if let j = judgeTint as? Double { print(String(format: "  (the judge reads the true tint from %.1f%% of the originals)", j * 100)) }
-            if let a = animal as? Double { print(String(format: "judge reads the same animal: %.1f%%", a * 100)) }
+            if let j = judgeTint { print(String(format: "  (the judge reads the true tint from %.1f%% of the originals)", j * 100)) }
+            if let a = animal { print(String(format: "judge reads the same animal: %.1f%%", a * 100)) }
         }
     }
 }

@@ -69,7 +69,7 @@ struct EvalJudge: ParsableCommand {
         }
         log.clearProgress()
         if output.json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: a.json, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(a.report)
         } else {
             for (name, share) in zip(SpriteJudge.headNames, a.perAttribute) { print(String(format: "%-11@ %.2f%%", name, share * 100)) }
             print(String(format: "%-11@ %.2f%% (of %d scenes)", "all five", a.allCorrect * 100, count))

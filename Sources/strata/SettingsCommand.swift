@@ -8,14 +8,24 @@ struct SettingsCommand: ParsableCommand {
         abstract: "List every edit setting: key, default, valid values, the stage a change reruns from, what it does.")
     @OptionGroup var output: OutputOptions
 
+    struct Row: Codable {
+        let key, label: String
+        let defaultValue: String
+        let valid: String
+        let rerunsFrom: String
+        let help: String
+        enum CodingKeys: String, CodingKey {
+            case key, label, valid, help
+            case defaultValue = "default", rerunsFrom = "reruns_from"
+        }
+    }
+
     func run() throws {
         if output.json {
-            let rows = EditSettingsSchema.all.map { e -> [String: Any] in
-                var row: [String: Any] = ["key": e.key, "label": e.label, "valid": e.expected, "reruns_from": e.firstStale.rawValue, "help": e.help]
-                row["default"] = e.display(EditSettings())
-                return row
-            }
-            print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            try printJSON(EditSettingsSchema.all.map {
+                Row(key: $0.key, label: $0.label, defaultValue: $0.display(EditSettings()), valid: $0.expected,
+                    rerunsFrom: $0.firstStale.rawValue, help: $0.help)
+            })
         } else {
             print(EditSettingsSchema.markdownTable, terminator: "")
         }

@@ -41,6 +41,13 @@ struct Sprites: ParsableCommand {
         }
     }
 
+    /// A line of metadata.jsonl, the layout Hugging Face's image folders read.
+    struct MetadataLine: Codable {
+        let fileName: String
+        let text: String
+        enum CodingKeys: String, CodingKey { case fileName = "file_name", text }
+    }
+
     struct Dataset: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Draw N scenes into a folder, with their masks, labels and a captions index (metadata.jsonl).")
@@ -56,13 +63,15 @@ struct Sprites: ParsableCommand {
             let renderer = try loadRenderer()
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var index = ""
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
             let log = StderrLog(quiet: false)
             for i in 0..<count {
                 let seed = firstSeed + UInt64(i)
                 let scene = renderer.render(seed: seed)
                 let name = String(format: "%09llu.png", seed)
                 try SceneFiles.write(scene, seed: seed, to: (out as NSString).appendingPathComponent(name))
-                let line = try JSONSerialization.data(withJSONObject: ["file_name": name, "text": scene.caption.text], options: [.sortedKeys])
+                let line = try encoder.encode(MetadataLine(fileName: name, text: scene.caption.text))
                 index += String(decoding: line, as: UTF8.self) + "\n"
                 if i % 50 == 0 { log.progress("rendering", i + 1, count, "") }
             }
