@@ -30,11 +30,8 @@ public struct JudgeTrainingSettings: Codable {
 public final class JudgeTrainer {
     public let judge: SpriteJudge
     let settings: JudgeTrainingSettings
-    let state: TrainingState
-    let optimiser: Adam
-    var progress: TrainingProgress
+    let run: TrainingRun
     let renderer: SceneRenderer
-    let log: TrainingLog
     let vae: AutoencoderKL?
 
     /// `start` is a finished judge folder a new run goes on from; `vae` is needed when
@@ -42,18 +39,17 @@ public final class JudgeTrainer {
     public init(folder: URL, settings: JudgeTrainingSettings, renderer: SceneRenderer, vae: AutoencoderKL? = nil, start: URL? = nil) throws {
         precondition(settings.roundTrip == 0 || vae != nil, "judge training: a round-trip share needs a VAE")
         self.vae = vae
-        state = TrainingState(folder: folder)
         self.settings = settings
         self.renderer = renderer
-        log = TrainingLog(folder: folder)
-        let resuming = state.exists
-        judge = try resuming ? SpriteJudge(weights: state.parameterStore("judge"))
+        let saved = TrainingState(folder: folder)
+        judge = try saved.exists ? SpriteJudge(weights: saved.parameterStore("judge"))
             : start.map { try SpriteJudge(folder: $0) } ?? SpriteJudge(weights: .initialized(seed: settings.seed))
-        optimiser = Adam(judge.parameters.tensors.map { $0.tensor.requiringGrad() }, learningRate: settings.learningRate)
-        progress = try state.begin("judge", optimiser: optimiser,
-                                   settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "seed": "\(settings.seed)",
-                                              "round_trip": "\(settings.roundTrip)", "latent_noise": "\(settings.latentNoise)"],
-                                   parameters: judge.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log)
+        var plan = TrainingRun.Plan(name: "judge", batch: settings.batch, learningRate: settings.learningRate, warmupSteps: settings.warmupSteps)
+        plan.logEvery = settings.logEvery; plan.saveEvery = settings.saveEvery
+        plan.settings = ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "seed": "\(settings.seed)",
+                         "round_trip": "\(settings.roundTrip)", "latent_noise": "\(settings.latentNoise)"]
+        run = try TrainingRun(folder: folder, plan: plan, trained: judge.parameters.tensors.map(\.tensor),
+                              parameterCount: judge.parameters.tensors.reduce(0) { $0 + $1.tensor.count })
     }
 
     /// Noise of a random strength on every image, and a 3×3 blur on half of them.
@@ -112,15 +108,13 @@ public final class JudgeTrainer {
         var loss = SpriteJudge.head(logits, tintHead).slice(axis: 0, renders).crossEntropy(labels: Array(labels[tintHead][renders]))
         for h in SpriteJudge.heads.indices where h != tintHead { loss = loss + SpriteJudge.head(logits, h).crossEntropy(labels: labels[h]) }
         loss.backward()
-        optimiser.learningRate = settings.learningRate * min(1, Float(index + 1) / Float(settings.warmupSteps))
-        optimiser.step()
+        run.optimiserStep(index)
         return loss.item
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
-        let loop = TrainingLoop(name: "judge", batch: settings.batch, logEvery: settings.logEvery, saveEvery: settings.saveEvery, log: log)
-        progress = try loop.run(until: steps, from: progress, shouldStop: shouldStop, step: { index in (step(index), "") },
-                                save: { try state.save(parameters: ["judge": judge.parameters.tensors], optimiser: optimiser, progress: $0) })
+        try run.run(until: steps, shouldStop: shouldStop, step: { index in (step(index), "") },
+                    save: { try run.save(["judge": judge.parameters.tensors], progress: $0) })
     }
 
     /// Writes Assets/models/judge (judge.safetensors in fp16 and a README of its heads).

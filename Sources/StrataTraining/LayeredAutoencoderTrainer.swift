@@ -31,22 +31,18 @@ public struct LayeredAutoencoderSettings: Codable {
 public final class LayeredAutoencoderTrainer {
     public let model: LayeredAutoencoder
     public let settings: LayeredAutoencoderSettings
-    let state: TrainingState
-    let optimiser: Adam
-    var progress: TrainingProgress
+    let run: TrainingRun
     let renderer: SceneRenderer
-    let log: TrainingLog
 
     /// The run folder's architecture: written when the run starts, read when it resumes,
     /// so a resumed run keeps its shape whatever the defaults have become.
     static func configURL(_ folder: URL) -> URL { folder.appendingPathComponent("config.json") }
 
     public init(folder: URL, settings: LayeredAutoencoderSettings, renderer: SceneRenderer) throws {
-        state = TrainingState(folder: folder)
         self.settings = settings
         self.renderer = renderer
-        log = TrainingLog(folder: folder)
-        let resuming = state.exists
+        let saved = TrainingState(folder: folder)
+        let resuming = saved.exists
         let config: VAEConfig
         if resuming {
             config = try JSONDecoder().decode(VAEConfig.self, from: Data(contentsOf: Self.configURL(folder)))
@@ -58,24 +54,24 @@ public final class LayeredAutoencoderTrainer {
             try encoder.encode(config).write(to: Self.configURL(folder), options: .atomic)
         }
         let withHead = settings.compositeWeight > 0
-        model = try LayeredAutoencoder(config: config, weights: resuming ? state.parameterStore("layered_vae") : .initialized(seed: settings.seed),
+        model = try LayeredAutoencoder(config: config, weights: resuming ? saved.parameterStore("layered_vae") : .initialized(seed: settings.seed),
                                        compositeHead: withHead)
         let trained = model.parameters.tensors.filter { !settings.freezeEncoder || Self.isDecoder($0.name) }
-        optimiser = Adam(trained.map { $0.tensor.requiringGrad() }, learningRate: settings.learningRate)
         let mode = settings.freezeEncoder ? "decoder" : "all"
-        progress = try state.begin("layered autoencoder", optimiser: optimiser,
-                                   settings: ["batch": "\(settings.batch)", "sprite_weight": "\(settings.spriteWeight)",
-                                              "composite_weight": "\(settings.compositeWeight)", "kl": "\(settings.klWeight)",
-                                              "seed": "\(settings.seed)", "trains": mode],
-                                   parameters: model.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log,
-                                   batch: settings.batch) {
+        var plan = TrainingRun.Plan(name: "layered-vae", batch: settings.batch, learningRate: settings.learningRate, warmupSteps: settings.warmupSteps)
+        plan.decaySteps = settings.decaySteps; plan.logEvery = settings.logEvery; plan.saveEvery = settings.saveEvery
+        plan.settings = ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "sprite_weight": "\(settings.spriteWeight)",
+                         "composite_weight": "\(settings.compositeWeight)", "kl": "\(settings.klWeight)", "seed": "\(settings.seed)", "trains": mode]
+        run = try TrainingRun(folder: folder, plan: plan, trained: trained.map(\.tensor),
+                              parameterCount: model.parameters.tensors.reduce(0) { $0 + $1.tensor.count }) {
             $0.settings["trains"] ?? "all" == mode && $0.settings["composite_weight"] == "\(settings.compositeWeight)"
         }
-        if progress.settings["trains"] ?? "all" != mode { progress.settings["trains"] = mode; log.line("now training \(mode) parameters") }
-        TrainingState.record("lr", "\(settings.learningRate)", unsetMeans: "\(settings.learningRate)", in: &progress, log: log)
-        TrainingState.record(TrainingState.decayKey, "\(settings.decaySteps)", unsetMeans: "0", in: &progress, log: log)
-        TrainingState.record("composite_weight", "\(settings.compositeWeight)", unsetMeans: "\(settings.compositeWeight)", in: &progress, log: log)
+        if run.progress.settings["trains"] ?? "all" != mode { run.progress.settings["trains"] = mode; run.log.line("now training \(mode) parameters") }
+        run.record("composite_weight", "\(settings.compositeWeight)", unsetMeans: "\(settings.compositeWeight)")
     }
+
+    var progress: TrainingProgress { run.progress }
+    var optimiser: Adam { run.optimiser }
 
     /// The losses of one batch: F, B, m, the auxiliary composite (0 without its head) and
     /// KL per sample; `total` is what the step minimises.
@@ -110,26 +106,20 @@ public final class LayeredAutoencoderTrainer {
         let batch = LayeredSceneBatch(renderer: renderer, run: settings.seed, first: index * settings.batch, count: settings.batch)
         let l = losses(batch, step: index)
         l.total.backward()
-        optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
-        optimiser.step()
+        run.optimiserStep(index)
         return l
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
-        let loop = TrainingLoop(name: "layered-vae", batch: settings.batch, logEvery: settings.logEvery, saveEvery: settings.saveEvery, log: log)
-        progress = try loop.run(until: steps, from: progress, shouldStop: shouldStop, step: { index in
+        try run.run(until: steps, shouldStop: shouldStop, step: { index in
             let l = step(index)
             return (l.total.item, String(format: "  F %.4f B %.4f m %.4f C %.4f kl %.1f",
                                          l.foreground.item, l.background.item, l.mask.item, l.composite.item, l.kl.item))
-        }, save: { try save($0) })
+        }, save: { try run.save(["layered_vae": model.parameters.tensors], progress: $0) })
     }
 
     static func isDecoder(_ name: String) -> Bool {
         name.hasPrefix("decoder.") || name.hasPrefix("post_quant_conv.") || name.hasPrefix(LayeredAutoencoder.compositeHeadPrefix)
-    }
-
-    func save(_ progress: TrainingProgress) throws {
-        try state.save(parameters: ["layered_vae": model.parameters.tensors], optimiser: optimiser, progress: progress)
     }
 }
 

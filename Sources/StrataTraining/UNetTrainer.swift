@@ -65,11 +65,8 @@ public final class UNetTrainer {
     let cache: LatentCache
     /// The cache's subject masks at latent size, when the sprite weighting is on.
     let masks: Tensor?
-    let state: TrainingState
-    let optimiser: Adam
+    let run: TrainingRun
     let average: WeightAverage
-    var progress: TrainingProgress
-    let log: TrainingLog
     var tokenCache: [String: [Int]] = [:]
     /// The cache's captions with the tint named, when the tinted share is on.
     let tintedCaptions: [String]
@@ -78,12 +75,12 @@ public final class UNetTrainer {
     /// its text encoder and UNet (the weight average restarts from them).
     public init(folder: URL, vae: AutoencoderKL, tokenizer: CLIPTokenizer, settings: UNetTrainingSettings, renderer: SceneRenderer,
                 start: (folder: URL, step: Int)? = nil) throws {
-        state = TrainingState(folder: folder)
         self.settings = settings
         self.tokenizer = tokenizer
-        log = TrainingLog(folder: folder)
-        let resuming = state.exists
-        let saved = state
+        let saved = TrainingState(folder: folder)
+        let resuming = saved.exists
+        // The run's log, opened first to report on the weights.
+        let log = TrainingLog(folder: folder)
         var added: [String] = []
         let weights = { (group: String, file: String, seed: UInt64) throws -> WeightStore in
             if resuming { return try saved.parameterStore(group) }
@@ -103,30 +100,27 @@ public final class UNetTrainer {
             log.line("\(added.count) tensors the start model lacks start fresh: \(blocks.joined(separator: ", "))")
         }
         schedule = try NoiseSchedule(SpriteModelRecipe.scheduler)
-        let params = (textEncoder.parameters.tensors + unet.parameters.tensors).map { $0.tensor.requiringGrad() }
-        optimiser = Adam(params, learningRate: settings.learningRate)
         let count = { (r: ParameterRegistry) in r.tensors.reduce(0) { $0 + $1.tensor.count } }
-        progress = try state.begin("UNet", optimiser: optimiser,
-                                   settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
-                                              "caption_dropout": "\(settings.captionDropout)", "seed": "\(settings.seed)",
-                                              "dataset": "\(settings.datasetSize)", "part_captions": "\(settings.partCaptions)"],
-                                   parameters: count(unet.parameters) + count(textEncoder.parameters), log: log,
-                                   startStep: start?.step, batch: settings.batch)
-        // A resumed run may change its caption mix, learning rate or scene count; the progress file
+        var plan = TrainingRun.Plan(name: "unet", batch: settings.batch, learningRate: settings.learningRate, warmupSteps: settings.warmupSteps)
+        plan.decaySteps = settings.decaySteps; plan.logEvery = settings.logEvery; plan.saveEvery = settings.saveEvery
+        plan.settings = ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "caption_dropout": "\(settings.captionDropout)",
+                         "seed": "\(settings.seed)", "dataset": "\(settings.datasetSize)", "part_captions": "\(settings.partCaptions)"]
+        run = try TrainingRun(folder: folder, plan: plan, trained: (textEncoder.parameters.tensors + unet.parameters.tensors).map(\.tensor),
+                              parameterCount: count(unet.parameters) + count(textEncoder.parameters), startStep: start?.step, log: log)
+        // A resumed run may change its caption mix or scene count; the progress file
         // records the new value and from which step.
         for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"),
                                    ("mixed_captions", "\(settings.mixedCaptions)", "0.0"),
-                                   ("tinted_captions", "\(settings.tintedCaptions)", "0.0"), ("lr", "\(settings.learningRate)", "\(UNetTrainingSettings().learningRate)"),
-                                   (TrainingState.decayKey, "\(settings.decaySteps)", "0"),
+                                   ("tinted_captions", "\(settings.tintedCaptions)", "0.0"),
                                    ("min_snr_gamma", "\(settings.minSNRGamma)", "0.0"),
                                    ("velocity_weight_cap", "\(settings.velocityWeightCap)", "1.0"),
                                    ("sprite_weight", "\(settings.spriteWeight)", "1.0"),
                                    ("dataset", "\(settings.datasetSize)", "\(UNetTrainingSettings().datasetSize)")] {
-            TrainingState.record(key, value, unsetMeans: before, in: &progress, log: log)
+            run.record(key, value, unsetMeans: before)
         }
         let named = textEncoder.parameters.tensors.map { ("text_encoder." + $0.name, $0.tensor) }
             + unet.parameters.tensors.map { ("unet." + $0.name, $0.tensor) }
-        if let saved = try? SafeTensorsFile(path: state.averageURL.path) {
+        if let saved = try? SafeTensorsFile(path: saved.averageURL.path) {
             var start: [String: Tensor] = [:]
             for n in saved.names { start[n] = try saved.tensor(n) }
             average = WeightAverage(named, decay: settings.averageDecay, start: start,
@@ -237,8 +231,7 @@ public final class UNetTrainer {
         }
         let loss = prediction.maskedMSE(noise, mask: mask)
         loss.backward()
-        optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
-        optimiser.step()
+        run.optimiserStep(index)
         average.update()
         return unweighted
     }
@@ -276,16 +269,18 @@ public final class UNetTrainer {
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
-        let loop = TrainingLoop(name: "unet", batch: settings.batch, logEvery: settings.logEvery, saveEvery: settings.saveEvery, log: log)
-        progress = try loop.run(until: steps, from: progress, shouldStop: shouldStop, step: { index in (step(index), "") }, save: { try save($0) })
+        try run.run(until: steps, shouldStop: shouldStop, step: { index in (step(index), "") }, save: { try save($0) })
     }
 
+    var progress: TrainingProgress { run.progress }
+    var optimiser: Adam { run.optimiser }
+
     func save(_ progress: TrainingProgress) throws {
+        let state = run.state
         try FileManager.default.createDirectory(at: state.folder, withIntermediateDirectories: true)
         try SafeTensorsFile.write(Dictionary(uniqueKeysWithValues: average.averaged.map { ($0.name, $0.tensor) }), to: state.averageURL.path,
                                   metadata: ["updates": "\(average.updates)", "decay": "\(average.decay)"])
-        try state.save(parameters: ["unet": unet.parameters.tensors, "text_encoder": textEncoder.parameters.tensors],
-                       optimiser: optimiser, progress: progress)
+        try run.save(["unet": unet.parameters.tensors, "text_encoder": textEncoder.parameters.tensors], progress: progress)
     }
 
     /// Writes the whole model folder from this run (its weight average when it has one

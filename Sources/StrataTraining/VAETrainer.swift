@@ -26,38 +26,32 @@ public struct VAETrainingSettings: Codable {
 public final class VAETrainer {
     public let vae: AutoencoderKL
     public let settings: VAETrainingSettings
-    let state: TrainingState
-    let optimiser: Adam
-    var progress: TrainingProgress
+    let run: TrainingRun
     let renderer: SceneRenderer
-    let log: TrainingLog
 
     /// `start` is a finished vae/ folder and its step, for a new run that goes on from it.
     public init(folder: URL, settings: VAETrainingSettings, renderer: SceneRenderer, start: (folder: URL, step: Int)? = nil) throws {
-        state = TrainingState(folder: folder)
         self.settings = settings
         self.renderer = renderer
-        log = TrainingLog(folder: folder)
-        let resuming = state.exists
+        let saved = TrainingState(folder: folder)
         let fresh = start.map { s in { try WeightStore(path: WeightStore.file(in: s.folder, named: "diffusion_pytorch_model").path) } }
             ?? { .initialized(seed: settings.seed) }
-        vae = try AutoencoderKL(config: SpriteModelRecipe.vae, weights: resuming ? state.parameterStore("vae") : fresh())
+        vae = try AutoencoderKL(config: SpriteModelRecipe.vae, weights: saved.exists ? saved.parameterStore("vae") : fresh())
         let trained = vae.parameters.tensors.filter { !settings.freezeEncoder || VAETrainer.isDecoder($0.name) }
-        let params = trained.map { $0.tensor.requiringGrad() }
-        optimiser = Adam(params, learningRate: settings.learningRate)
         let mode = settings.freezeEncoder ? "decoder" : "all"
-        progress = try state.begin("VAE", optimiser: optimiser,
-                                   settings: ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)",
-                                              "sprite_weight": "\(settings.spriteWeight)", "kl": "\(settings.klWeight)",
-                                              "seed": "\(settings.seed)", "trains": mode],
-                                   parameters: vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log,
-                                   startStep: start?.step, batch: settings.batch) {
+        var plan = TrainingRun.Plan(name: "vae", batch: settings.batch, learningRate: settings.learningRate, warmupSteps: settings.warmupSteps)
+        plan.decaySteps = settings.decaySteps; plan.logEvery = settings.logEvery; plan.saveEvery = settings.saveEvery
+        plan.settings = ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "sprite_weight": "\(settings.spriteWeight)",
+                         "kl": "\(settings.klWeight)", "seed": "\(settings.seed)", "trains": mode]
+        run = try TrainingRun(folder: folder, plan: plan, trained: trained.map(\.tensor),
+                              parameterCount: vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, startStep: start?.step) {
             $0.settings["trains"] ?? "all" == mode
         }
-        if progress.settings["trains"] ?? "all" != mode { progress.settings["trains"] = mode; log.line("now training \(mode) parameters") }
-        TrainingState.record("lr", "\(settings.learningRate)", unsetMeans: "\(settings.learningRate)", in: &progress, log: log)
-        TrainingState.record(TrainingState.decayKey, "\(settings.decaySteps)", unsetMeans: "0", in: &progress, log: log)
+        if run.progress.settings["trains"] ?? "all" != mode { run.progress.settings["trains"] = mode; run.log.line("now training \(mode) parameters") }
     }
+
+    var progress: TrainingProgress { run.progress }
+    var optimiser: Adam { run.optimiser }
 
     /// One optimisation step on the batch at `step`; returns (weighted MSE, KL per sample).
     func step(_ index: Int) -> (Float, Float) {
@@ -73,22 +67,16 @@ public final class VAETrainer {
         let kl = ((mean * mean + logVar.exp() - logVar - 1) * 0.5).sum() / Float(settings.batch)
         let loss = settings.freezeEncoder ? mse : mse + kl * settings.klWeight
         loss.backward()
-        optimiser.learningRate = settings.learningRate * TrainingState.learningRateFactor(index, warmupSteps: settings.warmupSteps, progress: progress)
-        optimiser.step()
+        run.optimiserStep(index)
         return (mse.item, kl.item)
     }
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
-        let loop = TrainingLoop(name: "vae", batch: settings.batch, logEvery: settings.logEvery, saveEvery: settings.saveEvery, log: log)
-        progress = try loop.run(until: steps, from: progress, shouldStop: shouldStop, step: { index in
+        try run.run(until: steps, shouldStop: shouldStop, step: { index in
             let (mse, kl) = step(index)
             return (mse, String(format: "  kl %.1f", kl))
-        }, save: { try save($0) })
+        }, save: { try run.save(["vae": vae.parameters.tensors], progress: $0) })
     }
 
     static func isDecoder(_ name: String) -> Bool { name.hasPrefix("decoder.") || name.hasPrefix("post_quant_conv.") }
-
-    func save(_ progress: TrainingProgress) throws {
-        try state.save(parameters: ["vae": vae.parameters.tensors], optimiser: optimiser, progress: progress)
-    }
 }
