@@ -13,13 +13,26 @@ public final class LatentCache {
     public private(set) var captions: [String]
     let url: URL
 
-    public init(folder: URL, vae: AutoencoderKL, renderer: SceneRenderer, run: UInt64, count: Int, log: TrainingLog) throws {
+    public convenience init(folder: URL, vae: AutoencoderKL, renderer: SceneRenderer, run: UInt64, count: Int, log: TrainingLog) throws {
+        try self.init(folder: folder, channels: vae.config.latentChannels, fingerprint: "\(vae.config.scalingFactor)", count: count, log: log) { first, n in
+            let batch = SceneBatch(renderer: renderer, run: run, first: first, count: n)
+            let z = GradMode.disabled { vae.encodeMoments(batch.images).mean * Float(vae.config.scalingFactor) }
+            return (z, batch.scenes.map { $0.caption.text })
+        }
+    }
+
+    /// A cache of latents any encoder gives: `encode(first, n)` returns the scaled latents
+    /// [n, channels, 16, 16] and captions of training scenes first..<first+n. A cache
+    /// file is reused only when its `fingerprint` (the encoder's scaling factor, or more)
+    /// matches.
+    public init(folder: URL, channels c: Int, fingerprint: String, count: Int, log: TrainingLog,
+                encode: (_ first: Int, _ n: Int) -> (latents: Tensor, captions: [String])) throws {
         self.count = count
         url = folder.appendingPathComponent("latents.safetensors")
-        let side = SceneCanvas.side / 4, c = vae.config.latentChannels
+        let side = SceneCanvas.side / 4
         if let file = try? SafeTensorsFile(path: url.path), file.entries["latents"]?.shape == [count, c, side, side],
            let meta = file.metadata["captions"], let names = try? JSONDecoder().decode([String].self, from: Data(meta.utf8)),
-           names.count == count, file.metadata["scaling_factor"] == "\(vae.config.scalingFactor)" {
+           names.count == count, file.metadata["scaling_factor"] == fingerprint {
             latents = try file.tensor("latents")
             captions = names
             log.line("latent cache: \(count) scenes read from \(url.lastPathComponent)")
@@ -31,10 +44,9 @@ public final class LatentCache {
         let chunk = 64
         for first in stride(from: 0, to: count, by: chunk) {
             let n = min(chunk, count - first)
-            let batch = SceneBatch(renderer: renderer, run: run, first: first, count: n)
-            let z = GradMode.disabled { vae.encodeMoments(batch.images).mean * Float(vae.config.scalingFactor) }
+            let (z, texts) = encode(first, n)
             latents.data.advanced(by: first * z.count / n).update(from: z.data, count: z.count)
-            captions += batch.scenes.map { $0.caption.text }
+            captions += texts
             if (first / chunk) % 50 == 0 {
                 let rate = Double(first + n) / Date().timeIntervalSince(started)
                 log.line(String(format: "latent cache: %d/%d scenes encoded, %.0f/s", first + n, count, rate))
@@ -42,7 +54,7 @@ public final class LatentCache {
         }
         let meta = String(decoding: try JSONEncoder().encode(captions), as: UTF8.self)
         try SafeTensorsFile.write(["latents": latents], to: url.path, as: .f16,
-                                  metadata: ["captions": meta, "scaling_factor": "\(vae.config.scalingFactor)"])
+                                  metadata: ["captions": meta, "scaling_factor": fingerprint])
         // Read back through fp16, so a resumed run sees exactly the same latents.
         latents = try SafeTensorsFile(path: url.path).tensor("latents")
     }

@@ -239,9 +239,13 @@ public final class UNetTrainer {
     /// Each sample's loss weight: Min-SNR-γ times the capped velocity weighting; nil when
     /// both are off.
     static func lossWeights(_ timesteps: [Int], schedule: NoiseSchedule, settings: UNetTrainingSettings) -> [Float]? {
-        guard settings.minSNRGamma > 0 || settings.velocityWeightCap != 1 else { return nil }
-        let snr = minSNRWeights(timesteps, alphasCumprod: schedule.alphasCumprod, gamma: settings.minSNRGamma)
-        return zip(timesteps, snr).map { t, w in w * schedule.velocityWeight(t, cap: settings.velocityWeightCap) }
+        lossWeights(timesteps, schedule: schedule, minSNRGamma: settings.minSNRGamma, velocityWeightCap: settings.velocityWeightCap)
+    }
+
+    static func lossWeights(_ timesteps: [Int], schedule: NoiseSchedule, minSNRGamma: Float, velocityWeightCap: Float) -> [Float]? {
+        guard minSNRGamma > 0 || velocityWeightCap != 1 else { return nil }
+        let snr = minSNRWeights(timesteps, alphasCumprod: schedule.alphasCumprod, gamma: minSNRGamma)
+        return zip(timesteps, snr).map { t, w in w * schedule.velocityWeight(t, cap: velocityWeightCap) }
     }
 
     /// Square roots of each latent cell's loss weight [N, 1, h, w] (maskedMSE squares its

@@ -3,6 +3,7 @@ import Foundation
 import StrataLayers
 import StrataModels
 import StrataTensor
+import StrataSprites
 import StrataTraining
 
 struct TrainLayeredVAE: ParsableCommand {
@@ -82,5 +83,58 @@ struct EvalLayeredVAE: ParsableCommand {
             print(String(format: "%d fresh scenes: composite %.2f dB, background %.2f dB, seen foreground %.2f dB, mask IoU %.4f (mean abs. error %.4f)",
                          e.count, e.compositePSNR, e.backgroundPSNR, e.foregroundPSNR, e.maskIoU, e.maskMAE))
         }
+    }
+}
+
+struct TrainExportLayeredVAE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-layered-vae",
+        abstract: "Write a layered autoencoder run as a layered_vae/ folder (fp16, scaling factor from its latents, no auxiliary head).")
+    @Option(name: .customLong("run"), help: "Layered autoencoder run folder.") var runFolder: String
+    @Option(help: "Output layered_vae/ folder.") var out: String
+    @Option(help: "Keep the scaling factor of this layered_vae/ folder (the one a UNet trained on) instead of measuring it.")
+    var keepScalingFactor: String?
+
+    func run() throws {
+        let kept: Double?
+        do { kept = try keepScalingFactor.map { try LayeredAutoencoder(folder: URL(fileURLWithPath: $0)).config.scalingFactor } } catch {
+            throw failure(error)
+        }
+        let factor = try LayeredAutoencoderExport.export(run: URL(fileURLWithPath: runFolder), to: URL(fileURLWithPath: out),
+                                                         renderer: loadRenderer(), scalingFactor: kept)
+        print(String(format: "wrote %@ (scaling factor %.5f)", out, factor))
+    }
+}
+
+struct TrainLayeredUNet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "layered-unet",
+        abstract: "Train a layered model's UNet on a frozen layered autoencoder's latents; a run folder that already holds a run is resumed.")
+    @Option(name: .customLong("run"), help: "Run folder (parameters, optimiser state, latent cache, progress, log).") var runFolder: String
+    @Option(help: "A layered_vae/ folder written by `strata train export-layered-vae`.") var layeredVae: String
+    @Option(help: "The model folder whose text encoder and tokenizer condition the UNet (frozen; default: the built-in model).") var textModel: String?
+    @Option(help: "Train until this many steps in all.") var steps = 100_000
+    @Option(help: "Samples per step.") var batch = 64
+    @Option(help: "Adam learning rate.") var lr: Float = 5e-4
+    @Option(help: "Scenes in the latent cache.") var dataset = 60_000
+    @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
+    @Option(help: "Seed of the run (weights and data order).") var seed: UInt64 = 6
+    @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
+    @OptionGroup var engine: ThreadOptions
+
+    func run() throws {
+        engine.apply()
+        var s = LayeredUNetSettings()
+        s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.decaySteps = lrDecaySteps; s.seed = seed
+        let trainer: LayeredUNetTrainer
+        do {
+            let autoencoder = try LayeredAutoencoder(folder: URL(fileURLWithPath: layeredVae))
+            let text = try textModel.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
+            trainer = try LayeredUNetTrainer(folder: URL(fileURLWithPath: runFolder), autoencoder: autoencoder, textModel: text,
+                                             settings: s, renderer: loadRenderer())
+        } catch { throw failure(error) }
+        let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
+        StopRequest.install()
+        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
     }
 }
