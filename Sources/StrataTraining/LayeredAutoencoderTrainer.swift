@@ -38,7 +38,10 @@ public final class LayeredAutoencoderTrainer {
     /// so a resumed run keeps its shape whatever the defaults have become.
     static func configURL(_ folder: URL) -> URL { folder.appendingPathComponent("config.json") }
 
-    public init(folder: URL, settings: LayeredAutoencoderSettings, renderer: SceneRenderer) throws {
+    /// `start` is an exported layered_vae/ folder and the step it was trained to, for a
+    /// new run that goes on from it (a machine without the run folder); the auxiliary
+    /// head, which exports leave out, starts fresh.
+    public init(folder: URL, settings: LayeredAutoencoderSettings, renderer: SceneRenderer, start: (folder: URL, step: Int)? = nil) throws {
         self.settings = settings
         self.renderer = renderer
         let saved = TrainingState(folder: folder)
@@ -47,15 +50,27 @@ public final class LayeredAutoencoderTrainer {
         if resuming {
             config = try JSONDecoder().decode(VAEConfig.self, from: Data(contentsOf: Self.configURL(folder)))
         } else {
-            config = LayeredModelRecipe.autoencoder(latentChannels: settings.latentChannels, blocks: settings.blockOutChannels)
+            if let start {
+                config = try JSONDecoder().decode(VAEConfig.self, from: Data(contentsOf: start.folder.appendingPathComponent("config.json")))
+            } else {
+                config = LayeredModelRecipe.autoencoder(latentChannels: settings.latentChannels, blocks: settings.blockOutChannels)
+            }
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(config).write(to: Self.configURL(folder), options: .atomic)
         }
         let withHead = settings.compositeWeight > 0
-        model = try LayeredAutoencoder(config: config, weights: resuming ? saved.parameterStore("layered_vae") : .initialized(seed: settings.seed),
-                                       compositeHead: withHead)
+        let weights: WeightStore
+        if resuming {
+            weights = try saved.parameterStore("layered_vae")
+        } else if let start {
+            let finished = try WeightStore(path: WeightStore.file(in: start.folder, named: "diffusion_pytorch_model").path)
+            weights = GrownWeights.store(finished, fresh: .initialized(seed: settings.seed)) { _ in }
+        } else {
+            weights = .initialized(seed: settings.seed)
+        }
+        model = try LayeredAutoencoder(config: config, weights: weights, compositeHead: withHead)
         let trained = model.parameters.tensors.filter { !settings.freezeEncoder || Self.isDecoder($0.name) }
         let mode = settings.freezeEncoder ? "decoder" : "all"
         var plan = TrainingRun.Plan(name: "layered-vae", batch: settings.batch, learningRate: settings.learningRate, warmupSteps: settings.warmupSteps)
@@ -63,7 +78,7 @@ public final class LayeredAutoencoderTrainer {
         plan.settings = ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "sprite_weight": "\(settings.spriteWeight)",
                          "composite_weight": "\(settings.compositeWeight)", "kl": "\(settings.klWeight)", "seed": "\(settings.seed)", "trains": mode]
         run = try TrainingRun(folder: folder, plan: plan, trained: trained.map(\.tensor),
-                              parameterCount: model.parameters.tensors.reduce(0) { $0 + $1.tensor.count }) {
+                              parameterCount: model.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, startStep: start?.step) {
             $0.settings["trains"] ?? "all" == mode && $0.settings["composite_weight"] == "\(settings.compositeWeight)"
         }
         if run.progress.settings["trains"] ?? "all" != mode { run.progress.settings["trains"] = mode; run.log.line("now training \(mode) parameters") }

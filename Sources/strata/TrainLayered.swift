@@ -21,6 +21,8 @@ struct TrainLayeredVAE: ParsableCommand {
     @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
     @Option(help: "Seed of the run (weights and scenes).") var seed: UInt64 = 5
     @Flag(help: "Train the decoder only (once a UNet depends on the latent space).") var freezeEncoder = false
+    @Option(help: "A new run starts from this exported layered_vae/ folder (with --start-step) instead of random weights.") var startFrom: String?
+    @Option(help: "The step the --start-from weights were trained to.") var startStep: Int?
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
     @OptionGroup var engine: ThreadOptions
 
@@ -41,7 +43,11 @@ struct TrainLayeredVAE: ParsableCommand {
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.compositeWeight = compositeWeight
         s.latentChannels = latentChannels; s.blockOutChannels = parsedBlocks!; s.decaySteps = lrDecaySteps; s.seed = seed
         s.freezeEncoder = freezeEncoder
-        let trainer = try LayeredAutoencoderTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer())
+        let trainer: LayeredAutoencoderTrainer
+        do {
+            trainer = try LayeredAutoencoderTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer(),
+                                                    start: try StartWeights.parse(startFrom, startStep))
+        } catch let e as ValidationError { throw e } catch { throw failure(error) }
         let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
         StopRequest.install()
         try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
