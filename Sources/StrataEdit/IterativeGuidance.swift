@@ -38,9 +38,9 @@ public struct IterativeGuidance {
     func onSubject(_ i: Int) -> Bool { alternate && i % 2 == 0 }
 
     /// Whether sampling with `unet` runs identity guidance: only with a placement and a UNet
-    /// that differs from `base` (fine-tuned weights, or adapters attached to it).
+    /// that differs from `base` (fine-tuned weights, or the base with adapters).
     public func identityGuided(_ unet: UNet2DConditionModel, base: UNet2DConditionModel) -> Bool {
-        identityGuidance > 0 && placement != nil && (unet !== base || !base.parameters.adapters.isEmpty)
+        identityGuidance > 0 && placement != nil && unet !== base
     }
 
     /// The base UNet's unconditional prediction, weighted by the placement mask, at the
@@ -48,11 +48,7 @@ public struct IterativeGuidance {
     func identityBlend(_ unet: UNet2DConditionModel, base: UNet2DConditionModel) -> GuidedSampler.UnconditionalBlend? {
         guard identityGuided(unet, base: base), let placement else { return nil }
         return GuidedSampler.UnconditionalBlend(weight: placement * identityGuidance, at: { [self] i in !onSubject(i) }) { x, t, context in
-            // With LoRA the base is the fine-tuned UNet itself, its adapters set aside for the pass.
-            let adapters = base.parameters.adapters
-            base.parameters.adapters = [:]
-            defer { base.parameters.adapters = adapters }
-            return base(x, timesteps: t, context: context)
+            base(x, timesteps: t, context: context)
         }
     }
 

@@ -41,14 +41,13 @@ public struct LayeredFineTuning {
         let unet: UNet2DConditionModel
         let trained: [(name: String, tensor: Tensor)]
         if mode == .lora {
-            unet = base
-            let adapters = base.attachLoRA(rank: loraRank, seed: seed)
+            let adapters = base.loraAdapters(rank: loraRank, seed: seed)
+            unet = try base.with(adapters)
             trained = adapters.sorted { $0.key < $1.key }.flatMap { [("lora.\($0.key).down", $0.value.down), ("lora.\($0.key).up", $0.value.up)] }
         } else {
             unet = try base.copy()
             trained = Self.trainable(unet, mode: mode).map { ("unet." + $0.name, $0.tensor) }
         }
-        defer { if mode == .lora { base.detachAdapters() } }
         let params = trained.map { $0.tensor.requiringGrad() }
         let adam = Adam(params, learningRate: learningRate)
         var rng = StrataRandom(seed: seed)
@@ -83,12 +82,12 @@ public struct LayeredFineTuning {
         for p in params { p.onGradientReady = nil; p.requiringGrad(false) }
         var entry: StageCache.Entry = [:]
         for (n, t) in trained { entry[n] = t }
-        if mode == .lora, let scale = base.parameters.adapters.first?.value.scale { entry["lora_scale"] = Tensor([scale], shape: [1]) }
+        if mode == .lora, let scale = unet.adapters.first?.value.scale { entry["lora_scale"] = Tensor([scale], shape: [1]) }
         return (entry, last)
     }
 
     /// Runs `body` with the UNet a stage-2 entry describes: the base itself (no entry), a
-    /// copy with trained weights, or the base with LoRA adapters attached for the call.
+    /// copy with trained weights, or the base with the entry's LoRA adapters.
     public static func withFineTuned<T>(_ base: UNet2DConditionModel, _ entry: StageCache.Entry,
                                         _ body: (UNet2DConditionModel) throws -> T) throws -> T {
         let weights = entry.filter { $0.key.hasPrefix("unet.") }
@@ -100,12 +99,12 @@ public struct LayeredFineTuning {
         let downs = entry.filter { $0.key.hasPrefix("lora.") && $0.key.hasSuffix(".down") }
         guard !downs.isEmpty else { return try body(base) }
         let scale = entry["lora_scale"]?.item ?? 1
+        var adapters: [String: LowRankAdapter] = [:]
         for (k, down) in downs {
             let layer = String(k.dropFirst(5).dropLast(5))
             guard let up = entry["lora.\(layer).up"] else { continue }
-            base.parameters.adapters[layer] = LowRankAdapter(down: down, up: up, scale: scale)
+            adapters[layer] = LowRankAdapter(down: down, up: up, scale: scale)
         }
-        defer { base.detachAdapters() }
-        return try body(base)
+        return try body(try base.with(adapters))
     }
 }

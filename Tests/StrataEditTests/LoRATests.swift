@@ -15,13 +15,16 @@ final class LoRATests: XCTestCase {
             GradMode.disabled { u(try! io.tensor("sample"), timesteps: try! io.tensor("timesteps"), context: try! io.tensor("context")) }
         }
         let plain = run(unet)
-        let adapters = unet.attachLoRA(rank: 2, seed: 4)
+        let adapters = unet.loraAdapters(rank: 2, seed: 4)
         XCTAssertEqual(adapters.count, unet.attentionProjections.count)
         XCTAssertGreaterThanOrEqual(adapters.count, 8)
-        XCTAssertEqual(run(unet).scalars, plain.scalars, "up starts at zero")
+        let wrapped = try unet.with(adapters)
+        XCTAssertEqual(run(wrapped).scalars, plain.scalars, "up starts at zero")
         var rng = StrataRandom(seed: 5)
         for a in adapters.values { for i in 0..<a.up.count { a.up.data[i] = rng.nextNormal() * 0.05 } }
-        let adapted = run(unet)
+        let adapted = run(wrapped)
+        // The wrapper shares the UNet's weight tensors rather than copying them.
+        XCTAssert(zip(wrapped.parameters.tensors, unet.parameters.tensors).allSatisfy { $0.tensor === $1.tensor })
         // Merge by hand into a copy's weights.
         var weights = ModelFolderWriter.tensors(unet.parameters)
         for (layer, a) in adapters {
@@ -34,11 +37,11 @@ final class LoRATests: XCTestCase {
             } }
             weights[layer + ".weight"] = w
         }
-        unet.detachAdapters()
         let merged = try UNet2DConditionModel(config: unet.config, weights: .copying(weights, source: "merged"))
         XCTAssertLessThanOrEqual(relativeError(adapted, run(merged)), 1e-5)
         XCTAssertGreaterThan(relativeError(adapted, plain), 1e-4)
-        XCTAssertEqual(run(unet).scalars, plain.scalars, "detached")
+        XCTAssertEqual(run(unet).scalars, plain.scalars, "the UNet itself has no adapters")
+        XCTAssert(unet.adapters.isEmpty)
     }
 
     func testLoRAFineTuningLeavesTheModelAndIsCached() throws {
@@ -49,7 +52,7 @@ final class LoRATests: XCTestCase {
         s.finetuneMode = .lora; s.finetuneLR = 1e-2; s.loraRank = 2
         let first = try edit.run(LayerDiffusionEditTests.inputs(), settings: s)
         XCTAssertEqual(model.unet.parameters.tensors.flatMap { $0.tensor.scalars }, before)
-        XCTAssert(model.unet.parameters.adapters.isEmpty)
+        XCTAssert(model.unet.adapters.isEmpty)
         s.seeds = [5, 6, 8]
         let more = try edit.run(LayerDiffusionEditTests.inputs(), settings: s)
         XCTAssertEqual(more.reused, [.reference, .optimise, .finetune])

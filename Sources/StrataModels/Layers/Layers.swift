@@ -6,11 +6,12 @@ import StrataTensor
 public final class ParameterRegistry {
     public private(set) var tensors: [(name: String, tensor: Tensor)] = []
     let weights: WeightStore
-    /// Low-rank adapters added to linear layers, by layer name (empty unless a LoRA
-    /// fine-tuning attached some).
-    public var adapters: [String: LowRankAdapter] = [:]
+    /// Low-rank adapters of the model being built, by linear layer name: each layer takes
+    /// its own when it is built (a model with adapters is a model of its own:
+    /// `UNet2DConditionModel.with(_:)`).
+    public let adapters: [String: LowRankAdapter]
 
-    public init(_ weights: WeightStore) { self.weights = weights }
+    public init(_ weights: WeightStore, adapters: [String: LowRankAdapter] = [:]) { self.weights = weights; self.adapters = adapters }
 
     public func load(_ name: String, _ shape: [Int]) throws -> Tensor {
         let t = try weights.tensor(name, shape)
@@ -25,17 +26,16 @@ public final class ParameterRegistry {
 
 public struct Linear {
     let weight: Tensor, bias: Tensor?
-    let name: String
-    let registry: ParameterRegistry
+    /// A LoRA update beside the frozen weight, when the model was built with one.
+    let adapter: LowRankAdapter?
     public init(_ p: ParameterRegistry, _ name: String, _ inF: Int, _ outF: Int, bias: Bool = true) throws {
         weight = try p.load(name + ".weight", [outF, inF])
         self.bias = bias ? try p.load(name + ".bias", [outF]) : try p.loadOptional(name + ".bias", [outF])
-        self.name = name
-        registry = p
+        adapter = p.adapters[name]
     }
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let y = x.linear(weight, bias)
-        guard !registry.adapters.isEmpty, let adapter = registry.adapters[name] else { return y }
+        guard let adapter else { return y }
         return y + adapter(x)
     }
 }

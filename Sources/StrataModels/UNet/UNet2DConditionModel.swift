@@ -25,9 +25,10 @@ public final class UNet2DConditionModel {
     let midResnets: [ResnetBlock], midAttention: SpatialTransformer
     let normOut: GroupNorm, convOut: Conv2d
 
-    public init(config: UNetConfig, weights: WeightStore) throws {
+    /// `adapters`: LoRA updates for linear layers, by name (see `with(_:)`).
+    public init(config: UNetConfig, weights: WeightStore, adapters: [String: LowRankAdapter] = [:]) throws {
         self.config = config
-        let p = ParameterRegistry(weights)
+        let p = ParameterRegistry(weights, adapters: adapters)
         parameters = p
         let ch = config.blockOutChannels, groups = config.normNumGroups, eps = Float(config.normEps)
         let timeDim = ch[0] * 4
@@ -145,17 +146,28 @@ extension UNet2DConditionModel {
         }
     }
 
-    /// Attaches fresh rank-`rank` adapters to every attention projection; returns them by
-    /// layer name. The UNet's own weights are untouched.
-    @discardableResult
-    public func attachLoRA(rank: Int, alpha: Float? = nil, seed: UInt64) -> [String: LowRankAdapter] {
+    /// Fresh rank-`rank` adapters for every attention projection, by layer name (their
+    /// `up` starts at zero, so they change nothing until trained).
+    public func loraAdapters(rank: Int, alpha: Float? = nil, seed: UInt64) -> [String: LowRankAdapter] {
         var rng = StrataRandom(seed: seed)
+        var adapters: [String: LowRankAdapter] = [:]
         for p in attentionProjections {
-            parameters.adapters[p.name] = LowRankAdapter(inFeatures: p.inFeatures, outFeatures: p.outFeatures, rank: rank,
-                                                         alpha: alpha ?? Float(rank), rng: &rng)
+            adapters[p.name] = LowRankAdapter(inFeatures: p.inFeatures, outFeatures: p.outFeatures, rank: rank,
+                                              alpha: alpha ?? Float(rank), rng: &rng)
         }
-        return parameters.adapters
+        return adapters
     }
 
-    public func detachAdapters() { parameters.adapters = [:] }
+    /// This UNet with LoRA adapters: a UNet over the same weight tensors (nothing is
+    /// copied) whose linear layers add their adapters. This one is left as it is.
+    public func with(_ adapters: [String: LowRankAdapter]) throws -> UNet2DConditionModel {
+        let shared = ModelFolderWriter.tensors(parameters)
+        return try UNet2DConditionModel(config: config, weights: WeightStore(source: "UNet with adapters", has: { shared[$0] != nil }) { name, _ in
+            guard let t = shared[name] else { throw WeightError.missing(name: name, source: "UNet with adapters") }
+            return t
+        }, adapters: adapters)
+    }
+
+    /// The adapters this UNet was built with.
+    public var adapters: [String: LowRankAdapter] { parameters.adapters }
 }
