@@ -2,11 +2,11 @@
 // maps the gradient of its output to gradients of its inputs.
 
 /// One recorded operation.
-final class Node {
+package final class Node {
     let name: String
     let inputs: [Tensor]
     /// Released after use, so saved intermediates free as the backward pass moves on.
-    var backward: ((Tensor) -> [Tensor?])?
+    package var backward: ((Tensor) -> [Tensor?])?
 
     init(name: String, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
         self.name = name

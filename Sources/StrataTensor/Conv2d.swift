@@ -53,7 +53,7 @@ extension Tensor {
     }
 }
 
-enum ConvKernels {
+package enum ConvKernels {
     /// Images whose output planes are small go through one product for the whole batch
     /// (columns of all images side by side), so sgemm sees a wide matrix.
     static func batchesColumns(_ g: Conv2dGeometry) -> Bool { g.batch > 1 && g.outPlane < 1024 }
@@ -96,7 +96,7 @@ enum ConvKernels {
         }
     }
 
-    static func backwardData(_ g: Conv2dGeometry, dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+    package static func backwardData(_ g: Conv2dGeometry, dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
         let inPlane = g.inChannels * g.height * g.width, outSize = g.outChannels * g.outPlane
         if g.isPointwise {
             Gemm.independent(g.batch, flopsEach: 2 * g.outChannels * g.outPlane * g.inChannels) { n in
@@ -124,7 +124,7 @@ enum ConvKernels {
         }
     }
 
-    static func backwardWeight(_ g: Conv2dGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
+    package static func backwardWeight(_ g: Conv2dGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
         let inPlane = g.inChannels * g.height * g.width, outSize = g.outChannels * g.outPlane
         if g.isPointwise {
             for n in 0..<g.batch {

@@ -63,7 +63,7 @@ public enum Gemm {
     /// added to it: OpenBLAS's own zeroing (its beta kernel) stores one value at a time
     /// and was 5.6% of a training step on the built-in model, whose products are small.
     @inline(__always)
-    static func raw(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+    package static func raw(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         var beta = beta

@@ -27,7 +27,7 @@ public final class Tensor {
     /// The accumulated gradient of a leaf tensor after `backward()`.
     public var grad: Tensor?
     /// The operation that produced this tensor, when it was recorded for autograd.
-    var node: Node?
+    package var node: Node?
     /// Called once this leaf's gradient is complete during a backward pass
     /// (lets an optimiser update a parameter and free its gradient early).
     public var onGradientReady: ((Tensor) -> Void)?
@@ -74,7 +74,7 @@ public final class Tensor {
     }
 
     /// An uninitialised tensor for kernels that write every element.
-    static func empty(_ shape: [Int]) -> Tensor {
+    package static func empty(_ shape: [Int]) -> Tensor {
         Tensor(storage: Storage(count: elementCount(shape)), shape: shape)
     }
 

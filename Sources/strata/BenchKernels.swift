@@ -29,7 +29,7 @@ struct BenchKernels: ParsableCommand {
         var torch: TorchSession?
         if !noTorch {
             if TorchReference.isAvailable {
-                torch = try TorchSession(script: torchKernelScript, arguments: ["\(threads)"])
+                torch = try TorchSession(script: try TorchScripts.kernels, arguments: ["\(threads)"])
                 log.line("PyTorch \(torch!.version) takes turns with Strata on each case, with \(threads) threads")
             } else {
                 log.line("PyTorch is not installed (python3 -c 'import torch' failed): Strata's times only")

@@ -82,7 +82,7 @@ struct ModelBenchOptions: ParsableArguments {
         log.line("PyTorch side: \(kind) \(mode), batch \(batchSize), \(threads) threads …")
         let p = Process(), out = Pipe(), err = Pipe()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", torchModelScript, arg]
+        p.arguments = ["python3", try TorchScripts.model, arg]
         p.standardOutput = out; p.standardError = err
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()

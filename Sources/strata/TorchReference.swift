@@ -1,6 +1,7 @@
 // PyTorch beside Strata, for benchmarks only: a python3 process that times the same
 // work as Strata, case by case, when torch is installed.
 import Foundation
+import StrataSprites
 
 enum TorchReference {
     /// Whether `python3 -c "import torch"` works here.
@@ -24,9 +25,10 @@ final class TorchSession {
     private var buffer = Data()
     private(set) var version = "?"
 
+    /// `script`: the path of a Python file.
     init(script: String, arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
+        process.arguments = ["python3", script] + arguments
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -73,4 +75,15 @@ enum BenchError: Error, CustomStringConvertible {
     var description: String {
         switch self { case .torchFailed(let m): return "the PyTorch side failed: \(m)" }
     }
+}
+
+/// The PyTorch scripts of the benchmarks, in the repository's scripts/ beside Assets/.
+enum TorchScripts {
+    static func path(_ name: String) throws -> String {
+        let url = try StrataAssets.directory().deletingLastPathComponent().appendingPathComponent("scripts").appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw BenchError.torchFailed("no \(url.path): the PyTorch side needs Strata's repository") }
+        return url.path
+    }
+    static var kernels: String { get throws { try path("bench_kernels_torch.py") } }
+    static var model: String { get throws { try path("bench_model_torch.py") } }
 }

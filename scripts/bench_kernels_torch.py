@@ -1,6 +1,5 @@
-// The PyTorch side of `strata bench kernels`: the same cases, timed the same way
-// (warm-up, then a median), with `threads` threads, in the rounds `TorchSession` asks for.
-let torchKernelScript = #"""
+# The PyTorch side of `strata bench kernels`: the same cases, timed the same way
+# (warm-up, then a median), with `threads` threads, in the rounds the bench command asks for.
 import json, sys, time, statistics
 import torch
 import torch.nn.functional as F
@@ -97,4 +96,3 @@ for line in sys.stdin:
         fn = None
         current, fn = spec, prepare(req["case"])
     print(json.dumps({"ms": timed(fn, req["runs"], req["warm_ms"], req["measure_ms"])}), flush=True)
-"""#

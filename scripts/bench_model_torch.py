@@ -1,7 +1,6 @@
-// The PyTorch side of `strata bench unet|vae|clip`: the same model built by diffusers or
-// transformers from the same config, timed the same way, in a process of its own that
-// exits before Strata's side starts (both sides at SD 1.5 size do not fit in memory).
-let torchModelScript = #"""
+# The PyTorch side of `strata bench unet|vae|clip`: the same model built by diffusers or
+# transformers from the same config, timed the same way, in a process of its own that
+# exits before Strata's side starts (both sides at SD 1.5 size do not fit in memory).
 import json, resource, statistics, sys, time
 import torch
 req = json.loads(sys.argv[1])
@@ -50,4 +49,3 @@ for _ in range(req["runs"]):
     t0 = time.perf_counter(); work(); times.append((time.perf_counter() - t0) * 1000)
 print(json.dumps({"torch_version": torch.__version__, "ms": statistics.median(times),
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""#

@@ -3,6 +3,7 @@
 // executable only measures and prints. The same cases, by name and shape, are timed in
 // PyTorch by the bench command's script.
 import Foundation
+import StrataTensor
 
 public struct KernelBenchmarkCase {
     public let op: String
