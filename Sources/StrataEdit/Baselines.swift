@@ -1,5 +1,5 @@
 // The baselines LayerDiffusion is compared with, in the same engine on the same model
-// (../shared/design/method.md):
+// (docs/method.md):
 // - text-to-image from T = T_a + " " + T_b, no source image;
 // - SDEdit: the source noised to a strength, then denoised with T (DDIM);
 // - Imagic: one embedding of T optimised on the whole source, the UNet fine-tuned on

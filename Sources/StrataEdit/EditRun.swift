@@ -1,4 +1,4 @@
-// One run of LayerDiffusionEdit: its four stages (../shared/design/method.md), each
+// One run of LayerDiffusionEdit: its four stages (docs/method.md), each
 // keyed by everything it depends on and taken from the stage cache when it is there, and
 // the bookkeeping a result reports (seconds, last losses, keys, stages reused).
 import Foundation

@@ -1,6 +1,6 @@
 // Every setting of an edit, under the one set of names the command line, the PNG
 // infotext, the JSON sidecar and the session file share. Defaults follow
-// ../shared/design/method.md (the paper's values for Stable Diffusion 1.x).
+// docs/method.md (the paper's values for Stable Diffusion 1.x).
 import Foundation
 import StrataModels
 

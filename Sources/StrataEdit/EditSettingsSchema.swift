@@ -1,5 +1,5 @@
 // The table of every edit setting (EditSetting): adding a setting is one entry here plus
-// the code that uses it. Defaults are EditSettings' own (../shared/design/method.md's
+// the code that uses it. Defaults are EditSettings' own (docs/method.md's
 // values for Stable Diffusion 1.x unless marked "ours").
 import Foundation
 import StrataModels

@@ -1,4 +1,4 @@
-// The whole edit, stage by stage (../shared/design/method.md): 0 reference, 1 layered
+// The whole edit, stage by stage (docs/method.md): 0 reference, 1 layered
 // embedding optimisation, 2 layered fine-tuning, 3 iterative guidance. Each stage's
 // result is looked up in the stage cache under a key of everything it depends on, so a
 // change reruns only the stages it makes stale.

@@ -1,4 +1,4 @@
-// The eight places of the sprite world, painted as ../shared/design/sprite-world.md
+// The eight places of the sprite world, painted as docs/sprite-world.md
 // describes them. Counts and positions come from the scene's own generator.
 import StrataTensor
 

@@ -1,4 +1,4 @@
-// The edits `strata eval edit` measures (../shared/design/sprite-world.md): a source
+// The edits `strata eval edit` measures (docs/sprite-world.md): a source
 // scene (animal A, tint c, size z1, pose p1, place b1) and a new size z2, pose p2 and
 // place b2, where the place or the pose changes, and a third of the edits change both.
 import StrataTensor

@@ -1,4 +1,4 @@
-// A scene as two layers (../shared/design/layers.md): the background B alone, and the
+// A scene as two layers (docs/sprite-world.md, "Layers"): the background B alone, and the
 // foreground F, a straight-alpha RGBA layer holding the tinted posed sprite and, when
 // jumping, its shadow. F's alpha is the soft mask m, and `F over B` is the scene.
 

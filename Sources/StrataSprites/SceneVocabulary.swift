@@ -1,4 +1,4 @@
-// The words of the sprite world (../shared/design/sprite-world.md): animals, identity
+// The words of the sprite world (docs/sprite-world.md): animals, identity
 // tints, sizes, poses and places, in the order the design note lists them. Raw values
 // are the indices the judge's heads and the labels files use.
 
