@@ -15,9 +15,6 @@ public struct Baselines {
     public let model: EditModel
     public init(model: EditModel) { self.model = model }
 
-    /// SDEdit's noise strength and Imagic's share of Enc(T) in the final embedding.
-    public static let sdeditStrength = 0.6, imagicTextShare: Float = 0.7
-
     /// A baseline's images as an edit result: the source stands in for the reference,
     /// and the subject mask for the placement. With `colour_match` set, the images are
     /// finished as LayerDiffusion's are, so that methods are compared with the same step.
@@ -51,7 +48,7 @@ public struct Baselines {
             return try sample(model.model.unet, condition: text, empty: empty, shape: shape, settings: s, progress: progress)
         case .sdedit:
             let scheduler: any Scheduler = try SchedulerKind.ddim.make(model.model.schedulerConfig, steps: s.samplingSteps)
-            let start = Int(Double(s.samplingSteps) * (1 - Self.sdeditStrength))
+            let start = Int(Double(s.samplingSteps) * (1 - s.sdeditStrength))
             let t = Int(scheduler.timesteps[start])
             return try s.seeds.enumerated().map { index, seed in
                 var rng = TorchRandom(seed: seed)
@@ -74,7 +71,8 @@ public struct Baselines {
                                                    mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
                 .run(model: model, source: x0, reference: x0, objectMask: whole, backgroundMask: nothing, embedding: optimised,
                      loraRank: s.loraRank, progress: progress)
-            let mixed = GradMode.disabled { text * Self.imagicTextShare + optimised * (1 - Self.imagicTextShare) }
+            let share = Float(s.imagicTextShare)
+            let mixed = GradMode.disabled { text * share + optimised * (1 - share) }
             return try LayeredFineTuning.withFineTuned(model.model.unet, entry) { unet in
                 try sample(unet, condition: mixed, empty: empty, shape: shape, settings: s, progress: progress)
             }

@@ -59,6 +59,10 @@ public struct EditSettings: Codable, Equatable, Sendable {
     /// Seeds the training noise of stages 1 and 2.
     public var trainingSeed: UInt64 = 0
     public var ablation: Ablation?
+    /// SDEdit's noise strength (the baseline; Baselines).
+    public var sdeditStrength = 0.6
+    /// Imagic's share of Enc(T) in the embedding it samples from (the baseline; Baselines).
+    public var imagicTextShare = 0.7
 
     public init() {}
 

@@ -22,6 +22,7 @@ struct EvalEdit: ParsableCommand {
     @Option(help: "Stage cache folder (default: none).") var cache: String?
     @Option(help: "Folder for every edit's source scene (with its mask and labels), its texts (a JSON beside it, to rerun one edit with strata edit) and every result.") var cases: String?
     @OptionGroup var output: OutputOptions
+    @OptionGroup var engine: ThreadOptions
 
     /// What `--json` prints: each run's shares of results, and beside every run after the
     /// first its paired differences against the first (the same edits and seeds).
@@ -104,6 +105,7 @@ struct EvalEdit: ParsableCommand {
     }
 
     func run() throws {
+        engine.apply()
         let log = output.makeLog()
         let (sd, folder) = try loadModel(model)
         var defaults = try editDefaults(folder: folder, preset: preset)

@@ -19,6 +19,7 @@ struct EvalGenerate: ParsableCommand {
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "Contact sheet PNG of the first 64 images judged wrong; their captions and readings are listed beside it in a .txt file.") var missesSheet: String?
     @OptionGroup var output: OutputOptions
+    @OptionGroup var engine: ThreadOptions
 
     /// What `--json` prints.
     struct Report: Codable {
@@ -41,6 +42,7 @@ struct EvalGenerate: ParsableCommand {
     static let attributes = ["animal", "pose", "size", "background"]
 
     func run() throws {
+        engine.apply()
         let log = output.makeLog()
         let (sd, folder) = try loadModel(model)
         let start = try resolvedGuidanceStart(guidanceStart, folder: folder)

@@ -18,6 +18,7 @@ struct EvalMask: ParsableCommand {
     @Option(help: "Noise draws per image.") var draws = 8
     @Flag(help: "Compare the whole caption with the place phrase instead of the subject text with the place phrase.") var caption = false
     @OptionGroup var output: OutputOptions
+    @OptionGroup var engine: ThreadOptions
 
     /// What `--json` prints: mean IoU with the true mask for each strength and threshold.
     struct Report: Codable {
@@ -32,6 +33,7 @@ struct EvalMask: ParsableCommand {
     }
 
     func run() throws {
+        engine.apply()
         let log = output.makeLog()
         let (sd, _) = try loadModel(model)
         let editModel = try EditModel(sd)

@@ -15,6 +15,7 @@ struct EvalVAE: ParsableCommand {
     @Option(name: .customLong("run"), help: "A VAE training run folder instead of a vae/ folder.") var runFolder: String?
     @Option(help: "Judge folder (default: the built-in judge); the tint check is skipped when none loads.") var judge: String?
     @OptionGroup var output: OutputOptions
+    @OptionGroup var engine: ThreadOptions
 
     /// What `--json` prints; the judge's readings are null when no judge loads.
     struct Report: Codable {
@@ -41,6 +42,7 @@ struct EvalVAE: ParsableCommand {
     }
 
     func run() throws {
+        engine.apply()
         let log = output.makeLog()
         let model: AutoencoderKL
         do {

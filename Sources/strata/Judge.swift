@@ -59,8 +59,10 @@ struct EvalJudge: ParsableCommand {
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "A vae/ folder: judge each render's reconstruction through it (encode, decode) instead of the render, with the render's labels.") var throughVae: String?
     @OptionGroup var output: OutputOptions
+    @OptionGroup var engine: ThreadOptions
 
     func run() throws {
+        engine.apply()
         let model = try loadJudge(judge)
         let log = output.makeLog()
         let vae = try throughVae.map { try AutoencoderKL(folder: URL(fileURLWithPath: $0)) }

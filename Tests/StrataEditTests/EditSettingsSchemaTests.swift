@@ -22,7 +22,8 @@ final class EditSettingsSchemaTests: XCTestCase {
                        "embedding_steps": "120", "embedding_lr": "0.002", "mix_embedding_lr": "off", "finetune_steps": "75",
                        "finetune_lr": "4e-05", "finetune_mode": "lora", "lora_rank": "8", "sampling_steps": "20", "guidance_scale": "4",
                        "guidance_start": "0.25", "identity_guidance": "1", "scheduler": "euler_a", "seeds": "5,6", "colour_match": "0.5",
-                       "reference_seed": "9", "training_seed": "3", "ablation": "no-stage2"]
+                       "reference_seed": "9", "training_seed": "3", "ablation": "no-stage2",
+                       "sdedit_strength": "0.75", "imagic_text_share": "0.6"]
         XCTAssertEqual(Set(samples.keys), Set(EditSettingsSchema.all.map(\.key)))
         var s = EditSettings()
         for (key, text) in samples { try s.set(key, text: text) }
