@@ -9,8 +9,9 @@ protocol StageRecord {
     var entry: StageCache.Entry { get }
 }
 
-/// Stage 0: the reference image O_t and its subject mask M_r.
-struct ReferenceRecord: StageRecord {
+/// An image with a mask: stage 0's reference O_t and its subject mask M_r, and a
+/// colour-matched result with the subject mask it was matched in.
+struct ImageMaskRecord: StageRecord {
     let image: Tensor, mask: Tensor
     init(image: Tensor, mask: Tensor) { self.image = image; self.mask = mask }
     init?(entry: StageCache.Entry) {
@@ -76,16 +77,8 @@ struct SampleRecord: StageRecord {
     var entry: StageCache.Entry { ["image": image] }
 }
 
-/// After stage 3: one result colour-matched, with the subject mask it was matched in.
-struct ColourMatchRecord: StageRecord {
-    let image: Tensor, mask: Tensor
-    init(image: Tensor, mask: Tensor) { self.image = image; self.mask = mask }
-    init?(entry: StageCache.Entry) {
-        guard let image = entry["image"], let mask = entry["mask"] else { return nil }
-        self.init(image: image, mask: mask)
-    }
-    var entry: StageCache.Entry { ["image": image, "mask": mask] }
-}
+typealias ReferenceRecord = ImageMaskRecord
+typealias ColourMatchRecord = ImageMaskRecord
 
 extension StageCache {
     /// The record under `key`, or nil when there is none or it does not decode.

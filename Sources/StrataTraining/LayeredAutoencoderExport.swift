@@ -10,14 +10,9 @@ import StrataTensor
 public enum LayeredAutoencoderExport {
     /// The standard deviation of latent means over `count` training scenes' layers.
     public static func latentStd(_ model: LayeredAutoencoder, renderer: SceneRenderer, count: Int = 512) -> Double {
-        var sum = 0.0, sumSq = 0.0, n = 0.0
-        for first in stride(from: 0, to: count, by: 32) {
-            let batch = LayeredSceneBatch(renderer: renderer, run: 99, first: first, count: min(32, count - first))
-            let mean = GradMode.disabled { model.encodeMoments(batch.layers).mean }
-            for i in 0..<mean.count { let v = Double(mean.data[i]); sum += v; sumSq += v * v; n += 1 }
+        VAEExport.latentStd(count: count) { first, n in
+            GradMode.disabled { model.encodeMoments(LayeredSceneBatch(renderer: renderer, run: 99, first: first, count: n).layers).mean }
         }
-        let m = sum / n
-        return (sumSq / n - m * m).squareRoot()
     }
 
     /// Writes `folder` from the run's last weights, with the given scaling factor (that of

@@ -9,10 +9,17 @@ import StrataTensor
 public enum VAEExport {
     /// The standard deviation of latent means over `count` training scenes.
     public static func latentStd(_ vae: AutoencoderKL, renderer: SceneRenderer, count: Int = 512) -> Double {
+        latentStd(count: count) { first, n in
+            GradMode.disabled { vae.encodeMoments(SceneBatch(renderer: renderer, run: 99, first: first, count: n).images).mean }
+        }
+    }
+
+    /// The standard deviation of the values `means(first, n)` gives for training scenes
+    /// first..<first+n of run 99, over `count` scenes, 32 at a time.
+    static func latentStd(count: Int, means: (_ first: Int, _ n: Int) -> Tensor) -> Double {
         var sum = 0.0, sumSq = 0.0, n = 0.0
         for first in stride(from: 0, to: count, by: 32) {
-            let batch = SceneBatch(renderer: renderer, run: 99, first: first, count: min(32, count - first))
-            let mean = GradMode.disabled { vae.encodeMoments(batch.images).mean }
+            let mean = means(first, min(32, count - first))
             for i in 0..<mean.count { let v = Double(mean.data[i]); sum += v; sumSq += v * v; n += 1 }
         }
         let m = sum / n

@@ -22,3 +22,11 @@ enum StopRequest {
         }
     }
 }
+
+/// Runs a resumable training run until it ends, Ctrl-C or SIGTERM asks it to stop, or
+/// `minutes` have passed; the run saves whichever comes first.
+func untilStopped(minutes: Double?, _ run: (_ shouldStop: () -> Bool) throws -> Void) throws {
+    let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
+    StopRequest.install()
+    try run { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
+}

@@ -35,9 +35,7 @@ struct TrainVAE: ParsableCommand {
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.seed = seed; s.decaySteps = lrDecaySteps
         let trainer = try VAETrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer(),
                                      start: try StartWeights.parse(startFrom, startStep))
-        let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
-        StopRequest.install()
-        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
+        try untilStopped(minutes: minutes) { try trainer.run(until: steps, shouldStop: $0) }
     }
 }
 
@@ -77,9 +75,7 @@ struct TrainUNet: ParsableCommand {
         let tokenizer = try CLIPTokenizer(folder: StrataAssets.directory().appendingPathComponent("clip-tokenizer"))
         let trainer = try UNetTrainer(folder: URL(fileURLWithPath: runFolder), vae: vaeModel, tokenizer: tokenizer,
                                       settings: s, renderer: loadRenderer(), start: try StartWeights.parse(startFrom, startStep))
-        let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
-        StopRequest.install()
-        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
+        try untilStopped(minutes: minutes) { try trainer.run(until: steps, shouldStop: $0) }
     }
 }
 
@@ -156,9 +152,7 @@ struct TrainJudge: ParsableCommand {
         let vaeModel = roundTrip > 0 ? try AutoencoderKL(folder: vae.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel().appendingPathComponent("vae")) : nil
         let trainer = try JudgeTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer(), vae: vaeModel,
                                        start: startFrom.map { URL(fileURLWithPath: $0) })
-        let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
-        StopRequest.install()
-        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
+        try untilStopped(minutes: minutes) { try trainer.run(until: steps, shouldStop: $0) }
         if let export {
             try JudgeTrainer.export(run: URL(fileURLWithPath: runFolder), to: URL(fileURLWithPath: export))
             print("wrote \(export)")

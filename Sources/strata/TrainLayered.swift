@@ -48,9 +48,7 @@ struct TrainLayeredVAE: ParsableCommand {
             trainer = try LayeredAutoencoderTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer(),
                                                     start: try StartWeights.parse(startFrom, startStep))
         } catch let e as ValidationError { throw e } catch { throw failure(error) }
-        let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
-        StopRequest.install()
-        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
+        try untilStopped(minutes: minutes) { try trainer.run(until: steps, shouldStop: $0) }
     }
 }
 
@@ -139,8 +137,6 @@ struct TrainLayeredUNet: ParsableCommand {
             trainer = try LayeredUNetTrainer(folder: URL(fileURLWithPath: runFolder), autoencoder: autoencoder, textModel: text,
                                              settings: s, renderer: loadRenderer())
         } catch { throw failure(error) }
-        let deadline = minutes.map { Date().addingTimeInterval($0 * 60) }
-        StopRequest.install()
-        try trainer.run(until: steps) { StopRequest.isRequested || (deadline.map { Date() > $0 } ?? false) }
+        try untilStopped(minutes: minutes) { try trainer.run(until: steps, shouldStop: $0) }
     }
 }
