@@ -54,6 +54,7 @@ struct Sprites: ParsableCommand {
         @Option(help: "Number of scenes.") var count: Int
         @Option(help: "First seed; scenes use seeds first, first+1, ...") var firstSeed: UInt64 = 0
         @Option(help: "Output folder.") var out: String
+        @Flag(help: "Also write each scene's background, foreground and layer mask beside it.") var layers = false
 
         func validate() throws {
             guard count > 0 else { throw ValidationError("--count must be positive") }
@@ -70,7 +71,9 @@ struct Sprites: ParsableCommand {
                 let seed = firstSeed + UInt64(i)
                 let scene = renderer.render(seed: seed)
                 let name = String(format: "%09llu.png", seed)
-                try SceneFiles.write(scene, seed: seed, to: (out as NSString).appendingPathComponent(name))
+                let path = (out as NSString).appendingPathComponent(name)
+                try SceneFiles.write(scene, seed: seed, to: path)
+                if layers { try SceneFiles.writeLayers(renderer.renderLayers(seed: seed), beside: path) }
                 let line = try encoder.encode(MetadataLine(fileName: name, text: scene.caption.text))
                 index += String(decoding: line, as: UTF8.self) + "\n"
                 if i % 50 == 0 { log.progress("rendering", i + 1, count, "") }
