@@ -1,18 +1,33 @@
-// The parameters the editor shows, in their order: the edit settings' rows come from
-// EditSettingsSchema (label, value, step, typed value, what a change makes stale); the
-// preset and the method are the editor's own.
+// The parameters the editor shows, in their order: a row for every edit setting the
+// editor can step (EditSettingsSchema: label, value, step, typed value, what a change
+// makes stale), in the table's order, with the editor's own two, the preset and the
+// method, before the last (the ablation). A setting added to the table gets its row.
 import Foundation
 import StrataEdit
 import StrataModels
 
-public enum EditorParameter: String, CaseIterable, Sendable {
-    case alpha, lambda1, lambda2, objectNoiseWeight = "object_noise_weight", backgroundNoiseWeight = "background_noise_weight"
-    case embeddingSteps = "embedding_steps", embeddingLR = "embedding_lr", mixEmbeddingLR = "mix_embedding_lr"
-    case finetuneSteps = "finetune_steps", finetuneLR = "finetune_lr", finetuneMode = "finetune_mode", loraRank = "lora_rank"
-    case samplingSteps = "sampling_steps", guidanceScale = "guidance_scale", guidanceStart = "guidance_start", identityGuidance = "identity_guidance"
-    case scheduler, seeds
-    case colourMatch = "colour_match"
-    case preset, method, ablation
+public struct EditorParameter: Hashable, Sendable, CustomStringConvertible {
+    /// The setting's key, or "preset" / "method".
+    public let rawValue: String
+    init(_ key: String) { rawValue = key }
+    public var description: String { rawValue }
+
+    public static let preset = EditorParameter("preset"), method = EditorParameter("method")
+
+    /// The rows, in order.
+    public static let allCases: [EditorParameter] = {
+        let settings = EditSettingsSchema.all.filter { if case .none = $0.step { return false } else { return true } }.map { EditorParameter($0.key) }
+        return settings.dropLast() + [preset, method] + settings.suffix(1)
+    }()
+
+    // Rows the editor's code names.
+    public static let alpha = EditorParameter("alpha"), lambda1 = EditorParameter("lambda1"), lambda2 = EditorParameter("lambda2")
+    public static let objectNoiseWeight = EditorParameter("object_noise_weight"), backgroundNoiseWeight = EditorParameter("background_noise_weight")
+    public static let embeddingSteps = EditorParameter("embedding_steps"), mixEmbeddingLR = EditorParameter("mix_embedding_lr")
+    public static let finetuneSteps = EditorParameter("finetune_steps"), finetuneMode = EditorParameter("finetune_mode")
+    public static let samplingSteps = EditorParameter("sampling_steps"), guidanceScale = EditorParameter("guidance_scale")
+    public static let guidanceStart = EditorParameter("guidance_start"), identityGuidance = EditorParameter("identity_guidance")
+    public static let seeds = EditorParameter("seeds"), colourMatch = EditorParameter("colour_match"), ablation = EditorParameter("ablation")
 
     /// Parameters a sweep can vary.
     public static let sweepable: [EditorParameter] = [.alpha, .lambda1, .lambda2, .objectNoiseWeight, .guidanceScale, .guidanceStart, .identityGuidance, .samplingSteps, .embeddingSteps, .finetuneSteps, .colourMatch]
