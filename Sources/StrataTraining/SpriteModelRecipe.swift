@@ -1,9 +1,8 @@
 // The shape of the built-in model (Assets/models/strata-sprites): 64×64 images, a VAE
 // with 4× downsampling to 16×16×4 latents, a small CLIP text encoder over the CLIP BPE
-// vocabulary, a UNet with cross-attention at every level: 16×16, 8×8 and 4×4, where a
-// caption's animal, pose, size and place are laid out. Until step 31,869 the built-in
-// model had none at 4×4 (but in the middle block); it grew it there (GrownWeights) when
-// its drawings stopped improving, for 12% more time a forward pass.
+// vocabulary, a UNet with cross-attention at every level (16×16, 8×8 and 4×4), where a
+// caption's animal, pose, size and place are laid out. How it grew to this shape:
+// docs/lab/built-in-model-history.md.
 import StrataModels
 
 public enum SpriteModelRecipe {

@@ -1,27 +1,12 @@
 // Trains the built-in model's text encoder and UNet together on cached scene latents:
-// ε-prediction with the DDPM schedule, timesteps uniform, captions replaced by the
-// empty text 10% of the time (for classifier-free guidance), one Adam over both.
-// Optionally a share of captions is cut to its subject text or its place phrase alone,
-// because an edit encodes those two on their own (method.md, stage 1) and samples every
-// other step from the subject text alone (stage 3): a model that has only seen whole
-// captions reads "a dog jumping" as a dog on one place of its choosing.
-// Optionally another share is conditioned on α·Enc(subject) + (1−α)·Enc(place), the mix
-// an edit samples from (method.md, e_opt): a model that has never seen a mix of two
-// encodings reads it as noise (measured: starry night skies whatever the place).
-// Optionally the loss is Min-SNR-γ weighted (Hang et al. 2023): each sample's squared
-// error times min(SNR_t, γ)/SNR_t, which takes weight off the nearly clean timesteps
-// (fine detail) and leaves it on the noisy ones, where animal, pose, size and place are
-// decided. Optionally each error is also weighted by min(1/ᾱ_t, cap), the velocity
-// weighting (NoiseSchedule.velocityWeight), which puts weight on those noisy steps.
-// Optionally each latent cell's error is weighted by 1 + (w − 1)·(the share of the cell
-// the subject covers), so that the subject, a few percent of the image, counts in the
-// loss as much as its look (tint, markings) counts in an edit; the VAE needed the same
-// for its tints (docs/built-in-model.md).
-// Optionally a share of captions names the scene's tint ("a big blue cow lying in a
-// forest"), so that the text space holds the tints as Stable Diffusion's holds colour
-// words, for stage 1 of an edit to find (an edit's texts never name the tint). A trial
-// run with it did not improve edits (docs/built-in-model.md); it is off by default.
-// The logged loss stays the unweighted mean, comparable across the run.
+// ε-prediction, timesteps uniform, captions dropped 10% of the time for classifier-free
+// guidance, one Adam over both. Options, each a share or weight of the recipe in the
+// model card (Assets/models/strata-sprites/README.md): captions cut to their subject
+// text or place phrase (an edit encodes each alone), captions encoded as the mix an
+// edit samples from (e_opt), captions naming the tint, Min-SNR-γ and velocity loss
+// weighting, and a weight on the subject's latent cells. The logged loss stays the
+// unweighted mean, comparable across the run. Why each exists, with its measurements:
+// docs/lab/built-in-model-history.md.
 import Foundation
 import StrataModels
 import StrataSprites
