@@ -20,7 +20,7 @@ public struct LayeredAutoencoderSettings: Codable {
     public var compositeWeight: Float = 1
     public var klWeight: Float = 1e-6
     public var latentChannels = 8
-    public var blockOutChannels = [32, 64, 128]
+    public var blockOutChannels = [64, 128, 128]
     public var saveEvery = 250
     public var logEvery = 25
     public var seed: UInt64 = 5

@@ -17,7 +17,7 @@ struct TrainLayeredVAE: ParsableCommand {
     @Option(help: "Loss weight of F's and m's opaque pixels.") var spriteWeight: Float = 10
     @Option(help: "Weight of the auxiliary composite head's loss (0: no auxiliary head).") var compositeWeight: Float = 1
     @Option(help: "Latent channels (a new run only).") var latentChannels = 8
-    @Option(help: "Block widths, comma-separated (a new run only).") var blocks = "32,64,128"
+    @Option(help: "Block widths, comma-separated (a new run only).") var blocks = "64,128,128"
     @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
     @Option(help: "Seed of the run (weights and scenes).") var seed: UInt64 = 5
     @Flag(help: "Train the decoder only (once a UNet depends on the latent space).") var freezeEncoder = false
