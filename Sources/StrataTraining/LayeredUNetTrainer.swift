@@ -68,13 +68,8 @@ public final class LayeredUNetTrainer {
                               parameterCount: unet.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log)
         run.record("dataset", "\(settings.datasetSize)", unsetMeans: "\(settings.datasetSize)")
         let named = unet.parameters.tensors.map { ("unet." + $0.name, $0.tensor) }
-        if let file = try? SafeTensorsFile(path: saved.averageURL.path) {
-            var start: [String: Tensor] = [:]
-            for n in file.names { start[n] = try file.tensor(n) }
-            average = WeightAverage(named, decay: settings.averageDecay, start: start, updates: Int(file.metadata["updates"] ?? "0") ?? 0)
-        } else {
-            average = WeightAverage(named, decay: settings.averageDecay)
-        }
+        average = try WeightAverage(named, decay: settings.averageDecay, savedAt: saved.averageURL)
+            ?? WeightAverage(named, decay: settings.averageDecay)
         let seed = settings.seed
         cache = try LatentCache(folder: folder, channels: channels, fingerprint: "layered \(autoencoder.config.scalingFactor)",
                                 count: settings.datasetSize, log: log) { first, n in
@@ -121,9 +116,7 @@ public final class LayeredUNetTrainer {
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
         try run.run(until: steps, shouldStop: shouldStop, step: { index in (step(index), "") }, save: { progress in
-            let state = run.state
-            try SafeTensorsFile.write(Dictionary(uniqueKeysWithValues: average.averaged.map { ($0.name, $0.tensor) }), to: state.averageURL.path,
-                                      metadata: ["updates": "\(average.updates)", "decay": "\(average.decay)"])
+            try average.save(to: run.state.averageURL)
             try run.save(["unet": unet.parameters.tensors], progress: progress)
         })
     }

@@ -105,11 +105,8 @@ public final class UNetTrainer {
         }
         let named = textEncoder.parameters.tensors.map { ("text_encoder." + $0.name, $0.tensor) }
             + unet.parameters.tensors.map { ("unet." + $0.name, $0.tensor) }
-        if let saved = try? SafeTensorsFile(path: saved.averageURL.path) {
-            var start: [String: Tensor] = [:]
-            for n in saved.names { start[n] = try saved.tensor(n) }
-            average = WeightAverage(named, decay: settings.averageDecay, start: start,
-                                    updates: Int(saved.metadata["updates"] ?? "0") ?? 0)
+        if let resumed = try WeightAverage(named, decay: settings.averageDecay, savedAt: saved.averageURL) {
+            average = resumed
         } else if !resuming, let start {
             // The finished weights are themselves an average: go on at the full decay.
             average = WeightAverage(named, decay: settings.averageDecay, updates: start.step)
@@ -265,10 +262,7 @@ public final class UNetTrainer {
     var optimiser: Adam { run.optimiser }
 
     func save(_ progress: TrainingProgress) throws {
-        let state = run.state
-        try FileManager.default.createDirectory(at: state.folder, withIntermediateDirectories: true)
-        try SafeTensorsFile.write(Dictionary(uniqueKeysWithValues: average.averaged.map { ($0.name, $0.tensor) }), to: state.averageURL.path,
-                                  metadata: ["updates": "\(average.updates)", "decay": "\(average.decay)"])
+        try average.save(to: run.state.averageURL)
         try run.save(["unet": unet.parameters.tensors, "text_encoder": textEncoder.parameters.tensors], progress: progress)
     }
 

@@ -3,6 +3,7 @@
 // weights, which still carry the noise of the latest batches; the built-in model is
 // exported from it. The decay ramps up as (1 + n) / (10 + n) so that an average
 // started late (or on a resumed run) follows the weights quickly at first.
+import Foundation
 import StrataTensor
 
 public final class WeightAverage {
@@ -23,6 +24,22 @@ public final class WeightAverage {
             copy.data.update(from: from.data, count: copy.count)
             return (w.name, copy)
         }
+    }
+
+    /// Resumes the average saved at `url` when there is one (its tensors and update
+    /// count), else nil.
+    public convenience init?(_ weights: [(name: String, tensor: Tensor)], decay: Float, savedAt url: URL) throws {
+        guard let file = try? SafeTensorsFile(path: url.path) else { return nil }
+        var start: [String: Tensor] = [:]
+        for n in file.names { start[n] = try file.tensor(n) }
+        self.init(weights, decay: decay, start: start, updates: Int(file.metadata["updates"] ?? "0") ?? 0)
+    }
+
+    /// Writes the average and its update count, for `init(_:decay:savedAt:)`.
+    public func save(to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SafeTensorsFile.write(Dictionary(uniqueKeysWithValues: averaged.map { ($0.name, $0.tensor) }), to: url.path,
+                                  metadata: ["updates": "\(updates)", "decay": "\(decay)"])
     }
 
     /// The decay used at the next update.
