@@ -5,6 +5,15 @@ import Foundation
 import StrataModels
 import StrataTensor
 
+/// What the judge's layer heads read: whether a subject is there at all, and its mask.
+public struct JudgeLayerReading: Equatable, Sendable {
+    public var hasSubject: Bool
+    /// Probability that a subject is there.
+    public var subjectConfidence: Float
+    /// The subject's mask, 64×64 row-major probabilities (a pixel is subject above 0.5).
+    public var mask: [Float]
+}
+
 public struct JudgeReading: Equatable, Sendable {
     public var animal: Animal, tint: Tint, size: SpriteSize, pose: Pose, background: Background
     /// Softmax probability of each reading, in the order above.
@@ -26,8 +35,42 @@ public final class SpriteJudge {
     public let parameters: ParameterRegistry
     let convs: [(Conv2d, GroupNorm)]
     let hidden: Linear, out: Linear
+    /// The layer heads, trained after the rest on the frozen trunk (so the five readings
+    /// and every figure measured with them stay as they were): a subject / no-subject
+    /// answer on the hidden features, and a mask decoder on the trunk's 16, 32 and
+    /// 64-pixel features. Nil for a judge file without them.
+    let layerHeads: LayerHeads?
 
-    public init(weights: WeightStore) throws {
+    struct LayerHeads {
+        let subject: Linear
+        let up16: Conv2d, norm16: GroupNorm, up32: Conv2d, norm32: GroupNorm, out: Conv2d
+
+        static let prefixes = ["subject.", "mask."]
+
+        init(_ p: ParameterRegistry) throws {
+            subject = try Linear(p, "subject", 256, 2)
+            up16 = try Conv2d(p, "mask.up16", SpriteJudge.channels[4] + SpriteJudge.channels[2], 64, kernel: 3, padding: 1)
+            norm16 = try GroupNorm(p, "mask.norm16", 64, groups: 8, eps: 1e-5)
+            up32 = try Conv2d(p, "mask.up32", 64 + SpriteJudge.channels[0], 32, kernel: 3, padding: 1)
+            norm32 = try GroupNorm(p, "mask.norm32", 32, groups: 8, eps: 1e-5)
+            out = try Conv2d(p, "mask.out", 32, 1, kernel: 1)
+        }
+
+        /// Mask logits [N, 1, 64, 64] from the trunk's outputs at 64, 32 and 16 pixels.
+        func mask(_ f64: Tensor, _ f32: Tensor, _ f16: Tensor) -> Tensor {
+            let x = norm16(up16(Tensor.concat([f16.upsampleNearest2x(), f32], axis: 1))).silu()
+            return out(norm32(up32(Tensor.concat([x.upsampleNearest2x(), f64], axis: 1))).silu())
+        }
+    }
+
+    /// Whether this judge has the subject and mask heads.
+    public var hasLayerHeads: Bool { layerHeads != nil }
+
+    /// Names of the layer heads' parameters (the ones a layer-head run trains).
+    public static func isLayerHead(_ name: String) -> Bool { LayerHeads.prefixes.contains { name.hasPrefix($0) } }
+
+    /// `layerHeads`: build the layer heads (nil: when the weights hold them).
+    public init(weights: WeightStore, layerHeads: Bool? = nil) throws {
         let p = ParameterRegistry(weights)
         parameters = p
         var inC = 3, layers: [(Conv2d, GroupNorm)] = []
@@ -39,6 +82,7 @@ public final class SpriteJudge {
         convs = layers
         hidden = try Linear(p, "hidden", inC * 16, 256)
         out = try Linear(p, "out", 256, Self.heads.reduce(0, +))
+        self.layerHeads = (layerHeads ?? weights.contains("subject.weight")) ? try LayerHeads(p) : nil
     }
 
     public convenience init(folder: URL) throws {
@@ -48,12 +92,33 @@ public final class SpriteJudge {
     public static func shipped() throws -> SpriteJudge { try SpriteJudge(folder: StrataAssets.judge()) }
 
     /// Logits [N, 34] for images [N, 3, 64, 64] in [−1, 1].
-    public func logits(_ images: Tensor) -> Tensor {
+    public func logits(_ images: Tensor) -> Tensor { out(trunk(images).hidden) }
+
+    /// The trunk's outputs: each convolution's (64 down to 4 pixels) and the hidden
+    /// features that every head reads (the penultimate layer).
+    public func trunk(_ images: Tensor) -> (convs: [Tensor], hidden: Tensor) {
         precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == 64 && images.shape[3] == 64,
                      "judge: images must be [N, 3, 64, 64], got \(images.shape)")
-        var x = images
-        for (conv, norm) in convs { x = norm(conv(x)).silu() }
-        return out(hidden(x.reshaped([images.shape[0], x.count / images.shape[0]])).silu())
+        var x = images, outputs: [Tensor] = []
+        for (conv, norm) in convs { x = norm(conv(x)).silu(); outputs.append(x) }
+        return (outputs, hidden(x.reshaped([images.shape[0], x.count / images.shape[0]])).silu())
+    }
+
+    /// The layer heads' logits: subject [N, 2] (index 1: a subject is there) and mask
+    /// [N, 1, 64, 64], from the trunk's outputs (`trunk(images)`).
+    public func layerLogits(_ trunk: (convs: [Tensor], hidden: Tensor)) -> (subject: Tensor, mask: Tensor) {
+        guard let layerHeads else { preconditionFailure("judge: this judge file has no layer heads") }
+        return (layerHeads.subject(trunk.hidden), layerHeads.mask(trunk.convs[0], trunk.convs[2], trunk.convs[4]))
+    }
+
+    /// Reads whether each image holds a subject, and its mask.
+    public func readLayers(_ images: Tensor) -> [JudgeLayerReading] {
+        let (subject, mask) = GradMode.disabled { layerLogits(trunk(images)) }
+        return (0..<images.shape[0]).map { i in
+            let yes = 1 / (1 + Foundation.exp(subject.data[i * 2] - subject.data[i * 2 + 1]))
+            let m = (0..<4096).map { 1 / (1 + Foundation.exp(-mask.data[i * 4096 + $0])) }
+            return JudgeLayerReading(hasSubject: yes > 0.5, subjectConfidence: yes, mask: m)
+        }
     }
 
     /// The logits of one head, [N, classes].

@@ -32,3 +32,27 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Mean binary cross-entropy of logits against targets in [0, 1] of the same shape,
+    /// as PyTorch's binary_cross_entropy_with_logits: max(x, 0) − x·y + log(1 + e^−|x|),
+    /// which never overflows; gradient (sigmoid(x) − y)/count.
+    public func binaryCrossEntropy(targets: Tensor) -> Tensor {
+        precondition(shape == targets.shape, "binaryCrossEntropy: logits \(shape), targets \(targets.shape)")
+        let n = count
+        let residual = Tensor(zeros: shape)  // σ(x) − y
+        var total = 0.0
+        for i in 0..<n {
+            let x = Double(data[i]), y = Double(targets.data[i])
+            total += Swift.max(x, 0) - x * y + Foundation.log1p(Foundation.exp(-Swift.abs(x)))
+            residual.data[i] = Float(1 / (1 + Foundation.exp(-x)) - y)
+        }
+        let out = Tensor([Float(total / Double(n))], shape: [])
+        return Tensor.record("binaryCrossEntropy", out, inputs: [self]) { g in
+            let dx = Tensor(zeros: residual.shape)
+            let scale = g.data[0] / Float(n)
+            for i in 0..<n { dx.data[i] = residual.data[i] * scale }
+            return [dx]
+        }
+    }
+}

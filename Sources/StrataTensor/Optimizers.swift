@@ -68,6 +68,27 @@ public final class Adam {
     /// Starts a step whose updates `updateDuringBackward` applies.
     public func beginStep() { step += 1 }
 
+    /// Scales every gradient by one factor so that their joint L2 norm is at most
+    /// `maxNorm` (PyTorch's clip_grad_norm_: factor maxNorm / (norm + 1e-6), never above
+    /// 1), so one bad batch cannot throw the weights far. Returns the norm before clipping.
+    @discardableResult
+    public func clipGradientNorm(_ maxNorm: Float) -> Float {
+        var sum: Double = 0
+        for p in parameters {
+            guard let g = p.grad else { continue }
+            for i in 0..<g.count { sum += Double(g.data[i]) * Double(g.data[i]) }
+        }
+        let norm = Float(sum.squareRoot())
+        let factor = maxNorm / (norm + 1e-6)
+        if factor < 1 {
+            for p in parameters {
+                guard let g = p.grad else { continue }
+                for i in 0..<g.count { g.data[i] *= factor }
+            }
+        }
+        return norm
+    }
+
     /// Applies one update to every parameter that has a gradient, then clears gradients.
     public func step(zeroingGradients: Bool = true) {
         step += 1

@@ -7,7 +7,11 @@
 // renders alone misread some that plainly show their caption (mountains as a meadow).
 // The tint head never learns from round trips: the VAE shifts a few tints to a
 // neighbouring hue, and the judge is what measures how often it does.
+// A layer-head run trains only the subject and mask heads, on a finished judge's frozen
+// trunk (its five readings stay exactly as they were), on renders and, for a share of
+// each batch, the same scenes' backgrounds alone ("no subject", an empty mask).
 import Foundation
+import StrataLayers
 import StrataModels
 import StrataSprites
 import StrataTensor
@@ -24,6 +28,10 @@ public struct JudgeTrainingSettings: Codable {
     public var roundTrip: Float = 0
     /// Largest standard deviation of the noise on round-trip latents (uniform per image).
     public var latentNoise: Float = 0.3
+    /// Train the subject and mask heads only, on the frozen trunk of the judge started from.
+    public var layerHeads = false
+    /// Share of a layer-head batch shown as its background alone.
+    public var noSubjectShare: Float = 0.3
     public init() {}
 }
 
@@ -42,13 +50,22 @@ public final class JudgeTrainer {
         self.settings = settings
         self.renderer = renderer
         let saved = TrainingState(folder: folder)
-        judge = try saved.exists ? SpriteJudge(weights: saved.parameterStore("judge"))
-            : start.map { try SpriteJudge(folder: $0) } ?? SpriteJudge(weights: .initialized(seed: settings.seed))
+        if settings.layerHeads {
+            let base = try saved.exists ? saved.parameterStore("judge")
+                : GrownWeights.store(WeightStore(path: (start ?? StrataAssets.judge()).appendingPathComponent("judge.safetensors").path),
+                                     fresh: .initialized(seed: settings.seed))
+            judge = try SpriteJudge(weights: base, layerHeads: true)
+        } else {
+            judge = try saved.exists ? SpriteJudge(weights: saved.parameterStore("judge"))
+                : start.map { try SpriteJudge(folder: $0) } ?? SpriteJudge(weights: .initialized(seed: settings.seed))
+        }
+        let trained = judge.parameters.tensors.filter { !settings.layerHeads || SpriteJudge.isLayerHead($0.name) }
         var plan = TrainingRun.Plan(name: "judge", batch: settings.batch, learningRate: settings.learningRate, warmupSteps: settings.warmupSteps)
         plan.logEvery = settings.logEvery; plan.saveEvery = settings.saveEvery
         plan.settings = ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "seed": "\(settings.seed)",
                          "round_trip": "\(settings.roundTrip)", "latent_noise": "\(settings.latentNoise)"]
-        run = try TrainingRun(folder: folder, plan: plan, trained: judge.parameters.tensors.map(\.tensor),
+        if settings.layerHeads { plan.settings["trains"] = "layer heads"; plan.settings["no_subject_share"] = "\(settings.noSubjectShare)" }
+        run = try TrainingRun(folder: folder, plan: plan, trained: trained.map(\.tensor),
                               parameterCount: judge.parameters.tensors.reduce(0) { $0 + $1.tensor.count })
     }
 
@@ -96,7 +113,34 @@ public final class JudgeTrainer {
         return Tensor.concat([back, images.slice(axis: 0, n..<images.shape[0])], axis: 0)
     }
 
+    /// A layer-head step: renders and backgrounds alone, the subject answer's
+    /// cross-entropy plus the mask's per-pixel binary cross-entropy (target: F's alpha
+    /// above 0.5, the sprite without its shadow; empty without a subject).
+    func layerHeadStep(_ index: Int) -> Float {
+        let batch = LayeredSceneBatch(renderer: renderer, run: settings.seed, first: index * settings.batch, count: settings.batch)
+        var rng = StrataRandom(seed: settings.seed &* 31 &+ UInt64(index))
+        let n = settings.batch, plane = 64 * 64
+        let images = batch.composites.copy(), masks = Tensor(zeros: [n, 1, 64, 64])
+        var labels: [Int] = []
+        for i in 0..<n {
+            let alone = rng.nextUniform() < settings.noSubjectShare
+            labels.append(alone ? 0 : 1)
+            if alone {
+                images.data.advanced(by: i * 3 * plane).update(from: batch.layers.background.data.advanced(by: i * 3 * plane), count: 3 * plane)
+            } else {
+                for j in 0..<plane { masks.data[i * plane + j] = batch.layers.mask.data[i * plane + j] > 0.5 ? 1 : 0 }
+            }
+        }
+        let trunk = GradMode.disabled { judge.trunk(Self.degrade(images, rng: &rng)) }
+        let (subject, mask) = judge.layerLogits(trunk)
+        let loss = subject.crossEntropy(labels: labels) + mask.binaryCrossEntropy(targets: masks)
+        loss.backward()
+        run.optimiserStep(index)
+        return loss.item
+    }
+
     func step(_ index: Int) -> Float {
+        if settings.layerHeads { return layerHeadStep(index) }
         let batch = SceneBatch(renderer: renderer, run: settings.seed, first: index * settings.batch, count: settings.batch)
         var rng = StrataRandom(seed: settings.seed &* 31 &+ UInt64(index))
         let logits = judge.logits(Self.degrade(throughVAE(batch.images, rng: &rng), rng: &rng))

@@ -18,6 +18,7 @@ public final class TrainingRun {
     let warmupSteps: Int
     let logEvery: Int
     let saveEvery: Int
+    let maxGradientNorm: Float
 
     /// What a run is given: its name in logs, the tensors it trains, the settings the
     /// progress file records, the learning rate and its schedule, batch and intervals.
@@ -30,6 +31,8 @@ public final class TrainingRun {
         public var decaySteps = 0
         public var logEvery = 25
         public var saveEvery = 250
+        /// Clip the gradients' joint norm to this before each step (0: no clipping).
+        public var maxGradientNorm: Float = 0
         /// Settings the progress file records when the run starts.
         public var settings: [String: String] = [:]
         public init(name: String, batch: Int, learningRate: Float, warmupSteps: Int) {
@@ -46,12 +49,13 @@ public final class TrainingRun {
         state = TrainingState(folder: folder)
         self.log = log ?? TrainingLog(folder: folder)
         name = plan.name; batch = plan.batch; learningRate = plan.learningRate; warmupSteps = plan.warmupSteps
-        logEvery = plan.logEvery; saveEvery = plan.saveEvery
+        logEvery = plan.logEvery; saveEvery = plan.saveEvery; maxGradientNorm = plan.maxGradientNorm
         optimiser = Adam(trained.map { $0.requiringGrad() }, learningRate: plan.learningRate)
         progress = try state.begin(plan.name, optimiser: optimiser, settings: plan.settings, parameters: parameterCount, log: self.log,
                                    startStep: startStep, batch: plan.batch, compatible: compatible)
         record("lr", "\(plan.learningRate)", unsetMeans: "\(plan.learningRate)")
         record(TrainingState.decayKey, "\(plan.decaySteps)", unsetMeans: "0")
+        record("max_grad_norm", "\(plan.maxGradientNorm)", unsetMeans: "0.0")
     }
 
     public var exists: Bool { state.exists }
@@ -61,11 +65,15 @@ public final class TrainingRun {
         TrainingState.record(key, value, unsetMeans: before, in: &progress, log: log)
     }
 
-    /// Sets the schedule's learning rate for step `index` and takes one optimiser step
-    /// on the gradients the trainer's step left.
-    public func optimiserStep(_ index: Int) {
+    /// Sets the schedule's learning rate for step `index`, clips the gradients the
+    /// trainer's step left (when the plan says so) and takes one optimiser step on them.
+    /// Returns the gradients' norm before clipping when clipping.
+    @discardableResult
+    public func optimiserStep(_ index: Int) -> Float? {
         optimiser.learningRate = learningRate * TrainingState.learningRateFactor(index, warmupSteps: warmupSteps, progress: progress)
+        let norm = maxGradientNorm > 0 ? optimiser.clipGradientNorm(maxGradientNorm) : nil
         optimiser.step()
+        return norm
     }
 
     /// Runs `step` (forward, backward and `optimiserStep`; returns the loss and a note for

@@ -141,6 +141,8 @@ struct TrainJudge: ParsableCommand {
     @Option(help: "Share of each batch judged through a VAE round trip (encode, noise the latents, decode), as generated images come through the decoder.") var roundTrip: Float = 0
     @Option(help: "Largest noise standard deviation on round-trip latents.") var latentNoise: Float = 0.3
     @Option(help: "The vae/ folder for --round-trip (default: the built-in model's).") var vae: String?
+    @Flag(help: "Train only the subject and mask heads, on the frozen rest of the judge started from (--start-from, default: the built-in judge).") var layerHeads = false
+    @Option(help: "Share of a --layer-heads batch shown as its background alone.") var noSubjectShare: Float = 0.3
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
     @OptionGroup var engine: ThreadOptions
 
@@ -148,6 +150,8 @@ struct TrainJudge: ParsableCommand {
         engine.apply()
         var s = JudgeTrainingSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.roundTrip = roundTrip; s.latentNoise = latentNoise
+        s.layerHeads = layerHeads; s.noSubjectShare = noSubjectShare
+        guard (0...1).contains(noSubjectShare) else { throw fail("--no-subject-share must be a share between 0 and 1, got \(noSubjectShare)") }
         guard (0...1).contains(roundTrip) else { throw fail("--round-trip must be a share between 0 and 1, got \(roundTrip)") }
         let vaeModel = roundTrip > 0 ? try AutoencoderKL(folder: vae.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel().appendingPathComponent("vae")) : nil
         let trainer = try JudgeTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer(), vae: vaeModel,

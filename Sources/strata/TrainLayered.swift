@@ -21,6 +21,8 @@ struct TrainLayeredVAE: ParsableCommand {
     @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
     @Option(help: "Seed of the run (weights and scenes).") var seed: UInt64 = 5
     @Flag(help: "Train the decoder only (once a UNet depends on the latent space).") var freezeEncoder = false
+    @Option(help: "Write a log line every this many steps.") var logEvery = 25
+    @Option(help: "Clip the gradients' joint norm to this before each step (0: no clipping).") var maxGradNorm: Float = 1
     @Option(help: "A new run starts from this exported layered_vae/ folder (with --start-step) instead of random weights.") var startFrom: String?
     @Option(help: "The step the --start-from weights were trained to.") var startStep: Int?
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
@@ -28,6 +30,8 @@ struct TrainLayeredVAE: ParsableCommand {
 
     func validate() throws {
         guard batch > 0, steps >= 0 else { throw ValidationError("--batch must be positive and --steps not negative") }
+        guard logEvery > 0 else { throw ValidationError("--log-every must be positive") }
+        guard maxGradNorm >= 0 else { throw ValidationError("--max-grad-norm must not be negative") }
         guard compositeWeight >= 0, spriteWeight >= 1 else { throw ValidationError("--composite-weight must be ≥ 0 and --sprite-weight ≥ 1") }
         guard latentChannels > 0, parsedBlocks != nil else { throw ValidationError("--latent-channels must be positive and --blocks a list of positive multiples of 32, like 32,64,128") }
     }
@@ -42,7 +46,7 @@ struct TrainLayeredVAE: ParsableCommand {
         var s = LayeredAutoencoderSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.spriteWeight = spriteWeight; s.compositeWeight = compositeWeight
         s.latentChannels = latentChannels; s.blockOutChannels = parsedBlocks!; s.decaySteps = lrDecaySteps; s.seed = seed
-        s.freezeEncoder = freezeEncoder
+        s.freezeEncoder = freezeEncoder; s.maxGradientNorm = maxGradNorm; s.logEvery = logEvery
         let trainer: LayeredAutoencoderTrainer
         do {
             trainer = try LayeredAutoencoderTrainer(folder: URL(fileURLWithPath: runFolder), settings: s, renderer: loadRenderer(),

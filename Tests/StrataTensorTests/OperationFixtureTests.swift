@@ -89,6 +89,21 @@ final class OperationFixtureTests: XCTestCase {
         }
     }
 
+    /// Clipping scales all gradients by one factor, PyTorch's max / (norm + 1e-6), only
+    /// when their joint norm exceeds the bound; the norm returned is the one before.
+    func testGradientClippingScalesTheJointNorm() {
+        let a = Tensor([0], shape: [1]).requiringGrad(), b = Tensor([0, 0], shape: [2]).requiringGrad()
+        let opt = Adam([a, b])
+        a.grad = Tensor([3], shape: [1]); b.grad = Tensor([0, 4], shape: [2])
+        XCTAssertEqual(opt.clipGradientNorm(10), 5, accuracy: 1e-6)
+        XCTAssertEqual(a.grad!.scalars + b.grad!.scalars, [3, 0, 4])
+        XCTAssertEqual(opt.clipGradientNorm(1), 5, accuracy: 1e-6)
+        let factor: Float = 1 / (5 + 1e-6)
+        XCTAssertEqual(a.grad!.scalars[0], 3 * factor, accuracy: 1e-7)
+        XCTAssertEqual(b.grad!.scalars[1], 4 * factor, accuracy: 1e-7)
+        XCTAssertEqual(opt.clipGradientNorm(1), 1, accuracy: 1e-5)
+    }
+
     /// A parameter's rate scale gives the steps a separate optimiser at the scaled rate
     /// takes, whether updates run after the backward pass or during it.
     func testAdamsRateScalesActAsSeparateOptimisers() throws {
