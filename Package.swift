@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "StrataEdit", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
         .target(name: "StrataSprites", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
         // Layered generation: Text2Layer's layered autoencoder and pipeline.
-        .target(name: "StrataLayers", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
+        .target(name: "StrataLayers", dependencies: ["StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: optimise),
         // ncursesw and chafa for the terminal editor (headers and inline wrappers only).
         .systemLibrary(name: "CTerminal", pkgConfig: "chafa", providers: [.apt(["libncursesw5-dev", "libchafa-dev", "libglib2.0-dev"])]),
         .target(name: "StrataTUI", dependencies: ["CTerminal", "StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: optimise),

@@ -40,6 +40,27 @@ public struct Caption: Equatable, Sendable {
         return nil
     }
 
+    /// Every word a caption of this world can use (tints included: training captions
+    /// sometimes name them).
+    public static let vocabulary: Set<String> = {
+        var words: Set<String> = ["a", "an"]
+        for a in Animal.allCases { words.insert(a.word) }
+        for p in Pose.allCases { words.insert(p.word) }
+        for s in SpriteSize.allCases { if let w = s.adjective { words.insert(w) } }
+        for t in Tint.allCases { words.insert(t.word) }
+        for b in Background.allCases { for w in b.phrase.split(separator: " ") { words.insert(String(w)) } }
+        return words
+    }()
+
+    /// The words of `text` (lowercased, split at spaces and punctuation) that no caption
+    /// of this world uses, in order, each once.
+    public static func unknownWords(_ text: String) -> [String] {
+        var seen: Set<String> = [], out: [String] = []
+        for w in text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        where !vocabulary.contains(w) && seen.insert(w).inserted { out.append(w) }
+        return out
+    }
+
     /// Reads a caption of this world back; nil for text outside it.
     public init?(parsing caption: String) {
         guard let (subject, place) = Caption.split(caption),

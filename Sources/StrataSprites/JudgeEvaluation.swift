@@ -42,3 +42,56 @@ extension SpriteJudge {
         return JudgeAccuracy(count: count, perAttribute: correct.map { Double($0) / Double(count) }, allCorrect: Double(all) / Double(count))
     }
 }
+
+/// The judge's layer heads on fresh renders: the subject answer on scenes and on their
+/// backgrounds alone, and the mask's IoU against the sprite's (alpha above 0.5).
+public struct JudgeLayerAccuracy: Sendable, Codable {
+    /// "Subject" read on renders.
+    public var subject: SampleMean
+    /// "No subject" read on the same scenes' backgrounds alone.
+    public var noSubject: SampleMean
+    public var maskIoU: SampleMean
+    /// IoU at the 5th, 25th, 50th and 75th percentiles.
+    public var maskIoUQuantiles: [Double]
+    enum CodingKeys: String, CodingKey {
+        case subject, noSubject = "no_subject", maskIoU = "mask_iou", maskIoUQuantiles = "mask_iou_quantiles"
+    }
+}
+
+/// Intersection over union of two masks thresholded at 0.5 (1 when both are empty).
+public func maskIoU(_ a: [Float], _ b: [Float]) -> Double {
+    precondition(a.count == b.count, "maskIoU: masks of \(a.count) and \(b.count) pixels")
+    var both = 0, either = 0
+    for i in a.indices {
+        let x = a[i] > 0.5, y = b[i] > 0.5
+        if x && y { both += 1 }
+        if x || y { either += 1 }
+    }
+    return either == 0 ? 1 : Double(both) / Double(either)
+}
+
+/// Values at the given fractions of their sorted order (nearest rank).
+public func quantiles(_ values: [Double], _ fractions: [Double]) -> [Double] {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return fractions.map { _ in .nan } }
+    return fractions.map { sorted[min(sorted.count - 1, Int(($0 * Double(sorted.count)).rounded(.down)))] }
+}
+
+extension SpriteJudge {
+    public func layerAccuracy(renderer: SceneRenderer, count: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) -> JudgeLayerAccuracy {
+        var subject: [Bool] = [], empty: [Bool] = [], ious: [Double] = []
+        for first in stride(from: 0, to: count, by: 100) {
+            let scenes = (first..<min(count, first + 100)).map { renderer.renderLayers(seed: SceneSpec.evaluationSeed(seed, index: $0)) }
+            let withSubject = readLayers(SpriteJudge.images(scenes.map(\.compositeBytes)))
+            let alone = readLayers(SpriteJudge.images(scenes.map(\.backgroundBytes)))
+            for (s, (r, b)) in zip(scenes, zip(withSubject, alone)) {
+                subject.append(r.hasSubject)
+                empty.append(!b.hasSubject)
+                ious.append(maskIoU(r.mask, s.alpha))
+            }
+            progress(first + scenes.count)
+        }
+        return JudgeLayerAccuracy(subject: SampleMean(outcomes: subject), noSubject: SampleMean(outcomes: empty), maskIoU: SampleMean(ious),
+                                  maskIoUQuantiles: quantiles(ious, [0.05, 0.25, 0.5, 0.75]))
+    }
+}

@@ -10,17 +10,9 @@ public struct PairedDifference: Equatable, Sendable {
 
     /// `differences[edit][seed]`: the run's outcome minus the first run's (−1, 0 or 1).
     public init(_ differences: [[Double]]) {
-        let all = differences.flatMap { $0 }
-        mean = Self.mean(all)
-        standardError = Self.standardError(all)
-        standardErrorOverEdits = Self.standardError(differences.map(Self.mean))
-    }
-
-    static func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(max(v.count, 1)) }
-
-    /// Sample standard deviation over √n.
-    static func standardError(_ v: [Double]) -> Double {
-        let m = mean(v)
-        return (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(max(v.count - 1, 1)) / Double(max(v.count, 1))).squareRoot()
+        let all = SampleMean(differences.flatMap { $0 })
+        mean = all.mean
+        standardError = all.standardError
+        standardErrorOverEdits = SampleMean(differences.map { SampleMean($0).mean }).standardError
     }
 }

@@ -25,6 +25,8 @@ public struct SceneLayers: Sendable {
 
     static func byte(_ v: Float) -> UInt8 { UInt8(max(0, min(255, v.rounded()))) }
 
+    /// The composite as 8-bit RGB.
+    public var compositeBytes: [UInt8] { composite.map(Self.byte) }
     /// B as 8-bit RGB.
     public var backgroundBytes: [UInt8] { background.map(Self.byte) }
     /// F as 8-bit straight RGBA.

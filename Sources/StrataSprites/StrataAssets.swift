@@ -41,6 +41,7 @@ public enum StrataAssets {
     }
 
     public static func builtInModel() throws -> URL { try directory().appendingPathComponent("models/strata-sprites") }
+    public static func layeredModel() throws -> URL { try directory().appendingPathComponent("models/strata-layers") }
     public static func judge() throws -> URL { try directory().appendingPathComponent("models/judge") }
     public static func example() throws -> URL { try directory().appendingPathComponent("examples") }
 }

@@ -121,3 +121,20 @@ public final class LayeredUNetTrainer {
         })
     }
 }
+
+extension LayeredUNetTrainer {
+    /// Writes a layered model folder (LayeredModel's layout): the run's UNet (its weight
+    /// average unless `averaged` is false, fp16), the layered_vae/ folder it was trained
+    /// on, and `textModel`'s tokenizer and text encoder, which conditioned it.
+    public static func exportModel(run: URL, layeredVAE: URL, textModel: URL, to folder: URL, averaged: Bool = true) throws {
+        let state = TrainingState(folder: run)
+        let channels = try LayeredAutoencoder(folder: layeredVAE).config.latentChannels  // the UNet's in and out
+        let store = averaged && FileManager.default.fileExists(atPath: state.averageURL.path)
+            ? try WeightStore(path: state.averageURL.path).renamed { "unet." + $0 } : try state.parameterStore("unet")
+        let unet = try UNet2DConditionModel(config: unetConfig(channels: channels), weights: store)
+        let model = try LayeredModel(tokenizer: CLIPTokenizer(folder: textModel.appendingPathComponent("tokenizer")),
+                                     textEncoder: CLIPTextModel(folder: textModel.appendingPathComponent("text_encoder")),
+                                     unet: unet, autoencoder: LayeredAutoencoder(folder: layeredVAE), schedulerConfig: SpriteModelRecipe.scheduler)
+        try model.write(to: folder, tokenizerSource: textModel.appendingPathComponent("tokenizer"))
+    }
+}

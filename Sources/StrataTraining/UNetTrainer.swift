@@ -279,7 +279,7 @@ public final class UNetTrainer {
             text = try CLIPTextModel(config: SpriteModelRecipe.textEncoder, weights: state.parameterStore("text_encoder"))
             unet = try UNet2DConditionModel(config: SpriteModelRecipe.unet, weights: state.parameterStore("unet"))
         }
-        let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial")
+        let staging = ModelFolderWriter.staging(for: folder)
         try? FileManager.default.removeItem(at: staging)
         try ModelFolderWriter.writeTextEncoder(text, to: staging.appendingPathComponent("text_encoder"), as: .f16)
         try ModelFolderWriter.writeUNet(unet, to: staging.appendingPathComponent("unet"), as: .f16)
@@ -287,15 +287,6 @@ public final class UNetTrainer {
         try ModelFolderWriter.copyFiles(from: vaeFolder, to: staging.appendingPathComponent("vae"))
         try ModelFolderWriter.writeScheduler(SpriteModelRecipe.scheduler, to: staging.appendingPathComponent("scheduler"))
         try ModelFolderWriter.writeModelIndex(to: staging)
-        // Swap the finished folder in whole, so a reader never sees half a model.
-        if FileManager.default.fileExists(atPath: folder.path) {
-            let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old")
-            try? FileManager.default.removeItem(at: old)
-            try FileManager.default.moveItem(at: folder, to: old)
-            try FileManager.default.moveItem(at: staging, to: folder)
-            try FileManager.default.removeItem(at: old)
-        } else {
-            try FileManager.default.moveItem(at: staging, to: folder)
-        }
+        try ModelFolderWriter.replace(folder, with: staging)
     }
 }

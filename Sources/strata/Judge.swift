@@ -53,13 +53,25 @@ struct Eval: ParsableCommand {
 struct EvalJudge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "judge",
-        abstract: "The judge's accuracy on fresh renders: per attribute and all five together.")
+        abstract: "The judge's accuracy on fresh renders: per attribute and all five together; with layer heads, the subject answer and the mask's IoU.")
     @Option(help: "Scenes.") var count = 2000
     @Option(help: "Evaluation seed (scenes come from seeds ≥ 1,000,000,000 derived from it).") var seed: UInt64 = 1
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "A vae/ folder: judge each render's reconstruction through it (encode, decode) instead of the render, with the render's labels.") var throughVae: String?
     @OptionGroup var output: OutputOptions
     @OptionGroup var engine: ThreadOptions
+
+    /// What `--json` prints: the five readings' accuracy and, for a judge with layer heads, theirs.
+    struct Report: Encodable {
+        let attributes: JudgeAccuracy.Report
+        let layers: JudgeLayerAccuracy?
+        func encode(to encoder: Encoder) throws {
+            try attributes.encode(to: encoder)
+            enum Key: String, CodingKey { case layers }
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encodeIfPresent(layers, forKey: .layers)
+        }
+    }
 
     func run() throws {
         engine.apply()
@@ -69,12 +81,21 @@ struct EvalJudge: ParsableCommand {
         let a = model.accuracy(renderer: try loadRenderer(), count: count, seed: seed, through: vae.map { v in { v.roundTrip($0) } }) {
             log.progress("judging", $0, count, "")
         }
+        let layers = model.hasLayerHeads ? model.layerAccuracy(renderer: try loadRenderer(), count: count, seed: seed) {
+            log.progress("judging layers", $0, count, "")
+        } : nil
         log.clearProgress()
         if output.json {
-            try printJSON(a.report)
+            try printJSON(Report(attributes: a.report, layers: layers))
         } else {
             for (name, share) in zip(SpriteJudge.headNames, a.perAttribute) { print(String(format: "%-11@ %.2f%%", name, share * 100)) }
             print(String(format: "%-11@ %.2f%% (of %d scenes)", "all five", a.allCorrect * 100, count))
+            if let layers {
+                print("subject     \(layers.subject.text(percent: true)) (read on the scenes)")
+                print("no subject  \(layers.noSubject.text(percent: true)) (read on their backgrounds alone)")
+                print("mask IoU    \(layers.maskIoU.text(percent: false)); 5th, 25th, 50th, 75th percentiles "
+                      + layers.maskIoUQuantiles.map { String(format: "%.3f", $0) }.joined(separator: ", "))
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ struct Strata: ParsableCommand {
             (what a stopped job saved is kept; the same command goes on from there).
             """,
         version: StrataVersion.string,
-        subcommands: [Open.self, Edit.self, MaskCommand.self, Generate.self, Convert.self, SettingsCommand.self],
+        subcommands: [Open.self, Edit.self, MaskCommand.self, Generate.self, Layers.self, Convert.self, SettingsCommand.self],
         groupedSubcommands: [CommandGroup(name: "Development (the built-in world: measure, train, benchmark)",
                                           subcommands: [Eval.self, Train.self, Bench.self, Judge.self, Sprites.self])],
         defaultSubcommand: Open.self

@@ -8,7 +8,7 @@ import StrataTraining
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the built-in model's parts on the sprite world (resumable runs).",
-        subcommands: [TrainVAE.self, TrainUNet.self, TrainLayeredVAE.self, TrainExportLayeredVAE.self, TrainLayeredUNet.self, TrainJudge.self, TrainExportVAE.self, TrainExportModel.self])
+        subcommands: [TrainVAE.self, TrainUNet.self, TrainLayeredVAE.self, TrainExportLayeredVAE.self, TrainLayeredUNet.self, TrainExportLayeredModel.self, TrainJudge.self, TrainExportVAE.self, TrainExportModel.self])
 }
 
 struct TrainVAE: ParsableCommand {

@@ -144,3 +144,23 @@ struct TrainLayeredUNet: ParsableCommand {
         try untilStopped(minutes: minutes) { try trainer.run(until: steps, shouldStop: $0) }
     }
 }
+
+struct TrainExportLayeredModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-layered-model",
+        abstract: "Write a layered model folder (fp16) from a layered UNet run, the layered_vae/ folder it trained on and the text model that conditioned it.")
+    @Option(name: .customLong("run"), help: "Layered UNet run folder.") var runFolder: String
+    @Option(help: "The layered_vae/ folder the UNet was trained on (or one whose decoder trained on since, with the same encoder and scaling factor).") var layeredVae: String
+    @Option(help: "The model folder whose tokenizer and text encoder conditioned the UNet (default: the built-in model).") var textModel: String?
+    @Option(help: "Output model folder.") var out: String
+    @Flag(help: "Export the last step's weights instead of the run's weight average.") var last = false
+
+    func run() throws {
+        do {
+            try LayeredUNetTrainer.exportModel(run: URL(fileURLWithPath: runFolder), layeredVAE: URL(fileURLWithPath: layeredVae),
+                                               textModel: try textModel.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel(),
+                                               to: URL(fileURLWithPath: out), averaged: !last)
+        } catch { throw failure(error) }
+        print("wrote \(out)")
+    }
+}

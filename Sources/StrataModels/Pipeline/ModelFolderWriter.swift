@@ -7,7 +7,7 @@ import StrataTensor
 
 public enum ModelFolderWriter {
     /// Diffusers version written into configs; the format has not changed since 0.20.
-    static let diffusersVersion = "0.42.1"
+    public static let diffusersVersion = "0.42.1"
 
     /// Every tensor of a registry by checkpoint name.
     public static func tensors(_ parameters: ParameterRegistry) -> [String: Tensor] {
@@ -104,8 +104,32 @@ public enum ModelFolderWriter {
             "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
             "vae": ["diffusers", "AutoencoderKL"],
         ]
+        try writeModelIndex(index, to: folder)
+    }
+
+    /// model_index.json with the given entries (sorted keys, a final newline).
+    public static func writeModelIndex(_ index: [String: Any], to folder: URL) throws {
         let data = try JSONSerialization.data(withJSONObject: index, options: [.prettyPrinted, .sortedKeys])
         try (data + Data("\n".utf8)).write(to: folder.appendingPathComponent("model_index.json"), options: .atomic)
+    }
+
+    /// The folder next to `folder` that an export writes into first.
+    public static func staging(for folder: URL) -> URL {
+        folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial")
+    }
+
+    /// Swaps a finished staging folder in for `folder` whole, so a reader never sees half a model.
+    public static func replace(_ folder: URL, with staging: URL) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: folder.path) {
+            let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old")
+            try? fm.removeItem(at: old)
+            try fm.moveItem(at: folder, to: old)
+            try fm.moveItem(at: staging, to: folder)
+            try fm.removeItem(at: old)
+        } else {
+            try fm.moveItem(at: staging, to: folder)
+        }
     }
 
     /// Always the plain name, whatever the storage type: diffusers loads it without

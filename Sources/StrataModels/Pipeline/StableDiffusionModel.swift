@@ -33,23 +33,12 @@ public final class StableDiffusionModel {
 
     /// Loads every component of a diffusers folder, naming the part that is missing or wrong.
     public convenience init(folder: URL) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue,
-              FileManager.default.fileExists(atPath: folder.appendingPathComponent("model_index.json").path) else {
-            throw ModelFolderError.notAFolder(folder.path)
-        }
-        func load<T>(_ item: String, _ body: (URL) throws -> T) throws -> T {
-            let url = folder.appendingPathComponent(item)
-            guard FileManager.default.fileExists(atPath: url.path) else { throw ModelFolderError.missing(folder: folder.path, item: item + "/") }
-            do { return try body(url) } catch {
-                throw ModelFolderError.invalid(folder: folder.path, item: item, reason: "\(error)")
-            }
-        }
-        let tokenizer = try load("tokenizer") { try CLIPTokenizer(folder: $0) }
-        let text = try load("text_encoder") { try CLIPTextModel(folder: $0) }
-        let unet = try load("unet") { try UNet2DConditionModel(folder: $0) }
-        let vae = try load("vae") { try AutoencoderKL(folder: $0) }
-        let scheduler = try load("scheduler") { try SchedulerConfig.load($0.appendingPathComponent("scheduler_config.json")) }
+        let f = try ModelFolder(folder)
+        let tokenizer = try f.load("tokenizer") { try CLIPTokenizer(folder: $0) }
+        let text = try f.load("text_encoder") { try CLIPTextModel(folder: $0) }
+        let unet = try f.load("unet") { try UNet2DConditionModel(folder: $0) }
+        let vae = try f.load("vae") { try AutoencoderKL(folder: $0) }
+        let scheduler = try f.load("scheduler") { try SchedulerConfig.load($0.appendingPathComponent("scheduler_config.json")) }
         self.init(tokenizer: tokenizer, textEncoder: text, unet: unet, vae: vae, schedulerConfig: scheduler, folder: folder)
     }
 
@@ -57,8 +46,5 @@ public final class StableDiffusionModel {
     public var vaeScaleFactor: Int { vae.scaleFactor }
 
     /// Text states [texts, 77, width] for prompts, as diffusers encodes them.
-    public func encode(_ texts: [String], clipSkip: Int = 0) -> Tensor {
-        let ids = texts.map { tokenizer.encodePadded($0, length: textEncoder.config.maxPositionEmbeddings) }
-        return GradMode.disabled { textEncoder(ids, clipSkip: clipSkip) }
-    }
+    public func encode(_ texts: [String], clipSkip: Int = 0) -> Tensor { textEncoder.encode(texts, tokenizer: tokenizer, clipSkip: clipSkip) }
 }

@@ -46,6 +46,13 @@ public final class CLIPTextModel {
         try self.init(config: config, weights: WeightStore(path: WeightStore.file(in: folder, named: "model").path))
     }
 
+    /// Text states [texts, 77, width] for prompts, tokenized and padded as diffusers does;
+    /// no gradient.
+    public func encode(_ texts: [String], tokenizer: CLIPTokenizer, clipSkip: Int = 0) -> Tensor {
+        let ids = texts.map { tokenizer.encodePadded($0, length: config.maxPositionEmbeddings) }
+        return GradMode.disabled { self(ids, clipSkip: clipSkip) }
+    }
+
     /// Hidden states [batch, tokens, hidden] for token ids [batch][tokens]. `clipSkip` n > 0
     /// takes the output of the n-th layer from the end (and then the final layer norm),
     /// as diffusers' `clip_skip`.

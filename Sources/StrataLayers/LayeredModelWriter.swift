@@ -1,0 +1,28 @@
+// Writes a layered model as the folder LayeredModel(folder:) reads, whole or not at all.
+import Foundation
+import StrataModels
+import StrataTensor
+
+extension LayeredModel {
+    /// model_index.json's entries for a layered model.
+    public static var modelIndex: [String: Any] {
+        ["_class_name": pipelineClass, "_diffusers_version": ModelFolderWriter.diffusersVersion,
+         "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
+         "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
+         "layered_vae": ["strata", "LayeredAutoencoder"]]
+    }
+
+    /// Writes every part into a staging folder and swaps it in for `folder`;
+    /// `tokenizerSource` holds the tokenizer's files (vocab.json, merges.txt), copied.
+    public func write(to folder: URL, tokenizerSource: URL, as type: SafeTensorsFile.StorageType = .f16) throws {
+        let staging = ModelFolderWriter.staging(for: folder)
+        try? FileManager.default.removeItem(at: staging)
+        try ModelFolderWriter.writeUNet(unet, to: staging.appendingPathComponent("unet"), as: type)
+        try ModelFolderWriter.writeVAE(autoencoder.core, to: staging.appendingPathComponent("layered_vae"), as: type)
+        try ModelFolderWriter.writeTextEncoder(textEncoder, to: staging.appendingPathComponent("text_encoder"), as: type)
+        try ModelFolderWriter.writeTokenizer(from: tokenizerSource, to: staging.appendingPathComponent("tokenizer"))
+        try ModelFolderWriter.writeScheduler(schedulerConfig, to: staging.appendingPathComponent("scheduler"))
+        try ModelFolderWriter.writeModelIndex(Self.modelIndex, to: staging)
+        try ModelFolderWriter.replace(folder, with: staging)
+    }
+}
