@@ -73,7 +73,7 @@ let package = Package(
         // The strata command as scripts use it: run as a process, without a terminal.
         .testTarget(
             name: "StrataCLITests",
-            dependencies: ["strata", "StrataModels"],
+            dependencies: ["strata", "StrataModels", "StrataLayers"],
             swiftSettings: optimise
         ),
         .testTarget(
