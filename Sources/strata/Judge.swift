@@ -47,7 +47,7 @@ func loadJudge(_ folder: String?) throws -> SpriteJudge {
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure on fresh sprite-world scenes (evaluation seeds only).",
-        subcommands: [EvalJudge.self, EvalGenerate.self, EvalVAE.self, EvalLayeredVAE.self, EvalEdit.self, EvalMask.self])
+        subcommands: [EvalJudge.self, EvalGenerate.self, EvalLayers.self, EvalVAE.self, EvalLayeredVAE.self, EvalEdit.self, EvalMask.self])
 }
 
 struct EvalJudge: ParsableCommand {
