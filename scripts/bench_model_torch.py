@@ -21,7 +21,7 @@ elif kind == "vae":
     model = AutoencoderKL(**cfg)
     n = req["size"]; f = 2 ** (len(cfg["block_out_channels"]) - 1)
     if mode == "train":
-        img = torch.rand(b, 3, n, n) * 2 - 1
+        img = torch.rand(b, cfg.get("in_channels", 3), n, n) * 2 - 1
         run = lambda: model.decode(model.encode(img).latent_dist.sample()).sample
     else:
         z = torch.randn(b, cfg["latent_channels"], n // f, n // f)

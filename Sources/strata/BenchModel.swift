@@ -10,23 +10,30 @@ import StrataTraining
 
 enum ModelPreset: String, ExpressibleByArgument, CaseIterable { case sd15, sprites }
 
-/// What both sides measured.
-struct ModelBenchResult {
+/// What both sides measured (`--json` prints it; absent PyTorch figures are null).
+struct ModelBenchResult: Encodable {
     var model: String, mode: String
     var strataMs: Double, torchMs: Double?
     var strataPeakMB: Double, torchPeakMB: Double?
     var torchVersion: String?
+    var ratio: Double? { torchMs.map { strataMs / $0 } }
 
-    var json: [String: Any] {
-        ["model": model, "mode": mode, "strata_ms": strataMs, "torch_ms": torchMs ?? NSNull(),
-         "ratio": torchMs.map { strataMs / $0 } ?? NSNull(), "strata_peak_rss_mb": strataPeakMB,
-         "torch_peak_rss_mb": torchPeakMB ?? NSNull()]
+    enum CodingKeys: String, CodingKey {
+        case model, mode, ratio
+        case strataMs = "strata_ms", torchMs = "torch_ms", strataPeakMB = "strata_peak_rss_mb", torchPeakMB = "torch_peak_rss_mb"
+        case torchVersion = "torch_version"
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model); try c.encode(mode, forKey: .mode); try c.encode(strataMs, forKey: .strataMs)
+        try c.encode(torchMs, forKey: .torchMs); try c.encode(ratio, forKey: .ratio); try c.encode(strataPeakMB, forKey: .strataPeakMB)
+        try c.encode(torchPeakMB, forKey: .torchPeakMB); try c.encode(torchVersion, forKey: .torchVersion)
     }
 
     func print(asJSON: Bool) throws {
         if asJSON {
-            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-            Swift.print(String(decoding: data, as: UTF8.self))
+            try printJSON(self)
             return
         }
         var table = TextTable(["", "time (ms)", "peak RSS (MB)"])
@@ -138,7 +145,9 @@ struct BenchUNet: ParsableCommand {
     @Option(help: "Latent side (64 for 512×512 images with SD 1.5).") var latent: Int?
     @Flag(help: "Train without gradient checkpointing.") var noCheckpointing = false
 
-    func run() throws {
+    func run() throws { try measure().print(asJSON: options.json) }
+
+    func measure() throws -> ModelBenchResult {
         let log = StderrLog(quiet: false)
         var config: UNetConfig
         switch options.config {
@@ -172,8 +181,8 @@ struct BenchUNet: ParsableCommand {
         } else {
             strata = options.strataSide { _ = GradMode.disabled { unet(x, timesteps: t, context: ctx) } }
         }
-        try ModelBenchResult(model: name, mode: options.mode, strataMs: strata.ms, torchMs: torch?.ms,
-                             strataPeakMB: strata.mb, torchPeakMB: torch?.mb, torchVersion: torch?.version).print(asJSON: options.json)
+        return ModelBenchResult(model: name, mode: options.mode, strataMs: strata.ms, torchMs: torch?.ms,
+                                strataPeakMB: strata.mb, torchPeakMB: torch?.mb, torchVersion: torch?.version)
     }
 }
 
@@ -183,17 +192,20 @@ struct BenchVAE: ParsableCommand {
         abstract: "Time a VAE decode (forward) or an encode-decode training step, beside PyTorch.")
     @OptionGroup var options: ModelBenchOptions
     @Option(help: "Image side in pixels (default: the config's sample size).") var size: Int?
+    @Option(help: "The component folder of --model (layered_vae for a layered model).") var component = "vae"
 
-    func run() throws {
+    func run() throws { try measure().print(asJSON: options.json) }
+
+    func measure() throws -> ModelBenchResult {
         let log = StderrLog(quiet: false)
         var config: VAEConfig
         switch options.config {
         case .sd15: config = VAEConfig()
         case .sprites: config = SpriteModelRecipe.vae
-        case nil: config = try options.componentConfig("vae", as: VAEConfig.self)
+        case nil: config = try options.componentConfig(component, as: VAEConfig.self)
         }
         let side = size ?? config.sampleSize
-        let name = options.config.map { "vae-\($0.rawValue)" } ?? "vae(\(URL(fileURLWithPath: options.model!).lastPathComponent))"
+        let name = options.config.map { "vae-\($0.rawValue)" } ?? "\(component)(\(URL(fileURLWithPath: options.model!).lastPathComponent))"
         var torchConfig = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
         let n = config.blockOutChannels.count
         torchConfig["down_block_types"] = [String](repeating: "DownEncoderBlock2D", count: n)
@@ -207,7 +219,7 @@ struct BenchVAE: ParsableCommand {
         var rng = StrataRandom(seed: 1)
         let strata: (ms: Double, mb: Double)
         if options.train {
-            let image = Tensor.randn([b, 3, side, side], using: &rng)
+            let image = Tensor.randn([b, config.inChannels, side, side], using: &rng)
             let params = vae.parameters.tensors.map { $0.tensor.requiringGrad() }
             let adam = Adam(params, learningRate: 1e-5)
             adam.updateDuringBackward()
@@ -222,8 +234,8 @@ struct BenchVAE: ParsableCommand {
             let z = Tensor.randn([b, config.latentChannels, side / f, side / f], using: &rng)
             strata = options.strataSide { _ = GradMode.disabled { vae.decode(z * Float(config.scalingFactor)) } }
         }
-        try ModelBenchResult(model: name, mode: options.mode, strataMs: strata.ms, torchMs: torch?.ms,
-                             strataPeakMB: strata.mb, torchPeakMB: torch?.mb, torchVersion: torch?.version).print(asJSON: options.json)
+        return ModelBenchResult(model: name, mode: options.mode, strataMs: strata.ms, torchMs: torch?.ms,
+                                strataPeakMB: strata.mb, torchPeakMB: torch?.mb, torchVersion: torch?.version)
     }
 }
 
