@@ -19,6 +19,22 @@ struct BenchEdit: ParsableCommand {
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Print one JSON document.") var json = false
 
+    /// What `--json` prints.
+    struct Report: Encodable {
+        let totalS: Double
+        let stages: [String: Double], stepS: [String: Double]
+        let peakRSSMB: Double, estimatedPeakMB: Double
+        let preset: String
+        let projected: Bool
+        let estimatedS: Double
+        let estimatedStages: [String: Double]
+        enum CodingKeys: String, CodingKey {
+            case stages, preset, projected
+            case totalS = "total_s", stepS = "step_s", peakRSSMB = "peak_rss_mb", estimatedPeakMB = "estimated_peak_mb"
+            case estimatedS = "estimated_s", estimatedStages = "estimated_stages"
+        }
+    }
+
     func run() throws {
         Engine.threads = threads
         let log = StderrLog(quiet: false)
@@ -81,12 +97,11 @@ struct BenchEdit: ParsableCommand {
             stages[st.rawValue] = t * Double(c.full)
         }
         let total = measureSteps == nil ? measured : stages.values.reduce(0, +)
-        let doc: [String: Any] = ["total_s": total, "stages": stages, "step_s": perStep, "peak_rss_mb": PeakMemory.residentMB,
-                                  "estimated_peak_mb": Double(estimate.peakBytes) / 1e6, "preset": preset.rawValue,
-                                  "projected": measureSteps != nil, "estimated_s": time.total,
-                                  "estimated_stages": Dictionary(uniqueKeysWithValues: time.seconds.map { ($0.key.rawValue, $0.value) })]
+        let report = Report(totalS: total, stages: stages, stepS: perStep, peakRSSMB: PeakMemory.residentMB,
+                            estimatedPeakMB: Double(estimate.peakBytes) / 1e6, preset: preset.rawValue, projected: measureSteps != nil,
+                            estimatedS: time.total, estimatedStages: Dictionary(uniqueKeysWithValues: time.seconds.map { ($0.key.rawValue, $0.value) }))
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(report)
         } else {
             for st in EditStage.allCases {
                 print(String(format: "%-10@ %8.3f s a step, %8.1f s for %d steps", st.rawValue, perStep[st.rawValue]!, stages[st.rawValue]!, counts[st]!.full))

@@ -18,6 +18,29 @@ struct BenchKernels: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
+    /// One kernel's row of `--json`'s results (absent figures are left out).
+    struct Row: Encodable {
+        let op: String, shape: String
+        let ms: Double, torchMs: Double?
+        let gflops: Double?, peakFraction: Double?, gbPerS: Double?, ratio: Double?
+        enum CodingKeys: String, CodingKey {
+            case op, shape, ms, gflops, ratio
+            case torchMs = "torch_ms", peakFraction = "peak_fraction", gbPerS = "gb_per_s"
+        }
+    }
+
+    /// What `--json` prints.
+    struct Report: Encodable {
+        let sgemmPeakGflops: Double, sgemmMs: Double, torchSgemmMs: Double?
+        let threads: Int, runs: Int
+        let avx512BF16: Bool
+        let results: [Row]
+        enum CodingKeys: String, CodingKey {
+            case threads, runs, results
+            case sgemmPeakGflops = "sgemm_peak_gflops", sgemmMs = "sgemm_ms", torchSgemmMs = "torch_sgemm_ms", avx512BF16 = "avx512_bf16"
+        }
+    }
+
     func run() throws {
         Engine.threads = threads
         let peakCase = KernelBenchmarks.sgemmPeak()
@@ -71,32 +94,21 @@ struct BenchKernels: ParsableCommand {
         if let a = torchPeak, let b = lastTorchPeak { torchPeak = min(a, b) }
         let peak = peakCase.flops! / peakMs / 1e6
 
-        let rows = cases.indices.map { i -> [String: Any] in
+        let rows = cases.indices.map { i -> Row in
             let c = cases[i], ms = strataMs[i]
-            var r: [String: Any] = ["op": c.op, "shape": c.shape, "ms": ms, "torch_ms": torchMs[i] as Any? ?? NSNull()]
-            if let f = c.flops {
-                r["gflops"] = f / ms / 1e6
-                r["peak_fraction"] = f / ms / 1e6 / peak
-            } else {
-                r["gflops"] = NSNull(); r["peak_fraction"] = NSNull()
-            }
-            if let b = c.bytes { r["gb_per_s"] = b / ms / 1e6 }
-            if let t = torchMs[i] { r["ratio"] = ms / t }
-            return r
+            return Row(op: c.op, shape: c.shape, ms: ms, torchMs: torchMs[i], gflops: c.flops.map { $0 / ms / 1e6 },
+                       peakFraction: c.flops.map { $0 / ms / 1e6 / peak }, gbPerS: c.bytes.map { $0 / ms / 1e6 }, ratio: torchMs[i].map { ms / $0 })
         }
         if json {
-            let doc: [String: Any] = ["sgemm_peak_gflops": peak, "sgemm_ms": peakMs, "torch_sgemm_ms": torchPeak as Any? ?? NSNull(),
-                                      "threads": threads, "runs": runs, "avx512_bf16": Engine.hasAVX512BF16, "results": rows]
-            let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(Report(sgemmPeakGflops: peak, sgemmMs: peakMs, torchSgemmMs: torchPeak, threads: threads, runs: runs,
+                                 avx512BF16: Engine.hasAVX512BF16, results: rows))
             return
         }
         var table = TextTable(["op", "shape", "ms", "GFLOPS", "of peak", "GB/s", "torch ms", "strata/torch"])
         for r in rows {
-            func f(_ k: String, _ fmt: String) -> String { (r[k] as? Double).map { String(format: fmt, $0) } ?? "-" }
-            table.add([r["op"] as! String, r["shape"] as! String, f("ms", "%.2f"), f("gflops", "%.1f"),
-                       (r["peak_fraction"] as? Double).map { String(format: "%.0f%%", $0 * 100) } ?? "-",
-                       f("gb_per_s", "%.1f"), f("torch_ms", "%.2f"), f("ratio", "%.2f×")])
+            func f(_ v: Double?, _ fmt: String) -> String { v.map { String(format: fmt, $0) } ?? "-" }
+            table.add([r.op, r.shape, f(r.ms, "%.2f"), f(r.gflops, "%.1f"), f(r.peakFraction.map { $0 * 100 }, "%.0f%%"),
+                       f(r.gbPerS, "%.1f"), f(r.torchMs, "%.2f"), f(r.ratio, "%.2f×")])
         }
         print(table.render())
         if let torchPeak { print(String(format: "PyTorch sgemm %@: %.1f ms (%.1f GFLOPS)", peakCase.shape, torchPeak, peakCase.flops! / torchPeak / 1e6)) }

@@ -284,6 +284,14 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Print one JSON document.") var json = false
 
+    /// What `--json` prints.
+    struct Report: Encodable {
+        let model: String
+        let size: Int, steps: Int
+        let totalMs: Double, stepMs: Double, peakRSSMB: Double
+        enum CodingKeys: String, CodingKey { case model, size, steps, totalMs = "total_ms", stepMs = "step_ms", peakRSSMB = "peak_rss_mb" }
+    }
+
     func run() throws {
         Engine.threads = threads
         let log = StderrLog(quiet: false)
@@ -309,10 +317,9 @@ struct BenchGenerate: ParsableCommand {
             return true
         }
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        let result: [String: Any] = ["model": "generate-\(config.rawValue)", "size": side, "steps": steps, "total_ms": total,
-                                     "step_ms": Timing.median(of: stepTimes), "peak_rss_mb": PeakMemory.residentMB]
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(Report(model: "generate-\(config.rawValue)", size: side, steps: steps, totalMs: total,
+                                 stepMs: Timing.median(of: stepTimes), peakRSSMB: PeakMemory.residentMB))
         } else {
             print(String(format: "%@ %d×%d: %.0f ms in all, %.0f ms a sampling step (median), peak RSS %.0f MB",
                          config.rawValue, side, side, total, Timing.median(of: stepTimes), PeakMemory.residentMB))

@@ -14,6 +14,16 @@ struct BenchTUI: ParsableCommand {
     @Option(help: "Model folder (default: the built-in model).") var model: String?
     @Flag(help: "Print one JSON document.") var json = false
 
+    /// What `--json` prints.
+    struct Report: Encodable {
+        let frameMs: Double, chafaMs: Double, keyToFrameMsP50: Double, keyToFrameMsP99: Double
+        let keys: Int
+        enum CodingKeys: String, CodingKey {
+            case keys
+            case frameMs = "frame_ms", chafaMs = "chafa_ms", keyToFrameMsP50 = "key_to_frame_ms_p50", keyToFrameMsP99 = "key_to_frame_ms_p99"
+        }
+    }
+
     func run() throws {
         let log = StderrLog(quiet: false)
         let (sd, folder) = try loadModel(model)
@@ -77,8 +87,7 @@ struct BenchTUI: ParsableCommand {
         latencies.sort()
         let p50 = latencies[latencies.count / 2], p99 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
         if json {
-            let doc: [String: Any] = ["frame_ms": frame, "chafa_ms": chafa, "key_to_frame_ms_p50": p50, "key_to_frame_ms_p99": p99, "keys": latencies.count]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(Report(frameMs: frame, chafaMs: chafa, keyToFrameMsP50: p50, keyToFrameMsP99: p99, keys: latencies.count))
         } else {
             print(String(format: "full frame 200×60 with four results in cells: %.2f ms (bar 10 ms)", frame))
             print(String(format: "chafa, one new result for its pane (%d×%d cells): %.2f ms", tile.width, tile.height, chafa))
