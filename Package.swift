@@ -1,7 +1,11 @@
 // swift-tools-version:5.10
 import PackageDescription
 
-let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+// The engine (tensors, kernels, autograd) is built without bounds and overflow checks,
+// where docs/performance.md measures that it matters; everything else, which reads
+// files and user input, keeps Swift's checks (release builds are -O, whole-module).
+let unchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+let checked: [SwiftSetting] = []
 
 let package = Package(
     name: "Strata",
@@ -24,16 +28,16 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3"])],
             linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("png"), .linkedLibrary("m")]
         ),
-        .target(name: "StrataTensor", dependencies: ["CStrata"], swiftSettings: optimise),
-        .target(name: "StrataModels", dependencies: ["StrataTensor", "CStrata"], swiftSettings: optimise),
-        .target(name: "StrataEdit", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
-        .target(name: "StrataSprites", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: optimise),
+        .target(name: "StrataTensor", dependencies: ["CStrata"], swiftSettings: unchecked),
+        .target(name: "StrataModels", dependencies: ["StrataTensor", "CStrata"], swiftSettings: checked),
+        .target(name: "StrataEdit", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: checked),
+        .target(name: "StrataSprites", dependencies: ["StrataModels", "StrataTensor"], swiftSettings: checked),
         // Layered generation: Text2Layer's layered autoencoder and pipeline.
-        .target(name: "StrataLayers", dependencies: ["StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: optimise),
+        .target(name: "StrataLayers", dependencies: ["StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: checked),
         // ncursesw and chafa for the terminal editor (headers and inline wrappers only).
         .systemLibrary(name: "CTerminal", pkgConfig: "chafa", providers: [.apt(["libncursesw5-dev", "libchafa-dev", "libglib2.0-dev"])]),
-        .target(name: "StrataTUI", dependencies: ["CTerminal", "StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: optimise),
-        .target(name: "StrataTraining", dependencies: ["StrataSprites", "StrataLayers", "StrataModels", "StrataTensor"], swiftSettings: optimise),
+        .target(name: "StrataTUI", dependencies: ["CTerminal", "StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: checked),
+        .target(name: "StrataTraining", dependencies: ["StrataSprites", "StrataLayers", "StrataModels", "StrataTensor"], swiftSettings: checked),
         .executableTarget(
             name: "strata",
             dependencies: [
@@ -46,52 +50,52 @@ let package = Package(
                 "StrataTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: optimise
+            swiftSettings: checked
         ),
         .testTarget(
             name: "StrataTensorTests",
-            dependencies: ["StrataTensor"],
+            dependencies: ["StrataTensor", "StrataModels"],
             exclude: ["Fixtures"],
-            swiftSettings: optimise
+            swiftSettings: checked
         ),
         .testTarget(
             name: "StrataModelsTests",
             dependencies: ["StrataModels"],
             exclude: ["Fixtures"],
-            swiftSettings: optimise
+            swiftSettings: checked
         ),
         .testTarget(
             name: "StrataEditTests",
             dependencies: ["StrataEdit", "StrataModels", "StrataTensor"],
-            swiftSettings: optimise
+            swiftSettings: checked
         ),
         .testTarget(
             name: "StrataLayersTests",
             dependencies: ["StrataLayers", "StrataModels", "StrataTensor"],
-            swiftSettings: optimise
+            swiftSettings: checked
         ),
         // The strata command as scripts use it: run as a process, without a terminal.
         .testTarget(
             name: "StrataCLITests",
             dependencies: ["strata", "StrataModels", "StrataLayers"],
-            swiftSettings: optimise
+            swiftSettings: checked
         ),
         .testTarget(
             name: "StrataTUITests",
             dependencies: ["StrataTUI", "StrataEdit"],
             exclude: ["Snapshots"],
-            swiftSettings: optimise
+            swiftSettings: checked
         ),
         .testTarget(
             name: "StrataTrainingTests",
             dependencies: ["StrataTraining", "StrataLayers", "StrataTensor", "StrataModels", "StrataSprites"],
-            swiftSettings: optimise
+            swiftSettings: checked
         ),
         .testTarget(
             name: "StrataSpritesTests",
             dependencies: ["StrataSprites", "StrataModels", "StrataTensor", "StrataEdit"],
             exclude: ["Fixtures"],
-            swiftSettings: optimise
+            swiftSettings: checked
         ),
     ]
 )

@@ -2,6 +2,7 @@
 // entry in a cache folder, least recently used out past a size limit), so going back
 // to an earlier setting, or reopening a session, reuses what was computed.
 import Foundation
+import StrataModels
 import StrataTensor
 import Synchronization
 

@@ -4,6 +4,7 @@
 // exported from it. The decay ramps up as (1 + n) / (10 + n) so that an average
 // started late (or on a resumed run) follows the weights quickly at first.
 import Foundation
+import StrataModels
 import StrataTensor
 
 public final class WeightAverage {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import StrataModels
 @testable import StrataTensor
 
 final class SafeTensorsTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import StrataModels
 @testable import StrataTensor
 
 enum Fixtures {

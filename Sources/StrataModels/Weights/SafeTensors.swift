@@ -2,6 +2,7 @@
 // each tensor's dtype, shape and byte range, then the raw little-endian data.
 // Reading maps the file and checks the header as the reference parser does.
 import Foundation
+import StrataTensor
 
 public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
