@@ -4,12 +4,13 @@ import StrataModels
 import StrataTensor
 
 extension LayeredModel {
-    /// model_index.json's entries for a layered model.
-    public static var modelIndex: [String: Any] {
-        ["_class_name": pipelineClass, "_diffusers_version": ModelFolderWriter.diffusersVersion,
-         "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
-         "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
-         "layered_vae": ["strata", "LayeredAutoencoder"]]
+    /// model_index.json's entries for this model.
+    public var modelIndex: [String: Any] {
+        let baseline = codec is SeparateLayerCodec
+        return ["_class_name": baseline ? Self.baselinePipelineClass : Self.pipelineClass, "_diffusers_version": ModelFolderWriter.diffusersVersion,
+                "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
+                "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
+                codec.component: baseline ? ["diffusers", "AutoencoderKL"] : ["strata", "LayeredAutoencoder"]]
     }
 
     /// Writes every part into a staging folder and swaps it in for `folder`;
@@ -18,11 +19,11 @@ extension LayeredModel {
         let staging = ModelFolderWriter.staging(for: folder)
         try? FileManager.default.removeItem(at: staging)
         try ModelFolderWriter.writeUNet(unet, to: staging.appendingPathComponent("unet"), as: type)
-        try ModelFolderWriter.writeVAE(autoencoder.core, to: staging.appendingPathComponent("layered_vae"), as: type)
+        try codec.write(to: staging.appendingPathComponent(codec.component), as: type)
         try ModelFolderWriter.writeTextEncoder(textEncoder, to: staging.appendingPathComponent("text_encoder"), as: type)
         try ModelFolderWriter.writeTokenizer(from: tokenizerSource, to: staging.appendingPathComponent("tokenizer"))
         try ModelFolderWriter.writeScheduler(schedulerConfig, to: staging.appendingPathComponent("scheduler"))
-        try ModelFolderWriter.writeModelIndex(Self.modelIndex, to: staging)
+        try ModelFolderWriter.writeModelIndex(modelIndex, to: staging)
         try ModelFolderWriter.replace(folder, with: staging)
     }
 }

@@ -1,6 +1,6 @@
 // Text to two layers (Text2Layer): classifier-free guided sampling of the layered
-// latent, as text-to-image samples an image latent, then the layered autoencoder's three
-// heads give the foreground F, the background B and the mask m.
+// latent, as text-to-image samples an image latent, then the model's codec (the layered
+// autoencoder's three heads) gives the foreground F, the background B and the mask m.
 import Foundation
 import StrataModels
 import StrataTensor
@@ -12,14 +12,14 @@ public struct TextToLayers {
 
     /// The initial latents [1, C, H/f, W/f] for a seed, from `rng`'s normal draws.
     public func initialLatents<R: RandomSource>(_ s: TextToImageSettings, rng: inout R) -> Tensor {
-        let f = model.autoencoder.scaleFactor
+        let f = model.codec.scaleFactor
         return Tensor.randn([1, model.unet.config.inChannels, s.height / f, s.width / f], using: &rng)
     }
 
     /// The layers of one sample (F and B in [−1, 1], m in [0, 1]). `progress` is called
     /// after every step with (step, total) and returns false to cancel.
     public func run<R: RandomSource>(_ s: TextToImageSettings, rng: inout R, progress: (Int, Int) -> Bool = { _, _ in true }) throws -> TwoLayerImages {
-        let f = model.autoencoder.scaleFactor * (1 << (model.unet.config.blockOutChannels.count - 1))
+        let f = model.codec.scaleFactor * (1 << (model.unet.config.blockOutChannels.count - 1))
         guard s.width > 0, s.height > 0, s.width % f == 0, s.height % f == 0 else {
             throw GenerationError.size(width: s.width, height: s.height, multiple: f)
         }
@@ -28,9 +28,6 @@ public struct TextToLayers {
         let latents = try GuidedSampler(unet: model.unet).sample(
             noise: initialLatents(s, rng: &rng), scheduler: &scheduler, unconditional: parts[0], condition: { _ in parts[1] },
             guidanceScale: Float(s.guidanceScale), rng: &rng, guidanceStart: s.guidanceStart, progress: progress)
-        return GradMode.disabled {
-            let layers = model.autoencoder.decode(latents).layers
-            return TwoLayerImages(foreground: layers.foreground.clamped(-1, 1), background: layers.background.clamped(-1, 1), mask: layers.mask)
-        }
+        return GradMode.disabled { model.codec.decodeLayers(latents) }
     }
 }

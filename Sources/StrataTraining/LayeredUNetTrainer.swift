@@ -1,5 +1,6 @@
 // Trains the text-conditioned UNet of a layered model (Text2Layer) on cached latents of
-// training scenes' layers, encoded once by the frozen layered autoencoder: ε-prediction,
+// training scenes' layers, encoded once by the frozen codec (the layered autoencoder, or
+// the baseline's image autoencoder applied to F and B apart): ε-prediction,
 // timesteps uniform, captions dropped 10% of the time for classifier-free guidance, the
 // built-in model's final loss weighting (Min-SNR-5 and the velocity weighting capped at
 // 5), a weight average to export from. The text encoder is the built-in model's, frozen,
@@ -47,15 +48,16 @@ public final class LayeredUNetTrainer {
         return c
     }
 
-    /// `autoencoder` is the exported, frozen layered autoencoder whose latents the UNet
-    /// learns; `textModel` a model folder whose text encoder and tokenizer it reads.
-    public init(folder: URL, autoencoder: LayeredAutoencoder, textModel: URL, settings: LayeredUNetSettings, renderer: SceneRenderer) throws {
+    /// `codec` is the frozen codec (an exported layered autoencoder, or the baseline's)
+    /// whose latents the UNet learns; `textModel` a model folder whose text encoder and
+    /// tokenizer it reads.
+    public init(folder: URL, codec: any LayerCodec, textModel: URL, settings: LayeredUNetSettings, renderer: SceneRenderer) throws {
         self.settings = settings
         let saved = TrainingState(folder: folder)
         let log = TrainingLog(folder: folder)
         tokenizer = try CLIPTokenizer(folder: textModel.appendingPathComponent("tokenizer"))
         textEncoder = try CLIPTextModel(folder: textModel.appendingPathComponent("text_encoder"))
-        let channels = autoencoder.config.latentChannels
+        let channels = codec.latentChannels
         unet = try UNet2DConditionModel(config: Self.unetConfig(channels: channels),
                                         weights: saved.exists ? saved.parameterStore("unet") : .initialized(seed: settings.seed))
         schedule = try NoiseSchedule(SpriteModelRecipe.scheduler)
@@ -67,14 +69,18 @@ public final class LayeredUNetTrainer {
         run = try TrainingRun(folder: folder, plan: plan, trained: unet.parameters.tensors.map(\.tensor),
                               parameterCount: unet.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log)
         run.record("dataset", "\(settings.datasetSize)", unsetMeans: "\(settings.datasetSize)")
+        if saved.exists, run.progress.settings["codec"] ?? "layered_vae" != codec.component {
+            throw LayeredModelError.malformed("\(folder.path) trains on a \(run.progress.settings["codec"] ?? "layered_vae") latent, not \(codec.component)")
+        }
+        run.progress.settings["codec"] = codec.component
         let named = unet.parameters.tensors.map { ("unet." + $0.name, $0.tensor) }
         average = try WeightAverage(named, decay: settings.averageDecay, savedAt: saved.averageURL)
             ?? WeightAverage(named, decay: settings.averageDecay)
         let seed = settings.seed
-        cache = try LatentCache(folder: folder, channels: channels, fingerprint: "layered \(autoencoder.config.scalingFactor)",
+        cache = try LatentCache(folder: folder, channels: channels, fingerprint: codec.fingerprint,
                                 count: settings.datasetSize, log: log) { first, n in
             let batch = LayeredSceneBatch(renderer: renderer, run: seed, first: first, count: n)
-            return (GradMode.disabled { autoencoder.encode(batch.layers) }, batch.scenes.map { $0.caption.text })
+            return (GradMode.disabled { codec.encodeLayers(batch.layers) }, batch.scenes.map { $0.caption.text })
         }
     }
 
@@ -124,17 +130,17 @@ public final class LayeredUNetTrainer {
 
 extension LayeredUNetTrainer {
     /// Writes a layered model folder (LayeredModel's layout): the run's UNet (its weight
-    /// average unless `averaged` is false, fp16), the layered_vae/ folder it was trained
-    /// on, and `textModel`'s tokenizer and text encoder, which conditioned it.
-    public static func exportModel(run: URL, layeredVAE: URL, textModel: URL, to folder: URL, averaged: Bool = true) throws {
+    /// average unless `averaged` is false, fp16), the codec it was trained on, and
+    /// `textModel`'s tokenizer and text encoder, which conditioned it.
+    public static func exportModel(run: URL, codec: any LayerCodec, textModel: URL, to folder: URL, averaged: Bool = true) throws {
         let state = TrainingState(folder: run)
-        let channels = try LayeredAutoencoder(folder: layeredVAE).config.latentChannels  // the UNet's in and out
+        let channels = codec.latentChannels  // the UNet's in and out
         let store = averaged && FileManager.default.fileExists(atPath: state.averageURL.path)
             ? try WeightStore(path: state.averageURL.path).renamed { "unet." + $0 } : try state.parameterStore("unet")
         let unet = try UNet2DConditionModel(config: unetConfig(channels: channels), weights: store)
         let model = try LayeredModel(tokenizer: CLIPTokenizer(folder: textModel.appendingPathComponent("tokenizer")),
                                      textEncoder: CLIPTextModel(folder: textModel.appendingPathComponent("text_encoder")),
-                                     unet: unet, autoencoder: LayeredAutoencoder(folder: layeredVAE), schedulerConfig: SpriteModelRecipe.scheduler)
+                                     unet: unet, codec: codec, schedulerConfig: SpriteModelRecipe.scheduler)
         try model.write(to: folder, tokenizerSource: textModel.appendingPathComponent("tokenizer"))
     }
 }

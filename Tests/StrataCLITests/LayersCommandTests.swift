@@ -22,7 +22,7 @@ final class LayersCommandTests: XCTestCase {
         let tokenizer = root.appendingPathComponent("Assets/clip-tokenizer")
         try LayeredModel(tokenizer: CLIPTokenizer(folder: tokenizer), textEncoder: CLIPTextModel(config: text, weights: .initialized(seed: 1)),
                          unet: UNet2DConditionModel(config: unet, weights: .initialized(seed: 2)),
-                         autoencoder: LayeredAutoencoder(config: vae, weights: .initialized(seed: 3), compositeHead: false),
+                         codec: LayeredAutoencoder(config: vae, weights: .initialized(seed: 3), compositeHead: false),
                          schedulerConfig: SchedulerConfig())
             .write(to: folder, tokenizerSource: tokenizer)
     }

@@ -23,7 +23,7 @@ final class LayeredModelTests: XCTestCase {
         return try LayeredModel(tokenizer: CLIPTokenizer(folder: tokenizerFolder),
                                 textEncoder: CLIPTextModel(config: text, weights: .initialized(seed: seed)),
                                 unet: UNet2DConditionModel(config: unet, weights: .initialized(seed: seed + 1)),
-                                autoencoder: LayeredAutoencoder(config: LayeredAutoencoderTests.tinyConfig, weights: .initialized(seed: seed + 2),
+                                codec: LayeredAutoencoder(config: LayeredAutoencoderTests.tinyConfig, weights: .initialized(seed: seed + 2),
                                                                 compositeHead: false),
                                 schedulerConfig: scheduler)
     }
@@ -79,7 +79,7 @@ final class LayeredModelTests: XCTestCase {
         let model = try LayeredModel(tokenizer: CLIPTokenizer(folder: Self.tokenizerFolder),
                                      textEncoder: CLIPTextModel(config: CLIPTextConfig(), weights: .initialized(seed: 1)),
                                      unet: UNet2DConditionModel(config: UNetConfig(), weights: .initialized(seed: 2)),
-                                     autoencoder: LayeredAutoencoder(config: vae, weights: .initialized(seed: 3), compositeHead: false),
+                                     codec: LayeredAutoencoder(config: vae, weights: .initialized(seed: 3), compositeHead: false),
                                      schedulerConfig: SchedulerConfig())
         XCTAssertGreaterThan(model.unet.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, 850_000_000)
         var rng = TorchRandom(seed: 1)

@@ -25,7 +25,7 @@ final class LayeredUNetTrainingTests: XCTestCase {
         s.batch = 2; s.datasetSize = 4; s.logEvery = 100; s.saveEvery = 100
         let renderer = try SceneRenderer.shipped()
         let run = root.appendingPathComponent("run")
-        let trainer = try LayeredUNetTrainer(folder: run, autoencoder: exported, textModel: StrataAssets.builtInModel(),
+        let trainer = try LayeredUNetTrainer(folder: run, codec: exported, textModel: StrataAssets.builtInModel(),
                                              settings: s, renderer: renderer)
         XCTAssertEqual(trainer.unet.config.inChannels, 6)
         XCTAssertEqual(trainer.unet.config.outChannels, 6)
@@ -37,7 +37,7 @@ final class LayeredUNetTrainingTests: XCTestCase {
         for i in 0..<per { XCTAssertEqual(trainer.cache.latents.data[per + i], z.data[i], accuracy: 2e-3 * max(1, abs(z.data[i]))) }
         XCTAssertEqual(trainer.cache.captions[1], scene.scenes[0].caption.text)
         try trainer.run(until: 2)
-        let resumed = try LayeredUNetTrainer(folder: run, autoencoder: exported, textModel: StrataAssets.builtInModel(),
+        let resumed = try LayeredUNetTrainer(folder: run, codec: exported, textModel: StrataAssets.builtInModel(),
                                              settings: s, renderer: renderer)
         XCTAssertEqual(resumed.progress.step, 2)
         XCTAssertEqual(resumed.average.updates, 2)
