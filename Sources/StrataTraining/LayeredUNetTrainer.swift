@@ -50,16 +50,20 @@ public final class LayeredUNetTrainer {
 
     /// `codec` is the frozen codec (an exported layered autoencoder, or the baseline's)
     /// whose latents the UNet learns; `textModel` a model folder whose text encoder and
-    /// tokenizer it reads.
-    public init(folder: URL, codec: any LayerCodec, textModel: URL, settings: LayeredUNetSettings, renderer: SceneRenderer) throws {
+    /// tokenizer it reads. `start` is an exported layered model folder and the step its UNet
+    /// was trained to, for a new run that goes on from it (a machine without the run folder).
+    public init(folder: URL, codec: any LayerCodec, textModel: URL, settings: LayeredUNetSettings, renderer: SceneRenderer,
+                start: (folder: URL, step: Int)? = nil) throws {
         self.settings = settings
         let saved = TrainingState(folder: folder)
         let log = TrainingLog(folder: folder)
         tokenizer = try CLIPTokenizer(folder: textModel.appendingPathComponent("tokenizer"))
         textEncoder = try CLIPTextModel(folder: textModel.appendingPathComponent("text_encoder"))
         let channels = codec.latentChannels
-        unet = try UNet2DConditionModel(config: Self.unetConfig(channels: channels),
-                                        weights: saved.exists ? saved.parameterStore("unet") : .initialized(seed: settings.seed))
+        let weights: WeightStore = try saved.exists ? saved.parameterStore("unet")
+            : start.map { try WeightStore(path: WeightStore.file(in: $0.folder.appendingPathComponent("unet"), named: "diffusion_pytorch_model").path) }
+            ?? .initialized(seed: settings.seed)
+        unet = try UNet2DConditionModel(config: Self.unetConfig(channels: channels), weights: weights)
         schedule = try NoiseSchedule(SpriteModelRecipe.scheduler)
         var plan = TrainingRun.Plan(name: "layered-unet", batch: settings.batch, learningRate: settings.learningRate, warmupSteps: settings.warmupSteps)
         plan.decaySteps = settings.decaySteps; plan.logEvery = settings.logEvery; plan.saveEvery = settings.saveEvery
@@ -67,7 +71,7 @@ public final class LayeredUNetTrainer {
                          "seed": "\(settings.seed)", "dataset": "\(settings.datasetSize)", "min_snr_gamma": "\(settings.minSNRGamma)",
                          "velocity_weight_cap": "\(settings.velocityWeightCap)", "latent_channels": "\(channels)"]
         run = try TrainingRun(folder: folder, plan: plan, trained: unet.parameters.tensors.map(\.tensor),
-                              parameterCount: unet.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, log: log)
+                              parameterCount: unet.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, startStep: start?.step, log: log)
         run.record("dataset", "\(settings.datasetSize)", unsetMeans: "\(settings.datasetSize)")
         if saved.exists, run.progress.settings["codec"] ?? "layered_vae" != codec.component {
             throw LayeredModelError.malformed("\(folder.path) trains on a \(run.progress.settings["codec"] ?? "layered_vae") latent, not \(codec.component)")

@@ -128,6 +128,8 @@ struct TrainLayeredUNet: ParsableCommand {
     @Option(help: "Scenes in the latent cache.") var dataset = 60_000
     @Option(help: "Cool the learning rate down to a tenth over this many steps (cosine), from the step this is first given; 0: no cool-down.") var lrDecaySteps = 0
     @Option(help: "Seed of the run (weights and data order).") var seed: UInt64 = 6
+    @Option(help: "A new run starts from this exported layered model folder's UNet (with --start-step) instead of random weights.") var startFrom: String?
+    @Option(help: "The step the --start-from UNet was trained to.") var startStep: Int?
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
     @OptionGroup var engine: ThreadOptions
 
@@ -140,7 +142,7 @@ struct TrainLayeredUNet: ParsableCommand {
             let codec = try loadCodec(layeredVae: layeredVae, baselineVae: baselineVae)
             let text = try textModel.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
             trainer = try LayeredUNetTrainer(folder: URL(fileURLWithPath: runFolder), codec: codec, textModel: text,
-                                             settings: s, renderer: loadRenderer())
+                                             settings: s, renderer: loadRenderer(), start: try StartWeights.parse(startFrom, startStep))
         } catch let e as ValidationError { throw e } catch { throw failure(error) }
         try untilStopped(minutes: minutes) { try trainer.run(until: steps, shouldStop: $0) }
     }
