@@ -17,6 +17,19 @@ final class JudgeTests: XCTestCase {
         XCTAssert(r.confidences.allSatisfy { $0 > 0 && $0 <= 1 })
     }
 
+    /// The layer heads: a subject on scenes, none on their backgrounds alone, and the
+    /// sprite's mask (alpha above 0.5) read back; an IoU computed by hand agrees.
+    func testShippedJudgeReadsSubjectsAndMasks() throws {
+        let judge = try SpriteJudge.shipped()
+        XCTAssert(judge.hasLayerHeads)
+        let a = judge.layerAccuracy(renderer: SceneTests.renderer, count: 200, seed: 78)
+        XCTAssertGreaterThanOrEqual(a.subject.mean, 0.98)
+        XCTAssertGreaterThanOrEqual(a.noSubject.mean, 0.98)
+        XCTAssertGreaterThanOrEqual(a.maskIoU.mean, 0.93)
+        XCTAssertEqual(maskIoU([1, 1, 0, 0], [0.9, 0.2, 0.7, 0]), 1.0 / 3.0, accuracy: 1e-12)
+        XCTAssertEqual(maskIoU([0, 0], [0, 0.4]), 1)
+    }
+
     func testEvaluationSeedsAreNeverTrainingSeeds() {
         for i in 0..<1000 { XCTAssertGreaterThanOrEqual(SceneSpec.evaluationSeed(UInt64(i % 7), index: i), SceneSpec.evaluationSeedBase) }
         XCTAssertNotEqual(SceneSpec.evaluationSeed(1, index: 0), SceneSpec.evaluationSeed(2, index: 0))
