@@ -54,14 +54,7 @@ public enum MaskOps {
     /// size; 1 when both are empty.
     public static func intersectionOverUnion(_ mask: Tensor, _ truth: [UInt8]) -> Double {
         precondition(mask.count == truth.count, "intersectionOverUnion: \(mask.count) and \(truth.count) pixels")
-        let values = mask.scalars
-        var both = 0, either = 0
-        for i in truth.indices {
-            let a = values[i] > 0.5, b = truth[i] > 0
-            if a && b { both += 1 }
-            if a || b { either += 1 }
-        }
-        return either == 0 ? 1 : Double(both) / Double(either)
+        return maskIoU(mask.scalars, truth.map { $0 > 0 ? 1 : 0 })
     }
 
     /// `placed` on 8-bit mask pixels (side×side, 0 or 1), for interfaces that keep masks as bytes.

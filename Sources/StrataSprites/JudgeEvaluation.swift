@@ -58,18 +58,6 @@ public struct JudgeLayerAccuracy: Sendable, Codable {
     }
 }
 
-/// Intersection over union of two masks thresholded at 0.5 (1 when both are empty).
-public func maskIoU(_ a: [Float], _ b: [Float]) -> Double {
-    precondition(a.count == b.count, "maskIoU: masks of \(a.count) and \(b.count) pixels")
-    var both = 0, either = 0
-    for i in a.indices {
-        let x = a[i] > 0.5, y = b[i] > 0.5
-        if x && y { both += 1 }
-        if x || y { either += 1 }
-    }
-    return either == 0 ? 1 : Double(both) / Double(either)
-}
-
 /// Values at the given fractions of their sorted order (nearest rank).
 public func quantiles(_ values: [Double], _ fractions: [Double]) -> [Double] {
     let sorted = values.sorted()

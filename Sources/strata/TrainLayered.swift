@@ -119,9 +119,7 @@ struct TrainLayeredUNet: ParsableCommand {
         commandName: "layered-unet",
         abstract: "Train a layered model's UNet on a frozen layered autoencoder's latents; a run folder that already holds a run is resumed.")
     @Option(name: .customLong("run"), help: "Run folder (parameters, optimiser state, latent cache, progress, log).") var runFolder: String
-    @Option(help: "A layered_vae/ folder written by `strata train export-layered-vae`.") var layeredVae: String?
-    @Option(help: "Train the paper's baseline instead: this image vae/ folder encodes F and B apart, the mask is shrunk beside them (e.g. Assets/models/strata-sprites/vae).") var baselineVae: String?
-    @Option(help: "The model folder whose text encoder and tokenizer condition the UNet (frozen; default: the built-in model).") var textModel: String?
+    @OptionGroup var parts: LayeredPartsOptions
     @Option(help: "Train until this many steps in all.") var steps = 100_000
     @Option(help: "Samples per step.") var batch = 64
     @Option(help: "Adam learning rate.") var lr: Float = 5e-4
@@ -139,9 +137,7 @@ struct TrainLayeredUNet: ParsableCommand {
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.datasetSize = dataset; s.decaySteps = lrDecaySteps; s.seed = seed
         let trainer: LayeredUNetTrainer
         do {
-            let codec = try loadCodec(layeredVae: layeredVae, baselineVae: baselineVae)
-            let text = try textModel.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel()
-            trainer = try LayeredUNetTrainer(folder: URL(fileURLWithPath: runFolder), codec: codec, textModel: text,
+            trainer = try LayeredUNetTrainer(folder: URL(fileURLWithPath: runFolder), codec: try parts.codec(), textModel: try parts.textFolder(),
                                              settings: s, renderer: loadRenderer(), start: try StartWeights.parse(startFrom, startStep))
         } catch let e as ValidationError { throw e } catch { throw failure(error) }
         try untilStopped(minutes: minutes) { try trainer.run(until: steps, shouldStop: $0) }
@@ -153,28 +149,34 @@ struct TrainExportLayeredModel: ParsableCommand {
         commandName: "export-layered-model",
         abstract: "Write a layered model folder (fp16) from a layered UNet run, the layered_vae/ folder it trained on and the text model that conditioned it.")
     @Option(name: .customLong("run"), help: "Layered UNet run folder.") var runFolder: String
-    @Option(help: "The layered_vae/ folder the UNet was trained on (or one whose decoder trained on since, with the same encoder and scaling factor).") var layeredVae: String?
-    @Option(help: "For a baseline run: the image vae/ folder it was trained on.") var baselineVae: String?
-    @Option(help: "The model folder whose tokenizer and text encoder conditioned the UNet (default: the built-in model).") var textModel: String?
+    @OptionGroup var parts: LayeredPartsOptions
     @Option(help: "Output model folder.") var out: String
     @Flag(help: "Export the last step's weights instead of the run's weight average.") var last = false
 
     func run() throws {
         do {
-            try LayeredUNetTrainer.exportModel(run: URL(fileURLWithPath: runFolder), codec: try loadCodec(layeredVae: layeredVae, baselineVae: baselineVae),
-                                               textModel: try textModel.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel(),
+            try LayeredUNetTrainer.exportModel(run: URL(fileURLWithPath: runFolder), codec: try parts.codec(), textModel: try parts.textFolder(),
                                                to: URL(fileURLWithPath: out), averaged: !last)
         } catch let e as ValidationError { throw e } catch { throw failure(error) }
         print("wrote \(out)")
     }
 }
 
-/// The codec a layered UNet works in: a layered_vae/ folder, or the baseline's image
-/// vae/ folder (exactly one of them).
-func loadCodec(layeredVae: String?, baselineVae: String?) throws -> any LayerCodec {
-    switch (layeredVae, baselineVae) {
-    case let (l?, nil): return try LayeredAutoencoder(folder: URL(fileURLWithPath: l))
-    case let (nil, b?): return try SeparateLayerCodec(vae: AutoencoderKL(folder: URL(fileURLWithPath: b)))
-    default: throw ValidationError("give --layered-vae or --baseline-vae (exactly one)")
+/// The parts a layered UNet run works with: its codec (a layered_vae/ folder, or the
+/// baseline's image vae/ folder) and the text model that conditions it.
+struct LayeredPartsOptions: ParsableArguments {
+    @Option(help: "The layered_vae/ folder (written by `strata train export-layered-vae`; for an export, the one the UNet trained on or one whose decoder trained on since, with the same encoder and scaling factor).") var layeredVae: String?
+    @Option(help: "The paper's baseline instead: this image vae/ folder encodes F and B apart, the mask shrunk beside them (e.g. Assets/models/strata-sprites/vae).") var baselineVae: String?
+    @Option(help: "The model folder whose tokenizer and text encoder condition the UNet (frozen; default: the built-in model).") var textModel: String?
+
+    func validate() throws {
+        guard (layeredVae == nil) != (baselineVae == nil) else { throw ValidationError("give --layered-vae or --baseline-vae (exactly one)") }
     }
+
+    func codec() throws -> any LayerCodec {
+        if let layeredVae { return try LayeredAutoencoder(folder: URL(fileURLWithPath: layeredVae)) }
+        return try SeparateLayerCodec(vae: AutoencoderKL(folder: URL(fileURLWithPath: baselineVae!)))
+    }
+
+    func textFolder() throws -> URL { try textModel.map { URL(fileURLWithPath: $0) } ?? StrataAssets.builtInModel() }
 }
