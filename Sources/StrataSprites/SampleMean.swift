@@ -21,5 +21,10 @@ public struct SampleMean: Equatable, Sendable, Codable {
         percent ? String(format: "%.1f%% ± %.1f", mean * 100, standardError * 100) : String(format: "%.3f ± %.3f", mean, standardError)
     }
 
+    /// A paired difference: "+3.5 points ± 1.2" for shares, "+0.012 ± 0.004" for averages.
+    public func text(signedPercent: Bool) -> String {
+        signedPercent ? String(format: "%+.1f points ± %.1f", mean * 100, standardError * 100) : String(format: "%+.3f ± %.3f", mean, standardError)
+    }
+
     enum CodingKeys: String, CodingKey { case mean, count, standardError = "se" }
 }

@@ -60,6 +60,15 @@ public struct LayeredGenerationEvaluation {
         }
     }
 
+    /// This run minus another on the same prompts and seeds, image by image.
+    public struct PairedDifferences: Codable {
+        public var other: String
+        public var compositeAllFour: SampleMean
+        public var maskIoU: SampleMean?
+        public var frechet: Double
+        enum CodingKeys: String, CodingKey { case other, frechet, compositeAllFour = "composite_all_four", maskIoU = "mask_iou" }
+    }
+
     public let judge: SpriteJudge
     public let renderer: SceneRenderer
 
@@ -147,5 +156,16 @@ public struct LayeredGenerationEvaluation {
     func features(_ image: Tensor) -> [Double] {
         let h = GradMode.disabled { judge.trunk(image).hidden }
         return (0..<h.count).map { Double(h.data[$0]) }
+    }
+}
+
+extension LayeredGenerationEvaluation.Report {
+    /// Paired differences against `other`, measured on the same prompts and seeds.
+    public func pairedDifferences(against other: Self) -> LayeredGenerationEvaluation.PairedDifferences {
+        precondition(other.count == count && other.seed == seed, "paired differences need the same prompts and seeds")
+        let composite = SampleMean(zip(compositeOutcomes, other.compositeOutcomes).map { $0 - $1 })
+        var iou: SampleMean?
+        if let a = maskIoUs, let b = other.maskIoUs { iou = SampleMean(zip(a, b).map { $0 - $1 }) }
+        return .init(other: other.method, compositeAllFour: composite, maskIoU: iou, frechet: frechet - other.frechet)
     }
 }

@@ -16,6 +16,8 @@ struct EvalLayers: ParsableCommand {
         case text2layer
         /// A layered model trained without the auxiliary composite head (give --model).
         case noSup = "no-sup"
+        /// The paper's baseline: a layered model on the image autoencoder's latents of F and B apart (give --model).
+        case baseline
         /// An image model's text-to-image (default: the built-in model): composite measures only.
         case image
     }
@@ -28,6 +30,7 @@ struct EvalLayers: ParsableCommand {
     @Option(help: "Classifier-free guidance scale.") var cfg = 7.5
     @Option(help: "Judge folder with subject and mask heads (default: the built-in judge).") var judge: String?
     @Option(help: "Judge scenes for the judge's own accuracy.") var judgeCount = 1000
+    @Option(help: "The --json output of another method on the same prompts and seeds: print the paired differences (this run minus that one).") var compare: String?
     @OptionGroup var output: OutputOptions
     @OptionGroup var engine: ThreadOptions
 
@@ -36,7 +39,8 @@ struct EvalLayers: ParsableCommand {
         let measures: LayeredGenerationEvaluation.Report
         let judge: JudgeAccuracy.Report
         let judgeLayers: JudgeLayerAccuracy
-        enum CodingKeys: String, CodingKey { case measures, judge, judgeLayers = "judge_layers" }
+        var paired: LayeredGenerationEvaluation.PairedDifferences? = nil
+        enum CodingKeys: String, CodingKey { case measures, judge, paired, judgeLayers = "judge_layers" }
     }
 
     func validate() throws {
@@ -44,6 +48,7 @@ struct EvalLayers: ParsableCommand {
         guard steps >= 1 && steps <= 1000 else { throw ValidationError("--steps must be between 1 and 1000") }
         guard judgeCount >= 1 else { throw ValidationError("--judge-count must be positive") }
         if method == .noSup && model == nil { throw ValidationError("--method no-sup needs --model (a layered model trained with --composite-weight 0)") }
+        if method == .baseline && model == nil { throw ValidationError("--method baseline needs --model (a layered model trained with --baseline-vae)") }
     }
 
     func run() throws {
@@ -56,7 +61,7 @@ struct EvalLayers: ParsableCommand {
         settings.steps = steps; settings.guidanceScale = cfg
         let generate: (String, UInt64) throws -> LayeredGenerationEvaluation.Generated
         switch method {
-        case .text2layer, .noSup:
+        case .text2layer, .noSup, .baseline:
             let pipeline = TextToLayers(model: try loadLayeredModel(model).model)
             generate = { prompt, noiseSeed in
                 var s = settings
@@ -73,6 +78,13 @@ struct EvalLayers: ParsableCommand {
                 return .image(try t2i.run(s, rng: &rng) * 2 - 1)
             }
         }
+        let other: LayeredGenerationEvaluation.Report?
+        do { other = try compare.map { try JSONDecoder().decode(Summary.self, from: Data(contentsOf: URL(fileURLWithPath: $0))).measures } } catch {
+            throw fail("--compare \(compare!): not the --json output of strata eval layers (\(error))")
+        }
+        if let other, other.count != count || other.seed != seed {
+            throw fail("--compare: that run measured \(other.count) prompts of seed \(other.seed), this one \(count) of seed \(seed): not paired")
+        }
         let evaluation = LayeredGenerationEvaluation(judge: judgeModel, renderer: renderer)
         let report = try evaluation.run(method: method.rawValue, count: count, seed: seed, generate: generate) {
             log.progress("generating", $0, count)
@@ -80,8 +92,9 @@ struct EvalLayers: ParsableCommand {
         let attributes = judgeModel.accuracy(renderer: renderer, count: judgeCount, seed: seed &+ 5_000)
         let layers = judgeModel.layerAccuracy(renderer: renderer, count: judgeCount, seed: seed &+ 5_000)
         log.clearProgress()
+        let paired = other.map { report.pairedDifferences(against: $0) }
         if output.json {
-            try printJSON(Summary(measures: report, judge: attributes.report, judgeLayers: layers))
+            try printJSON(Summary(measures: report, judge: attributes.report, judgeLayers: layers, paired: paired))
             return
         }
         let pct = { (m: SampleMean) in m.text(percent: true) }
@@ -104,6 +117,12 @@ struct EvalLayers: ParsableCommand {
         }
         print(String(format: "Fréchet distance            %.2f  (two sets of renders of the same prompts: %.2f)", report.frechet, report.frechetRenderFloor))
         print(String(format: "seconds per image           %.2f", report.secondsPerImage))
+        if let paired {
+            print("against \(paired.other), same prompts and seeds (this minus that, ± one standard error of the paired difference):")
+            print("  composite all four \(paired.compositeAllFour.text(signedPercent: true))"
+                  + (paired.maskIoU.map { ", mask IoU \($0.text(signedPercent: false))" } ?? "")
+                  + String(format: ", Fréchet distance %+.2f", paired.frechet))
+        }
         print(String(format: "judge on %d fresh renders: all five %.1f%%, subject %@, no subject on backgrounds %@, mask IoU %@",
                      judgeCount, attributes.allCorrect * 100, layers.subject.text(percent: true), layers.noSubject.text(percent: true),
                      layers.maskIoU.text(percent: false)))
