@@ -146,5 +146,10 @@ extension LayeredUNetTrainer {
                                      textEncoder: CLIPTextModel(folder: textModel.appendingPathComponent("text_encoder")),
                                      unet: unet, codec: codec, schedulerConfig: SpriteModelRecipe.scheduler)
         try model.write(to: folder, tokenizerSource: textModel.appendingPathComponent("tokenizer"))
+        // What it was trained on, so that prompts outside that world are warned about.
+        try Data("{\n  \"world\" : \"sprites\"\n}\n".utf8).write(to: folder.appendingPathComponent(spriteWorldMarker), options: .atomic)
     }
+
+    /// The file in a model folder that says it knows only the sprite world.
+    public static let spriteWorldMarker = "strata_world.json"
 }

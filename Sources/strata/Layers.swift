@@ -4,6 +4,7 @@ import StrataLayers
 import StrataModels
 import StrataSprites
 import StrataTensor
+import StrataTraining
 
 struct Layers: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,6 +15,9 @@ struct Layers: ParsableCommand {
 /// The layered model folder given, else the shipped one; loaded, or a one-line error and exit 2.
 func loadLayeredModel(_ path: String?) throws -> (model: LayeredModel, folder: URL) {
     let folder = try path.map { URL(fileURLWithPath: $0) } ?? StrataAssets.layeredModel()
+    if path == nil, !FileManager.default.fileExists(atPath: folder.appendingPathComponent("model_index.json").path) {
+        throw fail("the shipped layered model is still in training (\(folder.path) holds only its autoencoder so far); give --model DIR")
+    }
     do { return (try LayeredModel(folder: folder), folder) } catch { throw failure(error) }
 }
 
@@ -78,7 +82,8 @@ struct LayersGenerate: ParsableCommand {
         var s = TextToImageSettings(prompt: prompt, width: side, height: side)
         s.negativePrompt = negative; s.steps = steps; s.guidanceScale = cfg; s.scheduler = SchedulerKind(rawValue: scheduler)!
         var warnings: [String] = []
-        if model == nil, let w = spriteWorldPromptWarning(prompt) { warnings.append(w); log.line("warning: " + w) }
+        let spriteWorld = FileManager.default.fileExists(atPath: folder.appendingPathComponent(LayeredUNetTrainer.spriteWorldMarker).path)
+        if model == nil || spriteWorld, let w = spriteWorldPromptWarning(prompt) { warnings.append(w); log.line("warning: " + w) }
         let seeds = seedList!
         var record = LayeredRecord(version: StrataVersion.string, settings: s, rng: "torch", seeds: seeds, modelName: folder.lastPathComponent,
                                    modelHash: modelHash(folder), warnings: warnings)

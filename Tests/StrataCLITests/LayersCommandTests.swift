@@ -67,6 +67,22 @@ final class LayersCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }, [], "no staging left")
     }
 
+    /// A sprite-world model (its folder says so) generates a prompt outside its world,
+    /// warning on standard error and in layers.json about the words it does not know.
+    func testAPromptOutsideTheWorldIsGeneratedWithAWarning() throws {
+        let dir = try CommandRunner.temporaryFolder("layers-warning")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("model"), out = dir.appendingPathComponent("out")
+        try Self.writeTinyModel(to: model)
+        try Data("{\"world\": \"sprites\"}".utf8).write(to: model.appendingPathComponent("strata_world.json"))
+        let r = try CommandRunner.run(["layers", "generate", "--model", model.path, "--prompt", "a big dog flying over a volcano",
+                                       "--steps", "2", "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssert(r.stderr.contains("does not know \"flying\", \"over\", \"volcano\""), r.stderr)
+        let sidecar = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("layers.json"))) as? [String: Any])
+        XCTAssert((sidecar["warnings"] as? [String])?.first?.contains("volcano") == true, "\(sidecar)")
+    }
+
     func testABadModelFolderIsOneLineAndExitsTwo() throws {
         let dir = try CommandRunner.temporaryFolder("layers-bad")
         defer { try? FileManager.default.removeItem(at: dir) }
