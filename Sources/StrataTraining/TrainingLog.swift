@@ -10,7 +10,7 @@ public final class TrainingLog {
     public init(folder: URL) {
         let url = folder.appendingPathComponent("log.txt")
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         file = try? FileHandle(forWritingTo: url)
         _ = try? file?.seekToEnd()
     }
