@@ -96,7 +96,7 @@ public struct LayeredGenerationEvaluation {
         let names = ["animal", "pose", "size", "background"]
         var composite = [[Bool]](repeating: [], count: 4), compositeAll: [Bool] = []
         var place: [Bool] = [], empty: [Bool] = [], both: [Bool] = []
-        var foreground = [[Bool]](repeating: [], count: 4), foregroundAll: [Bool] = []
+        var foreground = [[Bool]](repeating: [], count: 4)
         var tints = [Int](repeating: 0, count: Tint.allCases.count)
         var ious: [Double] = []
         var generatedFeatures: [[Double]] = [], renderFeatures: [[Double]] = [], floorFeatures: [[Double]] = []
@@ -127,7 +127,6 @@ public struct LayeredGenerationEvaluation {
                 let rf = judge.read(over)[0], lf = judge.readLayers(over)[0]
                 let f = [rf.animal == spec.animal, rf.pose == spec.pose, rf.size == spec.size, rf.background == fresh.spec.background]
                 for k in 0..<4 { foreground[k].append(f[k]) }
-                foregroundAll.append(f.allSatisfy { $0 })
                 tints[rf.tint.rawValue] += 1
                 ious.append(maskIoU(Array(UnsafeBufferPointer(start: layers.mask.data, count: 4096)), lf.mask))
             }
@@ -145,7 +144,8 @@ public struct LayeredGenerationEvaluation {
             var fg = perAttribute(foreground)
             fg["fresh_background"] = fg.removeValue(forKey: "background")
             report.foregroundPerAttribute = fg
-            report.foregroundAllThree = SampleMean(outcomes: (0..<foregroundAll.count).map { foreground[0][$0] && foreground[1][$0] && foreground[2][$0] })
+            // animal (0), pose (1) and size (2); the fresh scene's place (3) is reported apart
+            report.foregroundAllThree = SampleMean(outcomes: foreground[0].indices.map { foreground[0][$0] && foreground[1][$0] && foreground[2][$0] })
             report.foregroundTintShares = Dictionary(uniqueKeysWithValues: zip(Tint.allCases.map(\.word), tints.map { Double($0) / Double(max(count, 1)) }))
             report.maskIoU = SampleMean(ious); report.maskIoUQuantiles = quantiles(ious, [0.05, 0.25, 0.5, 0.75]); report.maskIoUs = ious
         }
