@@ -24,6 +24,27 @@ final class CLIPTokenizerTests: XCTestCase {
         XCTAssertEqual(failures, 0, "\(failures) of \(cases.count) strings differ")
     }
 
+    /// tokenizer_config.json's pad token, written as a string (SD 1.5's "<|endoftext|>",
+    /// SD 2's "!") or as an AddedToken object; without the file, the end token pads.
+    func testPadTokenComesFromTheTokenizerConfig() throws {
+        let source = Self.root.appendingPathComponent("Assets/clip-tokenizer")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-tokenizer-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in ["vocab.json", "merges.txt"] {
+            try Data(contentsOf: source.appendingPathComponent(name)).write(to: folder.appendingPathComponent(name))
+        }
+        let plain = try CLIPTokenizer(folder: folder)
+        XCTAssertEqual(plain.padID, plain.endID)
+        let bang = try XCTUnwrap(plain.vocabulary["!"])
+        for config in [#"{"pad_token": "!"}"#, #"{"pad_token": {"content": "!", "lstrip": false}}"#] {
+            try Data(config.utf8).write(to: folder.appendingPathComponent("tokenizer_config.json"))
+            XCTAssertEqual(try CLIPTokenizer(folder: folder).padID, bang, config)
+        }
+        try Data(#"{"pad_token": null}"#.utf8).write(to: folder.appendingPathComponent("tokenizer_config.json"))
+        XCTAssertEqual(try CLIPTokenizer(folder: folder).padID, plain.endID)
+    }
+
     func testKnownSentence() throws {
         let tok = try CLIPTokenizer(folder: Self.root.appendingPathComponent("Assets/clip-tokenizer"))
         // "a photo of a cat" in CLIP's vocabulary

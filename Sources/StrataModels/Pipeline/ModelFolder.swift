@@ -15,11 +15,19 @@ public struct ModelFolder {
               let data = FileManager.default.contents(atPath: index.path) else {
             throw ModelFolderError.notAFolder(url.path)
         }
-        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ModelFolderError.invalid(folder: url.path, item: "model_index.json", reason: "not a JSON object")
+        let parsed: Index
+        do { parsed = try JSONDecoder().decode(Index.self, from: data) } catch {
+            throw ModelFolderError.invalid(folder: url.path, item: "model_index.json", reason: "not a JSON object naming a pipeline (\(error))")
         }
         self.url = url
-        pipelineClass = json["_class_name"] as? String
+        pipelineClass = parsed.className
+    }
+
+    /// What Strata reads of model_index.json: the pipeline's class name; the components
+    /// are found by their folders.
+    struct Index: Decodable {
+        let className: String?
+        enum CodingKeys: String, CodingKey { case className = "_class_name" }
     }
 
     /// Loads component `item` with `body`, naming the folder and item when it is missing

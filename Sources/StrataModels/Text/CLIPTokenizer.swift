@@ -31,14 +31,30 @@ public final class CLIPTokenizer {
     /// Reads `vocab.json` and `merges.txt` (and `tokenizer_config.json`'s pad token, when
     /// present) from a diffusers `tokenizer/` folder.
     public convenience init(folder: URL) throws {
-        var pad = CLIPTokenizer.endToken
         let configURL = folder.appendingPathComponent("tokenizer_config.json")
-        if let data = try? Data(contentsOf: configURL),
-           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            if let p = obj["pad_token"] as? String { pad = p }
-            else if let p = obj["pad_token"] as? [String: Any], let c = p["content"] as? String { pad = c }
+        let config = (try? Data(contentsOf: configURL)).flatMap { try? JSONDecoder().decode(TokenizerConfig.self, from: $0) }
+        try self.init(vocab: folder.appendingPathComponent("vocab.json"), merges: folder.appendingPathComponent("merges.txt"),
+                      padToken: config?.padToken?.content ?? CLIPTokenizer.endToken)
+    }
+
+    /// The one field of transformers' tokenizer_config.json Strata reads: the pad token,
+    /// written as a string or as an AddedToken object with its `content`.
+    struct TokenizerConfig: Decodable {
+        enum Token: Decodable {
+            case text(String), added(content: String)
+            var content: String { switch self { case .text(let s), .added(let s): return s } }
+            init(from decoder: Decoder) throws {
+                if let s = try? decoder.singleValueContainer().decode(String.self) { self = .text(s); return }
+                enum Key: String, CodingKey { case content }
+                self = .added(content: try decoder.container(keyedBy: Key.self).decode(String.self, forKey: .content))
+            }
         }
-        try self.init(vocab: folder.appendingPathComponent("vocab.json"), merges: folder.appendingPathComponent("merges.txt"), padToken: pad)
+        let padToken: Token?
+        enum CodingKeys: String, CodingKey { case padToken = "pad_token" }
+        init(from decoder: Decoder) throws {
+            // A pad token of another shape (null, a number) means the default, as before.
+            padToken = try? decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Token.self, forKey: .padToken)
+        }
     }
 
     public init(vocab: URL, merges: URL, padToken: String = CLIPTokenizer.endToken) throws {
@@ -47,7 +63,7 @@ public final class CLIPTokenizer {
             vocabData = try Data(contentsOf: vocab)
             mergesText = try String(contentsOf: merges, encoding: .utf8)
         } catch { throw TokenizerError.unreadable(vocab.deletingLastPathComponent().path, error.localizedDescription) }
-        guard let v = try? JSONSerialization.jsonObject(with: vocabData) as? [String: Int] else {
+        guard let v = try? JSONDecoder().decode([String: Int].self, from: vocabData) else {
             throw TokenizerError.malformed(vocab.path, "vocab.json is not an object of token → id")
         }
         vocabulary = v
