@@ -3,14 +3,17 @@
 import StrataTensor
 
 public enum MaskOps {
-    /// Area average over `factor`×`factor` cells: the share of each latent cell covered.
+    /// Area average over `factor`×`factor` cells: the share of each latent cell covered,
+    /// for each mask of a batch [N, 1, H, W].
     public static func downsample(_ mask: Tensor, factor: Int) -> Tensor {
-        precondition(mask.rank == 4 && mask.shape[0] == 1 && mask.shape[1] == 1, "mask must be [1, 1, H, W]")
-        let h = mask.shape[2], w = mask.shape[3]
+        precondition(mask.rank == 4 && mask.shape[1] == 1, "mask must be [N, 1, H, W]")
+        let n = mask.shape[0], h = mask.shape[2], w = mask.shape[3], oh = h / factor, ow = w / factor
         precondition(h % factor == 0 && w % factor == 0, "mask \(h)×\(w) is not a multiple of \(factor)")
-        let out = Tensor(zeros: [1, 1, h / factor, w / factor])
+        let out = Tensor(zeros: [n, 1, oh, ow])
         let scale = 1 / Float(factor * factor)
-        for y in 0..<h { for x in 0..<w { out.data[(y / factor) * (w / factor) + x / factor] += mask.data[y * w + x] * scale } }
+        for i in 0..<n { for y in 0..<h { for x in 0..<w {
+            out.data[(i * oh + y / factor) * ow + x / factor] += mask.data[(i * h + y) * w + x] * scale
+        } } }
         return out
     }
 

@@ -3,6 +3,7 @@
 // baseline puts F and B through a plain image autoencoder apart and the mask, shrunk to
 // latent size, beside them (SeparateLayerCodec).
 import Foundation
+import StrataEdit
 import StrataModels
 import StrataTensor
 
@@ -73,15 +74,7 @@ public final class SeparateLayerCodec: LayerCodec {
     public func write(to folder: URL, as type: SafeTensorsFile.StorageType) throws { try ModelFolderWriter.writeVAE(vae, to: folder, as: type) }
 
     /// Area average over `factor`×`factor` cells, [N, 1, H, W] → [N, 1, H/f, W/f].
-    static func shrink(_ m: Tensor, factor f: Int) -> Tensor {
-        let n = m.shape[0], h = m.shape[2], w = m.shape[3], oh = h / f, ow = w / f
-        let out = Tensor(zeros: [n, 1, oh, ow])
-        let scale = 1 / Float(f * f)
-        for i in 0..<n { for y in 0..<h { for x in 0..<w {
-            out.data[(i * oh + y / f) * ow + x / f] += m.data[(i * h + y) * w + x] * scale
-        } } }
-        return out
-    }
+    static func shrink(_ m: Tensor, factor: Int) -> Tensor { MaskOps.downsample(m, factor: factor) }
 
     /// Bilinear upsampling by `factor` with half-pixel centres (PyTorch's
     /// interpolate(mode="bilinear", align_corners=False)), [N, 1, h, w] → [N, 1, h·f, w·f].
