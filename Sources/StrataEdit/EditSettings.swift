@@ -166,15 +166,15 @@ extension EditSettings {
     /// a name that is not a setting is an error, so a misspelt one is not ignored.
     public static func overriding(_ base: EditSettings, with file: URL) throws -> EditSettings {
         do {
-            guard let overlay = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any] else {
+            guard let overlay = try JSONValue(data: Data(contentsOf: file)).objectValue else {
                 throw EditError.input("not a JSON object")
             }
             if let unknown = overlay.keys.sorted().first(where: { EditSettingsSchema[$0] == nil }) {
                 throw EditError.input("unknown setting \"\(unknown)\"")
             }
-            var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
+            guard var merged = try JSONValue(encoding: base).objectValue else { throw EditError.input("settings are not a JSON object") }
             merged.merge(overlay) { $1 }
-            return try JSONDecoder().decode(EditSettings.self, from: JSONSerialization.data(withJSONObject: merged))
+            return try JSONValue.object(merged).decode(as: EditSettings.self)
         } catch {
             throw EditError.input("\(file.path): not valid edit settings (\(error))")
         }

@@ -5,9 +5,9 @@ import StrataTensor
 
 extension LayeredModel {
     /// model_index.json's entries for this model.
-    public var modelIndex: [String: Any] {
+    public var modelIndex: [String: JSONValue] {
         let baseline = codec is SeparateLayerCodec
-        return ["_class_name": baseline ? Self.baselinePipelineClass : Self.pipelineClass, "_diffusers_version": ModelFolderWriter.diffusersVersion,
+        return ["_class_name": .string(baseline ? Self.baselinePipelineClass : Self.pipelineClass), "_diffusers_version": .string(ModelFolderWriter.diffusersVersion),
                 "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
                 "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
                 codec.component: baseline ? ["diffusers", "AutoencoderKL"] : ["strata", "LayeredAutoencoder"]]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataModels
 import StrataTensor
 
 struct BenchKernels: ParsableCommand {
@@ -69,8 +70,8 @@ struct BenchKernels: ParsableCommand {
             for _ in 0..<3 {
                 mine.append(Timing.median(runs: perRound, warmUpMs: 60, measureMs: 120, work))
                 if let torch {
-                    let request: [String: Any] = ["case": c.torchSpec, "runs": perRound, "warm_ms": 60, "measure_ms": 120]
-                    if let t = try torch.request(request)["ms"] as? Double { theirs.append(t) }
+                    let request: JSONValue = ["case": .object(c.torchSpec), "runs": .int(perRound), "warm_ms": 60, "measure_ms": 120]
+                    if let t = try torch.request(request)["ms"]?.doubleValue { theirs.append(t) }
                     // PyTorch's OpenMP and MKL threads keep spinning for up to 200 ms after its work.
                     usleep(250_000)
                 }

@@ -76,16 +76,16 @@ struct ModelBenchOptions: ParsableArguments {
     }
 
     /// Runs the PyTorch side first (its process exits before Strata allocates anything).
-    func torchSide(kind: String, config: Data, extra: [String: Any], log: StderrLog) throws -> (ms: Double, mb: Double, version: String)? {
+    func torchSide(kind: String, config: [String: JSONValue], extra: [String: JSONValue], log: StderrLog) throws -> (ms: Double, mb: Double, version: String)? {
         guard !noTorch else { return nil }
         guard TorchReference.isAvailable else {
             log.line("PyTorch is not installed (python3 -c 'import torch' failed): Strata's side only")
             return nil
         }
-        var request: [String: Any] = ["kind": kind, "mode": mode, "batch": batchSize, "runs": runs, "threads": threads,
-                                      "config": try JSONSerialization.jsonObject(with: config)]
+        var request: [String: JSONValue] = ["kind": .string(kind), "mode": .string(mode), "batch": .int(batchSize), "runs": .int(runs),
+                                            "threads": .int(threads), "config": .object(config)]
         request.merge(extra) { _, new in new }
-        let arg = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+        let arg = String(decoding: try JSONValue.object(request).data(pretty: false), as: UTF8.self)
         log.line("PyTorch side: \(kind) \(mode), batch \(batchSize), \(threads) threads …")
         let p = Process(), out = Pipe(), err = Pipe()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -96,12 +96,12 @@ struct ModelBenchOptions: ParsableArguments {
         let errors = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let ms = obj["ms"] as? Double, let mb = obj["peak_rss_mb"] as? Double else {
+              let obj = try? JSONValue(data: Data(line.utf8)),
+              let ms = obj["ms"]?.doubleValue, let mb = obj["peak_rss_mb"]?.doubleValue else {
             let tail = String(decoding: errors, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " ")
             throw BenchError.torchFailed(tail)
         }
-        return (ms, mb, obj["torch_version"] as? String ?? "?")
+        return (ms, mb, obj["torch_version"]?.stringValue ?? "?")
     }
 
     /// Strata's side: a warm-up, then the median of `runs` runs of `work`.
@@ -158,11 +158,11 @@ struct BenchUNet: ParsableCommand {
         let side = latent ?? config.sampleSize
         let name = options.config.map { "unet-\($0.rawValue)" } ?? "unet(\(URL(fileURLWithPath: options.model!).lastPathComponent))"
         let checkpointing = options.train && !noCheckpointing
-        var torchConfig = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
-        torchConfig["attention_head_dim"] = config.attentionHeads
-        torchConfig["sample_size"] = side
-        let torch = try options.torchSide(kind: "unet", config: try JSONSerialization.data(withJSONObject: torchConfig),
-                                          extra: ["latent": side, "checkpointing": checkpointing], log: log)
+        var torchConfig = try JSONValue(encoding: config).objectValue ?? [:]
+        torchConfig["attention_head_dim"] = try JSONValue(encoding: config.attentionHeads)
+        torchConfig["sample_size"] = .int(side)
+        let torch = try options.torchSide(kind: "unet", config: torchConfig,
+                                          extra: ["latent": .int(side), "checkpointing": .bool(checkpointing)], log: log)
         log.line("Strata side: \(name) \(options.mode), batch \(options.batchSize), latent \(side)×\(side) …")
         let weights: WeightStore = options.model.map { try? WeightStore(path: WeightStore.file(in: URL(fileURLWithPath: $0).appendingPathComponent("unet"), named: "diffusion_pytorch_model").path) }?.flatMap { $0 } ?? .initialized(seed: 0)
         let unet = try UNet2DConditionModel(config: config, weights: weights)
@@ -206,13 +206,12 @@ struct BenchVAE: ParsableCommand {
         }
         let side = size ?? config.sampleSize
         let name = options.config.map { "vae-\($0.rawValue)" } ?? "\(component)(\(URL(fileURLWithPath: options.model!).lastPathComponent))"
-        var torchConfig = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        var torchConfig = try JSONValue(encoding: config).objectValue ?? [:]
         let n = config.blockOutChannels.count
-        torchConfig["down_block_types"] = [String](repeating: "DownEncoderBlock2D", count: n)
-        torchConfig["up_block_types"] = [String](repeating: "UpDecoderBlock2D", count: n)
-        torchConfig["sample_size"] = side
-        let torch = try options.torchSide(kind: "vae", config: try JSONSerialization.data(withJSONObject: torchConfig),
-                                          extra: ["size": side], log: log)
+        torchConfig["down_block_types"] = .array(Array(repeating: "DownEncoderBlock2D", count: n))
+        torchConfig["up_block_types"] = .array(Array(repeating: "UpDecoderBlock2D", count: n))
+        torchConfig["sample_size"] = .int(side)
+        let torch = try options.torchSide(kind: "vae", config: torchConfig, extra: ["size": .int(side)], log: log)
         log.line("Strata side: \(name) \(options.mode), batch \(options.batchSize), \(side)×\(side) …")
         let vae = try AutoencoderKL(config: config, weights: .initialized(seed: 0))
         let b = options.batchSize, f = 1 << (n - 1)
@@ -254,8 +253,7 @@ struct BenchCLIP: ParsableCommand {
         case nil: config = try options.componentConfig("text_encoder", as: CLIPTextConfig.self)
         }
         let name = options.config.map { "clip-\($0.rawValue)" } ?? "clip(\(URL(fileURLWithPath: options.model!).lastPathComponent))"
-        let torchConfig = try JSONEncoder().encode(config)
-        let torch = try options.torchSide(kind: "clip", config: torchConfig, extra: [:], log: log)
+        let torch = try options.torchSide(kind: "clip", config: try JSONValue(encoding: config).objectValue ?? [:], extra: [:], log: log)
         log.line("Strata side: \(name) \(options.mode), batch \(options.batchSize) …")
         let text = try CLIPTextModel(config: config, weights: .initialized(seed: 0))
         var rng = StrataRandom(seed: 1)

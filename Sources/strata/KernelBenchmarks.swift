@@ -3,6 +3,7 @@
 // executable only measures and prints. The same cases, by name and shape, are timed in
 // PyTorch by the bench command's script.
 import Foundation
+import StrataModels
 import StrataTensor
 
 public struct KernelBenchmarkCase {
@@ -13,7 +14,7 @@ public struct KernelBenchmarkCase {
     /// Bytes read and written by one run, for memory-bound ops.
     public let bytes: Double?
     /// Parameters for the PyTorch side: kind plus sizes.
-    public let torchSpec: [String: Any]
+    public let torchSpec: [String: JSONValue]
     /// Builds inputs and returns the work to time.
     public let prepare: () -> () -> Void
 }
@@ -25,7 +26,7 @@ public enum KernelBenchmarks {
     /// Strata's own product (split across its threads) at the same size, beside the peak.
     public static func sgemmStrata(size n: Int = 4096) -> KernelBenchmarkCase {
         KernelBenchmarkCase(op: "sgemm", shape: "\(n)x\(n)x\(n)", flops: 2 * pow(Double(n), 3), bytes: nil,
-                            torchSpec: ["kind": "sgemm", "n": n]) {
+                            torchSpec: ["kind": "sgemm", "n": .int(n)]) {
             let a = randomValues([n, n], 1), b = randomValues([n, n], 2), c = Tensor.empty([n, n])
             return { Gemm.sgemm(transA: false, transB: false, m: n, n: n, k: n, a: a.data, lda: n, b: b.data, ldb: n, c: c.data, ldc: n) }
         }
@@ -33,7 +34,7 @@ public enum KernelBenchmarks {
 
     public static func sgemmPeak(size n: Int = 4096) -> KernelBenchmarkCase {
         KernelBenchmarkCase(op: "sgemm", shape: "\(n)x\(n)x\(n)", flops: 2 * pow(Double(n), 3), bytes: nil,
-                            torchSpec: ["kind": "sgemm", "n": n]) {
+                            torchSpec: ["kind": "sgemm", "n": .int(n)]) {
             let a = randomValues([n, n], 1), b = randomValues([n, n], 2), c = Tensor.empty([n, n])
             // Raw cblas_sgemm with OpenBLAS's own threads: the machine's peak, not Strata's split.
             return { Engine.withOpenBLASThreads(Engine.threads) { Gemm.raw(false, false, n, n, n, 1, a.data, n, b.data, n, 0, c.data, n) } }
@@ -45,7 +46,7 @@ public enum KernelBenchmarks {
         for (c, hw) in convShapes {
             let shape = "2x\(c)x\(hw)x\(hw) k3"
             let flops = 2.0 * 2 * Double(c * c * 9 * hw * hw)
-            let spec: [String: Any] = ["n": 2, "c": c, "hw": hw]
+            let spec: [String: JSONValue] = ["n": 2, "c": .int(c), "hw": .int(hw)]
             cases.append(.init(op: "conv3x3_fwd", shape: shape, flops: flops, bytes: nil, torchSpec: spec.merging(["kind": "conv_fwd"]) { a, _ in a }) {
                 let x = randomValues([2, c, hw, hw], 1), w = randomValues([c, c, 3, 3], 2, scale: 0.02), b = randomValues([c], 3)
                 return { _ = GradMode.disabled { x.conv2d(w, b, padding: 1) } }
@@ -64,7 +65,7 @@ public enum KernelBenchmarks {
         for (name, keys) in [("self_attention", 4096), ("cross_attention", 77)] {
             let shape = "2x8x4096x40 keys \(keys)"
             let fwd = 4.0 * 2 * 8 * 4096 * Double(keys) * 40
-            let spec: [String: Any] = ["b": 2, "h": 8, "n": 4096, "m": keys, "d": 40]
+            let spec: [String: JSONValue] = ["b": 2, "h": 8, "n": 4096, "m": .int(keys), "d": 40]
             cases.append(.init(op: name + "_fwd", shape: shape, flops: fwd, bytes: nil, torchSpec: spec.merging(["kind": "attn_fwd"]) { a, _ in a }) {
                 let q = randomValues([2, 8, 4096, 40], 1), k = randomValues([2, 8, keys, 40], 2), v = randomValues([2, 8, keys, 40], 3)
                 return { _ = GradMode.disabled { Tensor.attention(q, k, v) } }
@@ -78,7 +79,7 @@ public enum KernelBenchmarks {
         for (c, hw) in convShapes {
             let shape = "2x\(c)x\(hw)x\(hw) g32"
             let bytes = Double(2 * c * hw * hw * 4)
-            let spec: [String: Any] = ["n": 2, "c": c, "hw": hw]
+            let spec: [String: JSONValue] = ["n": 2, "c": .int(c), "hw": .int(hw)]
             cases.append(.init(op: "group_norm_fwd", shape: shape, flops: nil, bytes: 2 * bytes, torchSpec: spec.merging(["kind": "gn_fwd"]) { a, _ in a }) {
                 let x = randomValues([2, c, hw, hw], 1), w = randomValues([c], 2), b = randomValues([c], 3)
                 return { _ = GradMode.disabled { x.groupNorm(groups: 32, weight: w, bias: b) } }
@@ -91,7 +92,7 @@ public enum KernelBenchmarks {
         for (tokens, inner) in gegluShapes {
             let shape = "2x\(tokens)x\(2 * inner)"
             let bytes = Double(2 * tokens * inner * 4)
-            let spec: [String: Any] = ["b": 2, "t": tokens, "inner": inner]
+            let spec: [String: JSONValue] = ["b": 2, "t": .int(tokens), "inner": .int(inner)]
             cases.append(.init(op: "geglu_fwd", shape: shape, flops: nil, bytes: 3 * bytes, torchSpec: spec.merging(["kind": "geglu_fwd"]) { a, _ in a }) {
                 let x = randomValues([2, tokens, 2 * inner], 1)
                 return { _ = GradMode.disabled { x.geglu() } }
@@ -104,7 +105,7 @@ public enum KernelBenchmarks {
         for (c, hw) in convShapes {
             let shape = "2x\(c)x\(hw)x\(hw)"
             let bytes = Double(2 * c * hw * hw * 4)
-            let spec: [String: Any] = ["n": 2, "c": c, "hw": hw]
+            let spec: [String: JSONValue] = ["n": 2, "c": .int(c), "hw": .int(hw)]
             cases.append(.init(op: "silu_fwd", shape: shape, flops: nil, bytes: 2 * bytes, torchSpec: spec.merging(["kind": "silu_fwd"]) { a, _ in a }) {
                 let x = randomValues([2, c, hw, hw], 1)
                 return { _ = GradMode.disabled { x.silu() } }

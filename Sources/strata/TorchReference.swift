@@ -1,6 +1,7 @@
 // PyTorch beside Strata, for benchmarks only: a python3 process that times the same
 // work as Strata, case by case, when torch is installed.
 import Foundation
+import StrataModels
 import StrataSprites
 
 enum TorchReference {
@@ -34,22 +35,22 @@ final class TorchSession {
         process.standardError = errors
         try process.run()
         let hello = try readObject()
-        version = hello["torch_version"] as? String ?? "?"
+        version = hello["torch_version"]?.stringValue ?? "?"
     }
 
-    func request(_ object: [String: Any]) throws -> [String: Any] {
-        var line = try JSONSerialization.data(withJSONObject: object)
+    func request(_ object: JSONValue) throws -> JSONValue {
+        var line = try object.data(pretty: false)
         line.append(0x0A)
         input.fileHandleForWriting.write(line)
         return try readObject()
     }
 
-    private func readObject() throws -> [String: Any] {
+    private func readObject() throws -> JSONValue {
         while true {
             if let nl = buffer.firstIndex(of: 0x0A) {
                 let line = buffer[buffer.startIndex..<nl]
                 buffer = Data(buffer[(nl + 1)...])
-                guard let obj = try JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+                guard let obj = try? JSONValue(data: Data(line)), obj.objectValue != nil else {
                     throw BenchError.torchFailed("unexpected answer")
                 }
                 return obj

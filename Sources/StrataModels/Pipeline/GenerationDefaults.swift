@@ -24,13 +24,13 @@ public struct GenerationDefaults: Equatable, Sendable {
         var d = GenerationDefaults()
         guard FileManager.default.fileExists(atPath: file.path) else { return d }
         func invalid(_ reason: String) -> LoadError { .invalid(path: file.path, reason: reason) }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any] else {
+        guard let data = try? Data(contentsOf: file), let object = (try? JSONValue(data: data))?.objectValue else {
             throw invalid("not a JSON object")
         }
         for (key, value) in object {
             switch key {
             case "guidance_start":
-                guard let v = value as? Double, (0...1).contains(v) else { throw invalid("guidance_start must be a number from 0 to 1") }
+                guard let v = value.doubleValue, (0...1).contains(v) else { throw invalid("guidance_start must be a number from 0 to 1") }
                 d.guidanceStart = v
             default: throw invalid("unknown setting \"\(key)\"")
             }

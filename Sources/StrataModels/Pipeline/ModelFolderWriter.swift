@@ -15,18 +15,16 @@ public enum ModelFolderWriter {
     }
 
     /// `config` encoded as JSON, with `extra` keys merged in, written atomically.
-    static func writeConfig<T: Encodable>(_ config: T, extra: [String: Any], to url: URL) throws {
-        let encoded = try JSONEncoder().encode(config)
-        var object = try JSONSerialization.jsonObject(with: encoded) as! [String: Any]
+    static func writeConfig<T: Encodable>(_ config: T, extra: [String: JSONValue], to url: URL) throws {
+        guard var object = try JSONValue(encoding: config).objectValue else { throw CocoaError(.coderInvalidValue) }
         object.merge(extra) { _, new in new }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        try (data + Data("\n".utf8)).write(to: url, options: .atomic)
+        try JSONValue.object(object).data().write(to: url, options: .atomic)
     }
 
     public static func writeUNet(_ unet: UNet2DConditionModel, to folder: URL, as type: SafeTensorsFile.StorageType) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let c = unet.config
-        try writeConfig(c, extra: ["_class_name": "UNet2DConditionModel", "_diffusers_version": diffusersVersion,
+        try writeConfig(c, extra: ["_class_name": "UNet2DConditionModel", "_diffusers_version": .string(diffusersVersion),
                                    "act_fn": "silu", "center_input_sample": false, "downsample_padding": 1,
                                    "mid_block_scale_factor": 1, "mid_block_type": "UNetMidBlock2DCrossAttn"],
                         to: folder.appendingPathComponent("config.json"))
@@ -37,9 +35,9 @@ public enum ModelFolderWriter {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let c = vae.config
         let n = c.blockOutChannels.count
-        try writeConfig(c, extra: ["_class_name": "AutoencoderKL", "_diffusers_version": diffusersVersion, "act_fn": "silu",
-                                   "down_block_types": [String](repeating: "DownEncoderBlock2D", count: n),
-                                   "up_block_types": [String](repeating: "UpDecoderBlock2D", count: n),
+        try writeConfig(c, extra: ["_class_name": "AutoencoderKL", "_diffusers_version": .string(diffusersVersion), "act_fn": "silu",
+                                   "down_block_types": .array(Array(repeating: "DownEncoderBlock2D", count: n)),
+                                   "up_block_types": .array(Array(repeating: "UpDecoderBlock2D", count: n)),
                                    "force_upcast": true, "mid_block_add_attention": true,
                                    "use_quant_conv": true, "use_post_quant_conv": true],
                         to: folder.appendingPathComponent("config.json"))
@@ -49,12 +47,12 @@ public enum ModelFolderWriter {
     public static func writeTextEncoder(_ text: CLIPTextModel, to folder: URL, as type: SafeTensorsFile.StorageType) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // Only keys whose values JSON keeps typed: transformers 5 checks float fields
-        // strictly, and JSONSerialization writes 1.0 as 1. `dtype` float32: transformers 5
+        // strictly, and JSON encoders write 1.0 as 1. `dtype` float32: transformers 5
         // otherwise loads 16-bit weights in 16 bits while diffusers loads its parts in
         // 32, and the pipeline fails on the mixed types.
         try writeConfig(text.config, extra: ["architectures": ["CLIPTextModel"], "model_type": "clip_text_model",
                                              "bos_token_id": 49406, "eos_token_id": 49407, "pad_token_id": 49407,
-                                             "projection_dim": text.config.hiddenSize, "dtype": "float32"],
+                                             "projection_dim": .int(text.config.hiddenSize), "dtype": "float32"],
                         to: folder.appendingPathComponent("config.json"))
         try SafeTensorsFile.write(tensors(text.parameters), to: weightsPath(folder, "model", type), as: type)
     }
@@ -90,17 +88,17 @@ public enum ModelFolderWriter {
     public static func writeScheduler(_ config: SchedulerConfig, to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // Strata's PNDM is the PLMS form Stable Diffusion uses (no Runge-Kutta warm-up).
-        try writeConfig(config, extra: ["_class_name": config.className ?? "DDIMScheduler", "_diffusers_version": diffusersVersion,
+        try writeConfig(config, extra: ["_class_name": .string(config.className ?? "DDIMScheduler"), "_diffusers_version": .string(diffusersVersion),
                                         "clip_sample": false, "skip_prk_steps": true],
                         to: folder.appendingPathComponent("scheduler_config.json"))
     }
 
     public static func writeModelIndex(to folder: URL, schedulerClass: String = "DDIMScheduler") throws {
-        let index: [String: Any] = [
-            "_class_name": "StableDiffusionPipeline", "_diffusers_version": diffusersVersion,
-            "feature_extractor": [NSNull(), NSNull()], "safety_checker": [NSNull(), NSNull()], "image_encoder": [NSNull(), NSNull()],
+        let index: [String: JSONValue] = [
+            "_class_name": "StableDiffusionPipeline", "_diffusers_version": .string(diffusersVersion),
+            "feature_extractor": [nil, nil], "safety_checker": [nil, nil], "image_encoder": [nil, nil],
             "requires_safety_checker": false,
-            "scheduler": ["diffusers", schedulerClass], "text_encoder": ["transformers", "CLIPTextModel"],
+            "scheduler": ["diffusers", .string(schedulerClass)], "text_encoder": ["transformers", "CLIPTextModel"],
             "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
             "vae": ["diffusers", "AutoencoderKL"],
         ]
@@ -108,9 +106,8 @@ public enum ModelFolderWriter {
     }
 
     /// model_index.json with the given entries (sorted keys, a final newline).
-    public static func writeModelIndex(_ index: [String: Any], to folder: URL) throws {
-        let data = try JSONSerialization.data(withJSONObject: index, options: [.prettyPrinted, .sortedKeys])
-        try (data + Data("\n".utf8)).write(to: folder.appendingPathComponent("model_index.json"), options: .atomic)
+    public static func writeModelIndex(_ index: [String: JSONValue], to folder: URL) throws {
+        try JSONValue.object(index).data().write(to: folder.appendingPathComponent("model_index.json"), options: .atomic)
     }
 
     /// The folder next to `folder` that an export writes into first.

@@ -71,35 +71,36 @@ public struct SafeTensorsFile {
         guard headerData.first == UInt8(ascii: "{") else {
             throw SafeTensorsError.headerNotJSON(path: path, reason: "does not start with '{'")
         }
-        let json: Any
-        do { json = try JSONSerialization.jsonObject(with: headerData) }
-        catch { throw SafeTensorsError.headerNotJSON(path: path, reason: "\(error.localizedDescription)") }
-        guard let object = json as? [String: Any] else {
+        let json: JSONValue
+        do { json = try JSONValue(data: headerData) }
+        catch { throw SafeTensorsError.headerNotJSON(path: path, reason: "\(error)") }
+        guard let object = json.objectValue else {
             throw SafeTensorsError.headerNotJSON(path: path, reason: "top level is not an object")
         }
         var entries: [String: Entry] = [:]
         var meta: [String: String] = [:]
         for (name, value) in object {
             if name == "__metadata__" {
-                guard let m = value as? [String: Any] else { throw SafeTensorsError.badEntry(path: path, name: name, reason: "metadata is not an object") }
+                guard let m = value.objectValue else { throw SafeTensorsError.badEntry(path: path, name: name, reason: "metadata is not an object") }
                 for (k, v) in m {
-                    guard let s = v as? String else { throw SafeTensorsError.badEntry(path: path, name: name, reason: "metadata value for '\(k)' is not a string") }
+                    guard let s = v.stringValue else { throw SafeTensorsError.badEntry(path: path, name: name, reason: "metadata value for '\(k)' is not a string") }
                     meta[k] = s
                 }
                 continue
             }
-            guard let e = value as? [String: Any], let dtype = e["dtype"] as? String,
-                  let shapeAny = e["shape"] as? [Any], let offAny = e["data_offsets"] as? [Any], offAny.count == 2 else {
+            guard let dtype = value["dtype"]?.stringValue, case let .array(shapeValues)? = value["shape"],
+                  case let .array(offsetValues)? = value["data_offsets"], offsetValues.count == 2 else {
                 throw SafeTensorsError.badEntry(path: path, name: name, reason: "needs dtype, shape and two data_offsets")
             }
-            let shape = try shapeAny.map { v -> Int in
-                guard let n = v as? Int, n >= 0 else { throw SafeTensorsError.badEntry(path: path, name: name, reason: "shape \(shapeAny) is not a list of non-negative integers") }
-                return n
+            func counts(_ values: [JSONValue], _ what: String) throws -> [Int] {
+                try values.map { v in
+                    guard case let .int(n) = v, n >= 0 else {
+                        throw SafeTensorsError.badEntry(path: path, name: name, reason: "\(what) is not a list of non-negative integers")
+                    }
+                    return n
+                }
             }
-            let offs = try offAny.map { v -> Int in
-                guard let n = v as? Int, n >= 0 else { throw SafeTensorsError.badEntry(path: path, name: name, reason: "data_offsets \(offAny) are not non-negative integers") }
-                return n
-            }
+            let shape = try counts(shapeValues, "shape"), offs = try counts(offsetValues, "data_offsets")
             guard let size = SafeTensorsFile.dtypeSizes[dtype] else {
                 throw SafeTensorsError.badEntry(path: path, name: name, reason: "unknown dtype \(dtype)")
             }
@@ -172,15 +173,16 @@ public struct SafeTensorsFile {
     public static func write(_ tensors: [String: Tensor], to path: String, as type: StorageType = .f32,
                              metadata: [String: String] = [:]) throws {
         let size = type == .f32 ? 4 : 2
-        var header: [String: Any] = ["__metadata__": metadata.merging(["format": "pt"]) { a, _ in a }]
+        var header: [String: JSONValue] = ["__metadata__": .object(metadata.merging(["format": "pt"]) { a, _ in a }.mapValues { .string($0) })]
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {
             let t = tensors[name]!
-            header[name] = ["dtype": type.rawValue, "shape": t.shape, "data_offsets": [offset, offset + t.count * size]]
+            header[name] = ["dtype": .string(type.rawValue), "shape": .array(t.shape.map { .int($0) }),
+                            "data_offsets": [.int(offset), .int(offset + t.count * size)]]
             offset += t.count * size
         }
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        var json = try JSONValue.object(header).data(pretty: false)
         while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
         var out = Data(capacity: 8 + json.count + offset)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
