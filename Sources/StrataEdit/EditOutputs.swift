@@ -55,11 +55,9 @@ public enum EditOutputs {
     /// Writes everything into `folder`; `masksOfResults` suggests the subject masks of the
     /// results (all at once) when the edit did not already suggest them (colour matching does).
     public static func write(_ result: EditResult, record: EditRecord, to folder: URL, masksOfResults: ([Tensor]) -> [Tensor]) throws -> [String] {
-        let fm = FileManager.default
-        let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
-        try? fm.removeItem(at: staging)
-        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: staging) }
+        let staged = try StagedFolder(for: folder)
+        defer { staged.discard() }
+        let staging = staged.staging
         var record = record
         // The files name the λ1 used, so that repeating an edit does not depend on the rule.
         if record.settings.lambda1 == nil { record.settings.lambda1 = result.lambda1 }
@@ -83,14 +81,9 @@ public enum EditOutputs {
             written += [base + ".png", base + ".mask.png", base + ".subject.png", base + ".ora"]
         }
         record.results = written.filter { $0.hasPrefix("result-") && $0.hasSuffix(".png") && !$0.contains(".mask") && !$0.contains(".subject") }
-        try (try JSONEncoder.sorted.encode(record) + Data("\n".utf8)).write(to: staging.appendingPathComponent("edit.json"), options: .atomic)
+        try staged.writeJSON(record, as: "edit.json")
         written.append("edit.json")
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-        for name in written {
-            let target = folder.appendingPathComponent(name)
-            if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
-            try fm.moveItem(at: staging.appendingPathComponent(name), to: target)
-        }
+        try staged.commit()
         return written
     }
 }

@@ -1,7 +1,7 @@
 // What `strata layers generate` leaves on disk: per seed a folder with the composite (an
 // A1111-style `parameters` chunk with every setting), the foreground as straight RGBA,
 // the background, the mask, and an OpenRaster file with the layers; for the whole run
-// one JSON sidecar. Written into a staging folder first and moved in at the end, so a
+// one JSON sidecar. The command writes them into a StagedFolder, so a
 // failed or stopped run leaves nothing half-written.
 import Foundation
 import StrataEdit
@@ -78,29 +78,5 @@ public enum LayeredOutputs {
         try OpenRaster.write(to: path("layers.ora"), width: p.width, height: p.height,
                              layers: [OpenRasterLayer(name: "foreground", rgba: p.foreground), OpenRasterLayer(name: "background", rgba: opaque)],
                              merged: p.composite)
-    }
-
-    /// A staging folder beside `folder`, emptied.
-    public static func staging(for folder: URL) throws -> URL {
-        let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
-        try? FileManager.default.removeItem(at: staging)
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        return staging
-    }
-
-    /// Writes the sidecar into `staging` and moves every entry of it into `folder`
-    /// (replacing entries of the same name), then removes `staging`.
-    public static func finish(_ record: LayeredRecord, staging: URL, into folder: URL) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try (try e.encode(record) + Data("\n".utf8)).write(to: staging.appendingPathComponent("layers.json"), options: .atomic)
-        let fm = FileManager.default
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-        for name in try fm.contentsOfDirectory(atPath: staging.path).sorted() {
-            let target = folder.appendingPathComponent(name)
-            if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
-            try fm.moveItem(at: staging.appendingPathComponent(name), to: target)
-        }
-        try? fm.removeItem(at: staging)
     }
 }

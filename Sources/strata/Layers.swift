@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataEdit
 import StrataLayers
 import StrataModels
 import StrataSprites
@@ -88,8 +89,8 @@ struct LayersGenerate: ParsableCommand {
         var record = LayeredRecord(version: StrataVersion.string, settings: s, rng: "torch", seeds: seeds, modelName: folder.lastPathComponent,
                                    modelHash: modelHash(folder), warnings: warnings)
         let target = URL(fileURLWithPath: out)
-        let staging = try LayeredOutputs.staging(for: target)
-        defer { try? FileManager.default.removeItem(at: staging) }
+        let staged = try StagedFolder(for: target)
+        defer { staged.discard() }
         StopRequest.install(message: "stopping after this step …")
         let pipeline = TextToLayers(model: layered)
         for (k, seed) in seeds.enumerated() {
@@ -108,12 +109,13 @@ struct LayersGenerate: ParsableCommand {
             }
             let name = "seed-\(seed)"
             let parameters = Infotext.parameters(s, modelHash: record.modelHash, modelName: record.modelName, rng: record.rng)
-            try LayeredOutputs.write(LayeredOutputs.Pictures(layers), parameters: parameters, to: staging.appendingPathComponent(name))
+            try LayeredOutputs.write(LayeredOutputs.Pictures(layers), parameters: parameters, to: staged.url(name))
             record.results.append(LayeredOutputs.files.map { "\(name)/\($0)" })
             record.seconds.append(Date().timeIntervalSince(t0))
         }
         log.clearProgress()
-        try LayeredOutputs.finish(record, staging: staging, into: target)
+        try staged.writeJSON(record, as: "layers.json")
+        try staged.commit()
         log.line(String(format: "wrote %@: %d seed%@ (%.1f s each)", out, seeds.count, seeds.count == 1 ? "" : "s",
                         record.seconds.reduce(0, +) / Double(seeds.count)))
         if output.json { try printJSON(Summary(out: out, record: record)) }
