@@ -13,7 +13,10 @@ public enum EditMethod: String, Codable, CaseIterable, Sendable {
 
 public struct Baselines {
     public let model: EditModel
-    public init(model: EditModel) { self.model = model }
+    /// Imagic's trained parts for one source, by training settings (a tuning sweep runs
+    /// many sampling settings on each); nil keeps nothing.
+    public var imagicCache: ImagicCache?
+    public init(model: EditModel, imagicCache: ImagicCache? = nil) { self.model = model; self.imagicCache = imagicCache }
 
     /// A baseline's images as an edit result: the source stands in for the reference,
     /// and the subject mask for the placement. With `colour_match` set, the images are
@@ -56,27 +59,40 @@ public struct Baselines {
                 var sch = scheduler
                 let latents = try GuidedSampler(unet: model.model.unet).sample(
                     noise: noised, scheduler: &sch, unconditional: empty, condition: { _ in text },
-                    guidanceScale: Float(s.guidanceScale), rng: &rng, startLatents: noised, fromStep: start,
+                    guidanceScale: Float(s.sdeditGuidanceScale), rng: &rng, startLatents: noised, fromStep: start,
                     guidanceStart: s.guidanceStart) { step, total in
                         progress(StageProgress(stage: .sample, step: index * total + step, total: s.seeds.count * total, seedIndex: index))
                     }
                 return model.image(latents)
             }
         case .imagic:
-            let whole = Tensor(repeating: 1, shape: [1, 1, shape[2], shape[3]]), nothing = Tensor(zeros: [1, 1, shape[2], shape[3]])
-            let optimised = try EmbeddingOptimisation(steps: s.embeddingSteps, learningRate: Float(s.embeddingLR), seed: s.trainingSeed)
-                .run(model: model, source: x0, reference: x0, sourceMask: whole, referenceBackground: nothing,
-                     subject: text, background: text, progress: progress).subject
-            let (entry, _) = try LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.finetuneLR), lambda1: 1, lambda2: 0,
-                                                   mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
-                .run(model: model, source: x0, reference: x0, objectMask: whole, backgroundMask: nothing, embedding: optimised,
-                     loraRank: s.loraRank, progress: progress)
+            let (optimised, entry) = try imagicTraining(text: text, source: x0, settings: s, progress: progress)
             let share = Float(s.imagicTextShare)
             let mixed = GradMode.disabled { text * share + optimised * (1 - share) }
             return try LayeredFineTuning.withFineTuned(model.model.unet, entry) { unet in
                 try sample(unet, condition: mixed, empty: empty, shape: shape, settings: s, progress: progress)
             }
         }
+    }
+
+    /// Imagic's embedding of T optimised on the whole source, and the UNet fine-tuned on
+    /// the whole source with it; kept in `imagicCache` for settings that differ only in
+    /// how they sample.
+    func imagicTraining(text: Tensor, source x0: Tensor, settings s: EditSettings,
+                        progress: ProgressHandler) throws -> (embedding: Tensor, unet: StageCache.Entry) {
+        let key = "\(s.imagicEmbeddingSteps) \(s.embeddingLR) \(s.imagicFinetuneLR) \(s.finetuneSteps) \(s.finetuneMode) \(s.loraRank) \(s.trainingSeed)"
+        if let cached = imagicCache?.entries[key] { return cached }
+        let shape = x0.shape
+        let whole = Tensor(repeating: 1, shape: [1, 1, shape[2], shape[3]]), nothing = Tensor(zeros: [1, 1, shape[2], shape[3]])
+        let optimised = try EmbeddingOptimisation(steps: s.imagicEmbeddingSteps, learningRate: Float(s.embeddingLR), seed: s.trainingSeed)
+            .run(model: model, source: x0, reference: x0, sourceMask: whole, referenceBackground: nothing,
+                 subject: text, background: text, progress: progress).subject
+        let (entry, _) = try LayeredFineTuning(steps: s.finetuneSteps, learningRate: Float(s.imagicFinetuneLR), lambda1: 1, lambda2: 0,
+                                               mode: s.finetuneMode, seed: s.trainingSeed &+ 1)
+            .run(model: model, source: x0, reference: x0, objectMask: whole, backgroundMask: nothing, embedding: optimised,
+                 loraRank: s.loraRank, progress: progress)
+        imagicCache?.entries[key] = (optimised, entry)
+        return (optimised, entry)
     }
 
     func sample(_ unet: UNet2DConditionModel, condition: Tensor, empty: Tensor, shape: [Int], settings s: EditSettings,

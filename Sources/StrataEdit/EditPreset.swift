@@ -21,10 +21,12 @@ public enum EditPreset: String, Codable, CaseIterable, Sendable {
         guard self == .quick else { return settings }
         var s = settings
         s.embeddingSteps = max((s.embeddingSteps + 9) / 10, min(s.embeddingSteps, Self.quickLeastEmbeddingSteps))
+        s.imagicEmbeddingSteps = max((s.imagicEmbeddingSteps + 9) / 10, min(s.imagicEmbeddingSteps, Self.quickLeastEmbeddingSteps))
         s.finetuneSteps = (s.finetuneSteps + 9) / 10
         s.embeddingLR *= 5
         s.mixEmbeddingLR *= 5
         s.finetuneLR *= 5
+        s.imagicFinetuneLR *= 5
         s.objectNoiseWeight = min(s.objectNoiseWeight, Self.quickNoiseWeightCap)
         s.backgroundNoiseWeight = min(s.backgroundNoiseWeight, Self.quickNoiseWeightCap)
         s.samplingSteps = min(s.samplingSteps, 20)

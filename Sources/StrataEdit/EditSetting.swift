@@ -60,7 +60,7 @@ public struct EditSetting: Sendable {
     public let zeroWord: String?
     /// False for settings that key a cache layer of their own (colour match) or are
     /// keyed one value at a time (each seed its own sample).
-    public let keyed: Bool
+    public internal(set) var keyed: Bool
     let read: @Sendable (EditSettings) -> SettingValue
     let write: @Sendable (inout EditSettings, SettingValue) -> Void
 

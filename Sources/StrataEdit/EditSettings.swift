@@ -61,8 +61,14 @@ public struct EditSettings: Codable, Equatable, Sendable {
     public var ablation: Ablation?
     /// SDEdit's noise strength (the baseline; Baselines).
     public var sdeditStrength = 0.6
+    /// SDEdit's classifier-free guidance scale (diffusers' img2img default).
+    public var sdeditGuidanceScale = 7.5
     /// Imagic's share of Enc(T) in the embedding it samples from (the baseline; Baselines).
     public var imagicTextShare = 0.7
+    /// Imagic's embedding optimisation steps and fine-tuning rate; its other training
+    /// settings are LayerDiffusion's (embedding_lr, finetune_steps, finetune_mode).
+    public var imagicEmbeddingSteps = 500
+    public var imagicFinetuneLR: Double = 2e-6
 
     public init() {}
 

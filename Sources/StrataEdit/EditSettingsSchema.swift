@@ -73,10 +73,16 @@ public enum EditSettingsSchema {
                     help: "The SDEdit baseline: how far the source is noised before it is denoised with the texts (1: from pure noise).",
                     step: .add(0.05, decimals: 2), format: "%.2f", unsetWord: nil, zeroWord: nil, keyed: false,
                     read: { .number($0.sdeditStrength) }, write: { s, v in if case .number(let x) = v { s.sdeditStrength = x } }),
+        baseline(number("sdedit_guidance_scale", "SDEdit guidance", \.sdeditGuidanceScale, 0...50, [.sample], .add(0.5, decimals: nil), "%.1f",
+                        "The SDEdit baseline: its classifier-free guidance scale.")),
         EditSetting(key: "imagic_text_share", label: "Imagic text share", kind: .number(0...1), stages: [.sample],
                     help: "The Imagic baseline: the share of Enc(T) in the embedding it samples from, the rest its optimised embedding.",
                     step: .add(0.05, decimals: 2), format: "%.2f", unsetWord: nil, zeroWord: nil, keyed: false,
                     read: { .number($0.imagicTextShare) }, write: { s, v in if case .number(let x) = v { s.imagicTextShare = x } }),
+        baseline(integer("imagic_embedding_steps", "Imagic embedding steps", \.imagicEmbeddingSteps, 0...100_000, [.optimise], 50,
+                         "The Imagic baseline: steps of its embedding optimisation.")),
+        baseline(number("imagic_finetune_lr", "Imagic fine-tuning lr", \.imagicFinetuneLR, 1e-12...1, [.finetune], .scale(2), "%.1e",
+                        "The Imagic baseline: Adam's learning rate when it fine-tunes the UNet.")),
         EditSetting(key: "ablation", label: "ablation", kind: .choice(Ablation.allCases.map(\.rawValue)), stages: [.optimise, .finetune, .sample],
                     help: "Switch off one part of the method (the paper's Table 1).",
                     step: .cycle, format: nil, unsetWord: "none", zeroWord: nil, keyed: true,
@@ -114,6 +120,14 @@ public enum EditSettingsSchema {
         EditSetting(key: key, label: label, kind: .number(range), stages: stages, help: help, step: step, format: format,
                     unsetWord: nil, zeroWord: zeroWord, keyed: true,
                     read: { .number($0[keyPath: path]) }, write: { s, v in if case .number(let x) = v { s[keyPath: path] = x } })
+    }
+
+    /// A baseline's setting: the baselines run no stage of LayerDiffusion and use no stage
+    /// cache, so no cache key holds it.
+    static func baseline(_ setting: EditSetting) -> EditSetting {
+        var s = setting
+        s.keyed = false
+        return s
     }
 
     static func integer(_ key: String, _ label: String, _ path: WritableKeyPath<EditSettings, Int> & Sendable,

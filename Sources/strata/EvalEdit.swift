@@ -20,6 +20,9 @@ struct EvalEdit: ParsableCommand {
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "Contact sheet PNG: per edit, the source then each run's first result.") var sheet: String?
     @Option(help: "Stage cache folder (default: none).") var cache: String?
+    @Option(help: "Sweep a baseline's settings (sdedit or imagic) on these edits instead, pick the best by success and write it into the model folder's strata_edit.json. Use a --seed apart from the reported edits' (\(EvalEdit.reportedSeed)).") var tune: EditMethod?
+    @Option(help: "With --tune: the settings to sweep, \"key=v1,v2;key=v1,v2\" (default: the method's own grid).") var grid: String?
+    @Flag(help: "With --tune: print the sweep but leave the model folder as it is.") var noWrite = false
     @Option(help: "Folder for every edit's source scene (with its mask and labels), its texts (a JSON beside it, to rerun one edit with strata edit) and every result.") var cases: String?
     @OptionGroup var output: OutputOptions
     @OptionGroup var engine: ThreadOptions
@@ -104,9 +107,18 @@ struct EvalEdit: ParsableCommand {
         return e
     }
 
+    /// The seed of the edits docs/results.md reports; tuning uses others.
+    static let reportedSeed: UInt64 = 10
+
     func run() throws {
         engine.apply()
         let log = output.makeLog()
+        if let tune {
+            guard tune == .sdedit || tune == .imagic else { throw fail("--tune takes sdedit or imagic (the baselines with settings of their own)") }
+            guard seed != Self.reportedSeed else {
+                throw fail("--tune --seed \(seed): these are the reported edits; tune on edits of another seed so the figures stay fair")
+            }
+        }
         let (sd, folder) = try loadModel(model)
         var defaults = try editDefaults(folder: folder, preset: preset)
         if let settings { defaults = try EditSettings.overriding(defaults, with: URL(fileURLWithPath: settings)) }
@@ -116,6 +128,7 @@ struct EvalEdit: ParsableCommand {
         let edit = LayerDiffusionEdit(model: editModel, modelHash: modelHash(folder), cache: StageCache(folder: cache.map { URL(fileURLWithPath: $0) }, memoryEntries: 8))
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw fail("--seeds must be numbers separated by commas") }
+        if let tune { return try sweep(tune, base: defaults, model: editModel, judge: judgeModel, renderer: renderer, seeds: seedList, folder: folder, log: log) }
         var runs: [(method: EditMethod, ablation: Ablation?)] = []
         for m in method.split(separator: ",") {
             guard let em = EditMethod(rawValue: String(m)) else { throw fail("unknown method \(m)") }
@@ -220,6 +233,32 @@ struct EvalEdit: ParsableCommand {
                     print("    results that miss: " + m.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f%%", $0.key, $0.value * 100) }.joined(separator: ", "))
                 }
             }
+        }
+    }
+
+    func sweep(_ method: EditMethod, base: EditSettings, model: EditModel, judge: SpriteJudge, renderer: SceneRenderer,
+               seeds: [UInt64], folder: URL, log: StderrLog) throws {
+        let axes: [(key: String, values: [String])]
+        do { axes = try grid.map { try BaselineSweep.parseGrid($0, base: base) } ?? BaselineSweep.defaultGrid(method) } catch {
+            throw fail("\(error)")
+        }
+        let sweep = BaselineSweep(method: method, grid: axes, base: base, model: model, judge: judge, renderer: renderer)
+        StopRequest.install(message: "stopping after this result …")
+        let points = try sweep.run(count: count, seed: seed, seeds: seeds, log: log)
+        if StopRequest.isRequested { throw ExitStatus.interrupted }
+        guard let best = BaselineSweep.best(points) else { throw fail("--grid gave no settings to try") }
+        let written = noWrite ? nil : try BaselineSweep.writeDefaults(best.values, folder: folder)
+        if output.json {
+            try printJSON(BaselineSweep.Report(
+                method: method.rawValue, seed: seed, edits: count, seeds: seeds,
+                points: points.map { .init(values: $0.values, prompt: $0.prompt.mean, identity: $0.identity.mean, success: $0.success.mean,
+                                           successSE: $0.success.standardError) },
+                best: best.values, written: written?.path))
+        } else {
+            print("\(method.rawValue) on \(count) tuning edits (--seed \(seed)) × \(seeds.count) seeds; each result judged on its own")
+            print(BaselineSweep.markdown(points, keys: axes.map(\.key), best: best))
+            let chosen = best.values.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print(written.map { "best: \(chosen); written to \($0.path)" } ?? "best: \(chosen) (--no-write: not written)")
         }
     }
 }
