@@ -1,7 +1,8 @@
 // The baselines LayerDiffusion is compared with, in the same engine on the same model
 // (docs/method.md):
 // - text-to-image from T = T_a + " " + T_b, no source image;
-// - SDEdit: the source noised to a strength, then denoised with T (DDIM);
+// - SDEdit: the source noised to a strength, then denoised with T (DDIM), as diffusers'
+//   StableDiffusionImg2ImgPipeline does;
 // - Imagic: one embedding of T optimised on the whole source, the UNet fine-tuned on
 //   the whole source with it, then sampling from a mix of it and Enc(T).
 import StrataModels
@@ -50,12 +51,18 @@ public struct Baselines {
         case .txt2img:
             return try sample(model.model.unet, condition: text, empty: empty, shape: shape, settings: s, progress: progress)
         case .sdedit:
+            // diffusers' img2img: the last ⌊steps × strength⌋ steps (at least one), from a
+            // sample of the source's latent distribution noised to the first of them; the
+            // seed's generator draws that sample, then the noise.
             let scheduler: any Scheduler = try SchedulerKind.ddim.make(model.model.schedulerConfig, steps: s.samplingSteps)
-            let start = Int(Double(s.samplingSteps) * (1 - s.sdeditStrength))
+            let denoised = max(1, min(Int(Double(s.samplingSteps) * s.sdeditStrength), s.samplingSteps))
+            let start = s.samplingSteps - denoised
             let t = Int(scheduler.timesteps[start])
             return try s.seeds.enumerated().map { index, seed in
-                var rng = TorchRandom(seed: seed)
-                let noised = model.schedule.addNoise(x0, noise: Tensor.randn(shape, using: &rng), timesteps: [t])
+                var posterior: TorchRandom? = TorchRandom(seed: seed)
+                let sampled = GradMode.disabled { model.model.vae.encode(inputs.source * 2 - 1, sample: &posterior) }
+                var rng = posterior!
+                let noised = model.schedule.addNoise(sampled, noise: Tensor.randn(shape, using: &rng), timesteps: [t])
                 var sch = scheduler
                 let latents = try GuidedSampler(unet: model.model.unet).sample(
                     noise: noised, scheduler: &sch, unconditional: empty, condition: { _ in text },

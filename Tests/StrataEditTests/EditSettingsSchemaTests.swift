@@ -23,7 +23,8 @@ final class EditSettingsSchemaTests: XCTestCase {
                        "finetune_lr": "4e-05", "finetune_mode": "lora", "lora_rank": "8", "sampling_steps": "20", "guidance_scale": "4",
                        "guidance_start": "0.25", "identity_guidance": "1", "scheduler": "euler_a", "seeds": "5,6", "colour_match": "0.5",
                        "reference_seed": "9", "training_seed": "3", "ablation": "no-stage2",
-                       "sdedit_strength": "0.75", "imagic_text_share": "0.6"]
+                       "sdedit_strength": "0.75", "sdedit_guidance_scale": "6", "imagic_text_share": "0.6",
+                       "imagic_embedding_steps": "100", "imagic_finetune_lr": "1e-05"]
         XCTAssertEqual(Set(samples.keys), Set(EditSettingsSchema.all.map(\.key)))
         var s = EditSettings()
         for (key, text) in samples { try s.set(key, text: text) }
