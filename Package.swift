@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "StrataLayers", dependencies: ["StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: checked),
         // ncursesw and chafa for the terminal editor (headers and inline wrappers only).
         .systemLibrary(name: "CTerminal", pkgConfig: "chafa", providers: [.apt(["libncursesw5-dev", "libchafa-dev", "libglib2.0-dev"])]),
-        .target(name: "StrataTUI", dependencies: ["CTerminal", "StrataEdit", "StrataModels", "StrataTensor"], swiftSettings: checked),
+        .target(name: "StrataTUI", dependencies: ["CTerminal", "StrataEdit", "StrataLayers", "StrataModels", "StrataTensor"], swiftSettings: checked),
         .target(name: "StrataTraining", dependencies: ["StrataSprites", "StrataLayers", "StrataModels", "StrataTensor"], swiftSettings: checked),
         .executableTarget(
             name: "strata",
@@ -82,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataTUITests",
-            dependencies: ["StrataTUI", "StrataEdit"],
+            dependencies: ["StrataTUI", "StrataEdit", "StrataLayers", "StrataModels", "StrataTensor"],
             exclude: ["Snapshots"],
             swiftSettings: checked
         ),

@@ -19,6 +19,12 @@ public struct StageProgress: Sendable {
     /// saved: `step` is the saved step, not one just run.
     public var resumed = false
 
+    public init(stage: EditStage, step: Int, total: Int, objectLoss: Float? = nil, backgroundLoss: Float? = nil,
+                seedIndex: Int? = nil, resumed: Bool = false) {
+        self.stage = stage; self.step = step; self.total = total; self.objectLoss = objectLoss
+        self.backgroundLoss = backgroundLoss; self.seedIndex = seedIndex; self.resumed = resumed
+    }
+
     /// Seconds left in a stage at `step` of `total`, from the steps run since it started
     /// at `firstStep` (the saved step of a resumed stage, else 0) in `elapsed` seconds.
     public static func secondsLeft(step: Int, total: Int, firstStep: Int, elapsed: Double) -> Double {

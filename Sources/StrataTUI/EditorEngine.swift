@@ -3,6 +3,7 @@
 // or a baseline) and hands back pictures; the interface polls it and never waits.
 import Foundation
 import StrataEdit
+import StrataLayers
 import StrataModels
 import StrataTensor
 
@@ -19,6 +20,11 @@ public final class EditorEngine {
     /// The last finished run, for saving its full outputs.
     public private(set) var last: (request: JobRequest, result: EditResult, settings: [EditSettings])?
     var lastProgress: StageProgress?
+    /// Loads the layered model for the new-image mode, on first use.
+    public var loadLayeredModel: (() throws -> LayeredModel)?
+    var layeredModel: LayeredModel?
+    var layersJob: BackgroundJob<[LayeredCandidate]>?
+    var layersStep = -1
 
     public init(model: EditModel, modelHash: String, modelName: String, cacheFolder: URL?) {
         self.model = model
@@ -79,6 +85,54 @@ public final class EditorEngine {
     }
 
     public func cancel() { job?.cancel() }
+
+    /// Starts generating layers from `prompt`, one candidate per seed (DDIM, 50 steps,
+    /// guidance 7.5, as `strata layers generate`); a failure to load the model comes back at once.
+    public func startLayers(prompt: String, seeds: [UInt64]) -> LayersFailure? {
+        layersJob?.cancel()
+        if layeredModel == nil {
+            guard let loadLayeredModel else { return LayersFailure("no layered model: start the editor with --layers-model DIR") }
+            do { layeredModel = try loadLayeredModel() } catch { return LayersFailure("\(error)") }
+        }
+        let model = layeredModel!
+        let base = TextToImageSettings(prompt: prompt, width: model.sampleSize, height: model.sampleSize)
+        layersStep = -1
+        layersJob = BackgroundJob { progress in
+            let pipeline = TextToLayers(model: model)
+            return try seeds.enumerated().map { k, seed in
+                var s = base
+                s.seed = seed
+                var rng = TorchRandom(seed: seed)
+                let layers = try pipeline.run(s, rng: &rng) { step, total in
+                    progress(StageProgress(stage: .sample, step: k * total + step, total: seeds.count * total, seedIndex: k))
+                }
+                let p = LayeredOutputs.Pictures(layers)
+                return LayeredCandidate(seed: seed, side: p.width, composite: p.composite, foregroundRGBA: p.foreground,
+                                        background: p.background, mask: p.mask)
+            }
+        }
+        return nil
+    }
+
+    public func cancelLayers() { layersJob?.cancel() }
+
+    /// The layered generation's messages since the last poll.
+    public func pollLayers() -> [EditorMsg] {
+        guard let job = layersJob else { return [] }
+        switch job.state {
+        case .running:
+            guard let p = job.progress, p.step != layersStep else { return [] }
+            layersStep = p.step
+            return [.layersProgress(step: p.step, total: p.total)]
+        case .failed(let error):
+            layersJob = nil
+            let cancelled = (error as? GenerationError).map { if case .cancelled = $0 { return true } else { return false } } ?? false
+            return [.layered(.failure(LayersFailure(cancelled ? "cancelled" : "layered generation failed: \(error)")))]
+        case .finished(let candidates):
+            layersJob = nil
+            return [.layered(.success(candidates))]
+        }
+    }
 
     /// Cancels the running job and forgets it: its end is never reported (its result
     /// was superseded by one already shown).

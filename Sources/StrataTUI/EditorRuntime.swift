@@ -37,6 +37,7 @@ public final class EditorRuntime {
             var messages = backend.read()
             messages += inbox.withLock { box in defer { box = [] }; return box }
             messages += engine.poll(now: now)
+            messages += engine.pollLayers()
             messages.append(.tick(now))
             var changed = false
             for m in messages {
@@ -46,9 +47,10 @@ public final class EditorRuntime {
                 let acted = handle(m)
                 if case .tick = m { changed = changed || acted } else { changed = true }
             }
-            if changed || state.isRunning { backend.draw(view.render(state)) }
+            if changed || state.isRunning || state.newImage?.isRunning == true { backend.draw(view.render(state)) }
         }
         engine.cancel()
+        engine.cancelLayers()
         saveSession()
     }
 
@@ -83,6 +85,14 @@ public final class EditorRuntime {
                 self.inbox.withLock { $0.append(.suggested(m)) }
             }
         case .saveResults(let all): saveResults(all: all)
+        case let .generateLayers(prompt, seeds):
+            if let failure = engine.startLayers(prompt: prompt, seeds: seeds) { handle(.layered(.failure(failure))) }
+        case .cancelLayers: engine.cancelLayers()
+        case let .saveLayer(candidate, layer): saveLayer(candidate, layer)
+        case .sourceReplaced:
+            engine.discard()
+            engine.givenReference = nil
+            savedMask = nil
         }
     }
 
@@ -145,6 +155,25 @@ public final class EditorRuntime {
         } catch {
             state.message = "could not save the session: \(error)"
             state.unsaved = true
+        }
+    }
+
+    /// One layer of a generated candidate as a PNG under the session's saved/ folder
+    /// (the foreground with its alpha, the mask in 8 bits).
+    func saveLayer(_ c: LayeredCandidate, _ layer: LayerView) {
+        let folder = sessionFolder.appendingPathComponent("saved/layers-seed-\(c.seed)")
+        let file = folder.appendingPathComponent(layer.rawValue + ".png")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            switch layer {
+            case .composite: try PNGImage.write(file.path, width: c.side, height: c.side, channels: 3, pixels: c.composite.rgb)
+            case .foreground: try PNGImage.write(file.path, width: c.side, height: c.side, channels: 4, pixels: c.foregroundRGBA)
+            case .background: try PNGImage.write(file.path, width: c.side, height: c.side, channels: 3, pixels: c.background.rgb)
+            case .mask: try PNGImage.write(file.path, width: c.side, height: c.side, channels: 1, pixels: c.mask)
+            }
+            state.message = "saved \(file.path)"
+        } catch {
+            state.message = "saving failed: \(error)"
         }
     }
 

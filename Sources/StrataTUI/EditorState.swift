@@ -27,6 +27,9 @@ public enum EditorMsg: Sendable {
     case failed(String)
     case suggested([UInt8])
     case info(String)
+    /// The running layered generation's progress over all its seeds.
+    case layersProgress(step: Int, total: Int)
+    case layered(Result<[LayeredCandidate], LayersFailure>)
 }
 
 /// What a finished job hands back.
@@ -56,6 +59,12 @@ public enum EditorEffect: Equatable, Sendable {
     case autosave
     case saveResults(all: Bool)
     case quit
+    /// New-image mode: generate layers from a prompt, one candidate per seed.
+    case generateLayers(prompt: String, seeds: [UInt64])
+    case cancelLayers
+    case saveLayer(LayeredCandidate, LayerView)
+    /// The source picture was replaced (a generated image opened): inputs are saved anew.
+    case sourceReplaced
 }
 
 /// One job: the inputs and settings as they are now, and a sweep if one is set.
@@ -91,6 +100,8 @@ public struct EditorState {
     public var compare: CompareMode?
     public var showHelp = false
     public var confirmQuit = false
+    /// The new-image mode, when open (Ctrl-N).
+    public var newImage: NewImageState?
 
     // Inputs.
     public var title: String

@@ -36,8 +36,14 @@ extension EditorState {
         case .info(let text):
             message = text
             return []
+        case let .layersProgress(step, total):
+            newImage?.progress = (step, total)
+            return []
+        case .layered(let outcome):
+            layered(outcome)
+            return []
         case .mouse(let kind, let x, let y):
-            return mouse(kind, x: x, y: y)
+            return newImage == nil ? mouse(kind, x: x, y: y) : []
         case .key(let k):
             return key(k)
         }
@@ -70,7 +76,7 @@ extension EditorState {
         guard let t = lastChange, now - t >= Self.debounce else { return [] }
         lastChange = nil
         var effects: [EditorEffect] = [.autosave]
-        if live, !stale.isEmpty, canRun { effects += start(preset: .quick) }
+        if live, !stale.isEmpty, canRun, newImage == nil { effects += start(preset: .quick) }
         return effects
     }
 
@@ -104,6 +110,7 @@ extension EditorState {
             if k == .escape || k == .char("?") || k == .function(1) || k == .char("q") { showHelp = false }
             return []
         }
+        if newImage != nil { return newImageKey(k) }
         // Keys typed faster than a frame arrive together, as a paste: outside the text
         // fields they are keys one by one.
         if case .paste(let text) = k, typing == nil, sweepEditor == nil, focus != .prompts {
@@ -125,6 +132,7 @@ extension EditorState {
             if isRunning { message = "cancelling…"; return [.cancel] }
             return []
         case .ctrl("r"), .char("r"): return start(preset: settings.preset)
+        case .ctrl("n"): return openNewImage()
         case .char("l"): live.toggle(); message = live ? "live preview on" : "live preview off"; return []
         case .char("t"): themeIndex = (themeIndex + 1) % themes.count; message = "theme: \(theme.name)"; return [.autosave]
         case .char("z"): zoomed = zoomed == nil ? focus : nil; return []

@@ -20,7 +20,9 @@ public struct EditorView {
         }
         let l = s.layout
         title(&g, s, l.title)
-        if let compare = s.compare, !s.results.isEmpty {
+        if let n = s.newImage {
+            newImageView(&g, s, n, l.main)
+        } else if let compare = s.compare, !s.results.isEmpty {
             compareView(&g, s, compare, l.main)
         } else if let z = s.zoomed {
             pane(&g, s, z, l.main)
@@ -234,9 +236,13 @@ public struct EditorView {
     }
 
     static func footerKeys(_ s: EditorState) -> String {
+        if let n = s.newImage {
+            if n.typing { return "type a prompt · Enter generate · Esc " + (n.candidates.isEmpty ? "close" : "back") }
+            return "←/→ choose · 1 composite 2 foreground 3 background 4 mask · f/b toggle · s save layer · Enter edit · p prompt · r again · Esc close"
+        }
         if s.typing != nil || s.sweepEditor != nil { return "Enter set · Esc cancel" }
         if s.compare != nil { return "←/→ wipe · space flip · ↑/↓ result · c/Esc close" }
-        let common = "Tab pane · r run · Esc cancel · ? help · q quit"
+        let common = "Tab pane · r run · ^N new image · Esc cancel · ? help · q quit"
         switch s.focus {
         case .source:
             return s.placing ? "arrows move · +/- scale · 0 reset · p done · " + common
@@ -272,10 +278,74 @@ public struct EditorView {
         }
     }
 
+    /// The new-image mode: the prompt, then each seed's candidate in the chosen view.
+    func newImageView(_ g: inout CellGrid, _ s: EditorState, _ n: NewImageState, _ r: Rect) {
+        let t = s.theme
+        let views = LayerView.allCases.enumerated().map { i, v in v == n.view ? "[\(i + 1) \(v.rawValue)]" : "\(i + 1) \(v.rawValue)" }
+        var toggles = ""
+        if n.view == .composite && !(n.showForeground && n.showBackground) {
+            toggles = " · " + (n.showForeground ? "F" : "") + (n.showBackground ? "B" : "") + (n.showForeground || n.showBackground ? " only" : "no layers")
+        }
+        box(&g, s, r, title: "New image (layers from text) · " + views.joined(separator: " ") + toggles, focused: true)
+        let inner = r.inset(1)
+        guard inner.height >= 4 else { return }
+        let label = "Prompt "
+        g.text(label, x: inner.x + 1, y: inner.y, fg: n.typing ? t.focus : t.dim, bg: t.panel, bold: n.typing)
+        let fieldX = inner.x + 1 + label.count, fieldWidth = max(1, inner.width - label.count - 2)
+        let (text, column) = n.prompt.visible(width: fieldWidth)
+        g.text(text, x: fieldX, y: inner.y, fg: t.text, bg: n.typing ? t.selection : t.panel, maxWidth: fieldWidth)
+        if n.typing { g[fieldX + column, inner.y] = Cell(column < text.count ? Array(text)[column] : " ", fg: t.selection, bg: t.text) }
+        let area = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
+        if let p = n.progress {
+            let line = p.total > 1 ? String(format: "generating: step %d of %d (%.0f%%)", p.step, p.total, Double(p.step) * 100 / Double(p.total)) : "generating…"
+            g.text(line, x: area.x + 1, y: area.y, fg: t.accent, bg: t.panel, maxWidth: area.width - 2)
+        }
+        guard !n.candidates.isEmpty else {
+            if n.progress == nil {
+                g.text("Enter generates a foreground, a background and a mask for each seed (\(n.seeds.map(String.init).joined(separator: ", ")))",
+                       x: area.x + 1, y: area.y + 1, fg: t.dim, bg: t.panel, maxWidth: area.width - 2)
+            }
+            return
+        }
+        let tiles = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
+        let columns = n.candidates.count
+        for (i, c) in n.candidates.enumerated() {
+            let x0 = tiles.x + i * tiles.width / columns, x1 = tiles.x + (i + 1) * tiles.width / columns
+            let tile = Rect(x: x0, y: tiles.y, width: x1 - x0, height: tiles.height)
+            let chosen = i == n.selected
+            g.text("seed \(c.seed)", x: tile.x + 1, y: tile.y + tile.height - 1, fg: chosen ? t.focus : t.dim, bg: t.panel, bold: chosen, maxWidth: tile.width - 2)
+            if chosen { g.text("▶", x: tile.x, y: tile.y + tile.height - 1, fg: t.focus, bg: t.panel) }
+            let box = Rect(x: tile.x + 1, y: tile.y, width: tile.width - 2, height: tile.height - 1)
+            guard let pic = n.picture(c) else {
+                g.text("(no layer shown)", x: box.x, y: box.y, fg: t.dim, bg: t.panel, maxWidth: box.width)
+                continue
+            }
+            let ir = image(&g, pic, in: box)
+            if n.view == .mask { tint(&g, ir, side: c.side, coverage: c.mask, full: 255, colour: t.mask, strength: 0.6) }
+        }
+    }
+
+    /// Tints each cell of an image drawn at `ir` by the share of its pixels `coverage`
+    /// covers (each pixel's value over `full`).
+    func tint(_ g: inout CellGrid, _ ir: Rect, side: Int, coverage: [UInt8], full: Int, colour: RGB, strength: Double) {
+        let top = Double(full)
+        for cy in 0..<ir.height { for cx in 0..<ir.width {
+            let x0 = cx * side / ir.width, x1 = max(x0 + 1, (cx + 1) * side / ir.width)
+            let y0 = cy * side / ir.height, y1 = max(y0 + 1, (cy + 1) * side / ir.height)
+            var sum = 0
+            for y in y0..<y1 { for x in x0..<x1 { sum += Int(coverage[y * side + x]) } }
+            let share = Double(sum) / Double((y1 - y0) * (x1 - x0)) / top
+            guard share > 0 else { continue }
+            var cell = g[ir.x + cx, ir.y + cy]
+            cell.fg = cell.fg.mixed(with: colour, strength * share); cell.bg = cell.bg.mixed(with: colour, strength * share)
+            g[ir.x + cx, ir.y + cy] = cell
+        } }
+    }
+
     static let helpLines = [
         "Strata — keys",
         "",
-        "Everywhere   Tab/Shift-Tab pane · r run (chosen preset) · l live preview on/off",
+        "Everywhere   Tab/Shift-Tab pane · r run (chosen preset) · l live preview on/off · Ctrl-N new image",
         "             Esc cancel the job · z zoom pane · c compare · t theme · s/S save · ? help · q quit",
         "Source       arrows cursor (H J K L by 4) · space paint · x erase · e mouse paints/erases",
         "             [ ] brush · u undo · U redo · i invert · C clear · m mask overlay",
@@ -287,6 +357,8 @@ public struct EditorView {
         "Parameters   ↑/↓ choose · ←/→ or wheel step · Enter type a value",
         "Results      ←/→ choose · w sweep the chosen parameter over up to 4 values · c compare",
         "Compare      ←/→ move the wipe · space flip source and result · c close",
+        "New image    a prompt → layers per seed (Text2Layer) · ←/→ choose · 1–4 composite, foreground,",
+        "             background, mask · f/b toggle layers · s save the layer · Enter edit it (its mask)",
         "",
         "Changes mark stages stale; after a pause the edit reruns from the first stale",
         "stage in the quick preset (live preview). Cached stages come back at once.",

@@ -88,7 +88,7 @@ struct BaselineSweep {
                 let images = try baselines.run(method, inputs: inputs, settings: s) { _ in !StopRequest.isRequested }
                 let readings = judge.read(Tensor.concat(images.map { $0 * 2 - 1 }, axis: 0))
                 points[k].outcomes.append(readings.map { let v = c.score($0); return [v.prompt, v.identity] })
-                log.progress("sweeping \(method.rawValue): edit \(i + 1) of \(count)", i * settings.count + k + 1, count * settings.count)
+                log.progress("sweeping \(method.rawValue)", i * settings.count + k + 1, count * settings.count, "edit \(i + 1) of \(count)")
             }
         }
         log.clearProgress()

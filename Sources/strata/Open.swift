@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StrataEdit
+import StrataLayers
 import StrataModels
 import StrataSprites
 import StrataTensor
@@ -19,6 +20,7 @@ struct Open: ParsableCommand {
     @Option(help: "Subject text to start with.") var subject: String?
     @Option(help: "Background text to start with.") var background: String?
     @Option(help: "A reference image whose background the result should follow.") var reference: String?
+    @Option(help: "Layered model folder for the new-image mode, Ctrl-N (default: the shipped strata-layers).") var layersModel: String?
     @OptionGroup var engine: ThreadOptions
 
     static var sessionsFolder: URL {
@@ -120,6 +122,15 @@ struct Open: ParsableCommand {
                                   modelName: folder.lastPathComponent,
                                   cacheFolder: UserFolders.stageCache)
         engine.givenReference = referenceTensor
+        let layersPath = layersModel
+        engine.loadLayeredModel = {
+            let folder = try layersPath.map { URL(fileURLWithPath: $0) } ?? StrataAssets.layeredModel()
+            guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model_index.json").path) else {
+                throw LayersFailure(layersPath == nil ? "the shipped layered model is still in training: start the editor with --layers-model DIR"
+                                                      : "\(folder.path) is not a layered model folder (no model_index.json)")
+            }
+            return try LayeredModel(folder: folder)
+        }
         let backend: TerminalBackend
         do { backend = try TerminalBackend() } catch { throw failure(error) }
         defer { backend.restore() }

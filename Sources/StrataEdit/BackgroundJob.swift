@@ -1,13 +1,13 @@
-// An edit running on a thread of its own, for interfaces that must never wait: start
-// it, read its latest progress at any time, cancel it (it stops at the next step
-// boundary), and collect its result or error when it is done.
+// Work (an edit, a layered generation) running on a thread of its own, for interfaces
+// that must never wait: start it, read its latest progress at any time, cancel it (it
+// stops at the next step boundary), and collect its result or error when it is done.
 import Foundation
 import Synchronization
 
-public final class EditJob: @unchecked Sendable {
+public final class BackgroundJob<Output>: @unchecked Sendable {
     public enum State {
         case running
-        case finished(EditResult)
+        case finished(Output)
         case failed(Error)
     }
 
@@ -19,14 +19,9 @@ public final class EditJob: @unchecked Sendable {
     private let cancelled = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
 
-    /// Starts `edit` on `inputs` with `settings` on a new thread.
-    public convenience init(edit: LayerDiffusionEdit, inputs: EditInputs, settings: EditSettings) {
-        self.init { progress in try edit.run(inputs, settings: settings, progress: progress) }
-    }
-
     /// Starts `work` on a new thread (a baseline, a sweep of several edits), handing it
     /// the progress handler that records progress and reports cancellation.
-    public init(_ work: @escaping @Sendable (ProgressHandler) throws -> EditResult) {
+    public init(_ work: @escaping @Sendable (ProgressHandler) throws -> Output) {
         let thread = Thread { [self] in
             let outcome: State
             do {
@@ -60,5 +55,15 @@ public final class EditJob: @unchecked Sendable {
         done.wait()
         done.signal()
         return state
+    }
+}
+
+/// An edit's job.
+public typealias EditJob = BackgroundJob<EditResult>
+
+extension BackgroundJob where Output == EditResult {
+    /// Starts `edit` on `inputs` with `settings` on a new thread.
+    public convenience init(edit: LayerDiffusionEdit, inputs: EditInputs, settings: EditSettings) {
+        self.init { progress in try edit.run(inputs, settings: settings, progress: progress) }
     }
 }
