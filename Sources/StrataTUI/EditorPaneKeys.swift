@@ -161,7 +161,11 @@ extension EditorState {
         case .right: t.right()
         case .home: t.home()
         case .end: t.end()
+        case .wordLeft: t.wordLeft()
+        case .wordRight: t.wordRight()
         case .ctrl("w"): t.deleteWordBefore()
+        case .ctrl("k"): t.deleteToEnd()
+        case .ctrl("u"): t.deleteToStart()
         default: break
         }
     }
