@@ -39,11 +39,7 @@ public final class LayeredAutoencoder {
 
     /// Reads a `layered_vae/` folder (config.json and fp16 or fp32 safetensors).
     public convenience init(folder: URL) throws {
-        let configURL = folder.appendingPathComponent("config.json")
-        let config: VAEConfig
-        do { config = try JSONDecoder().decode(VAEConfig.self, from: Data(contentsOf: configURL)) } catch {
-            throw LayeredModelError.malformed("\(configURL.path): \(error.localizedDescription)")
-        }
+        let config = try ConfigFile.read(VAEConfig.self, from: folder.appendingPathComponent("config.json"))
         try self.init(config: config, weights: WeightStore(path: WeightStore.file(in: folder, named: "diffusion_pytorch_model").path),
                       compositeHead: false)
     }

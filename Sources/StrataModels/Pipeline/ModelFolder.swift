@@ -35,7 +35,9 @@ public struct ModelFolder {
     public func load<T>(_ item: String, _ body: (URL) throws -> T) throws -> T {
         let part = url.appendingPathComponent(item)
         guard FileManager.default.fileExists(atPath: part.path) else { throw ModelFolderError.missing(folder: url.path, item: item + "/") }
-        do { return try body(part) } catch {
+        do { return try body(part) } catch let error as ConfigFileError {
+            throw error
+        } catch {
             throw ModelFolderError.invalid(folder: url.path, item: item, reason: "\(error)")
         }
     }

@@ -37,9 +37,15 @@ public struct SchedulerConfig: Codable, Equatable {
         setAlphaToOne = try c.decodeIfPresent(Bool.self, forKey: .setAlphaToOne) ?? false
         predictionType = try c.decodeIfPresent(String.self, forKey: .predictionType) ?? "epsilon"
         useKarrasSigmas = try c.decodeIfPresent(Bool.self, forKey: .useKarrasSigmas) ?? false
+        let check = ConfigCheck(container: c)
+        try check.range(numTrainTimesteps, 2...100_000, .numTrainTimesteps)
+        try check.positive(betaStart, below: 1, .betaStart)
+        try check.positive(betaEnd, below: 1, .betaEnd)
+        try check.require(betaStart <= betaEnd, .betaEnd, "is \(betaEnd), below beta_start \(betaStart)")
+        try check.range(stepsOffset, 0...(numTrainTimesteps - 1), .stepsOffset)
     }
 
     public static func load(_ url: URL) throws -> SchedulerConfig {
-        try JSONDecoder().decode(SchedulerConfig.self, from: Data(contentsOf: url))
+        try ConfigFile.read(SchedulerConfig.self, from: url)
     }
 }

@@ -31,5 +31,15 @@ public struct CLIPTextConfig: Codable, Equatable {
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? d.maxPositionEmbeddings
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? d.hiddenAct
         layerNormEps = try c.decodeIfPresent(Double.self, forKey: .layerNormEps) ?? d.layerNormEps
+        let check = ConfigCheck(container: c)
+        try check.range(vocabSize, 1...1_000_000, .vocabSize)
+        try check.range(hiddenSize, 1...8192, .hiddenSize)
+        try check.range(intermediateSize, 1...65536, .intermediateSize)
+        try check.range(numHiddenLayers, 1...64, .numHiddenLayers)
+        try check.range(numAttentionHeads, 1...128, .numAttentionHeads)
+        try check.require(hiddenSize % numAttentionHeads == 0, .numAttentionHeads,
+                          "is \(numAttentionHeads), which does not divide hidden_size \(hiddenSize)")
+        try check.range(maxPositionEmbeddings, 1...4096, .maxPositionEmbeddings)
+        try check.positive(layerNormEps, below: 1, .layerNormEps)
     }
 }

@@ -42,7 +42,7 @@ public final class CLIPTextModel {
 
     /// Reads `config.json` and `model.safetensors` (or its `.fp16` variant) from a folder.
     public convenience init(folder: URL) throws {
-        let config = try JSONDecoder().decode(CLIPTextConfig.self, from: Data(contentsOf: folder.appendingPathComponent("config.json")))
+        let config = try ConfigFile.read(CLIPTextConfig.self, from: folder.appendingPathComponent("config.json"))
         try self.init(config: config, weights: WeightStore(path: WeightStore.file(in: folder, named: "model").path))
     }
 

@@ -86,7 +86,7 @@ public final class UNet2DConditionModel {
 
     /// Reads `config.json` and `diffusion_pytorch_model.safetensors` (or `.fp16`) from a folder.
     public convenience init(folder: URL) throws {
-        let config = try JSONDecoder().decode(UNetConfig.self, from: Data(contentsOf: folder.appendingPathComponent("config.json")))
+        let config = try ConfigFile.read(UNetConfig.self, from: folder.appendingPathComponent("config.json"))
         try self.init(config: config, weights: WeightStore(path: WeightStore.file(in: folder, named: "diffusion_pytorch_model").path))
     }
 

@@ -60,6 +60,23 @@ public struct UNetConfig: Codable, Equatable {
         for t in downBlockTypes + upBlockTypes where !["CrossAttnDownBlock2D", "DownBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"].contains(t) {
             throw DecodingError.dataCorruptedError(forKey: .downBlockTypes, in: c, debugDescription: "block type \(t) is not supported")
         }
+        let check = ConfigCheck(container: c), n = blockOutChannels.count
+        try check.range(inChannels, 1...64, .inChannels); try check.range(outChannels, 1...64, .outChannels)
+        try check.ranges(blockOutChannels, 1...4096, count: 1...8, .blockOutChannels)
+        try check.range(layersPerBlock, 1...8, .layersPerBlock)
+        try check.require(downBlockTypes.count == n, .downBlockTypes, "has \(downBlockTypes.count) entries for \(n) blocks")
+        try check.require(upBlockTypes.count == n, .upBlockTypes, "has \(upBlockTypes.count) entries for \(n) blocks")
+        let headsKey: CodingKeys = c.contains(.numAttentionHeads) ? .numAttentionHeads : .attentionHeadDim
+        try check.ranges(attentionHeads, 1...128, count: n...n, headsKey)
+        for (channels, heads) in zip(blockOutChannels, attentionHeads) {
+            try check.require(channels % heads == 0, headsKey, "has \(heads) heads for \(channels) channels, which they do not divide")
+        }
+        try check.range(crossAttentionDim, 1...8192, .crossAttentionDim)
+        try check.range(normNumGroups, 1...blockOutChannels.min()!, .normNumGroups)
+        try check.divisible(blockOutChannels, by: normNumGroups, .blockOutChannels)
+        try check.positive(normEps, below: 1, .normEps)
+        try check.finite(freqShift, .freqShift)
+        try check.range(sampleSize, 1...1024, .sampleSize)
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -30,5 +30,14 @@ public struct VAEConfig: Codable, Equatable {
         normNumGroups = try c.decodeIfPresent(Int.self, forKey: .normNumGroups) ?? d.normNumGroups
         scalingFactor = try c.decodeIfPresent(Double.self, forKey: .scalingFactor) ?? d.scalingFactor
         sampleSize = (try? c.decodeIfPresent(Int.self, forKey: .sampleSize)) ?? d.sampleSize
+        let check = ConfigCheck(container: c)
+        try check.range(inChannels, 1...64, .inChannels); try check.range(outChannels, 1...64, .outChannels)
+        try check.range(latentChannels, 1...64, .latentChannels)
+        try check.ranges(blockOutChannels, 1...4096, count: 1...8, .blockOutChannels)
+        try check.range(layersPerBlock, 1...8, .layersPerBlock)
+        try check.range(normNumGroups, 1...blockOutChannels.min()!, .normNumGroups)
+        try check.divisible(blockOutChannels, by: normNumGroups, .blockOutChannels)
+        try check.positive(scalingFactor, .scalingFactor)
+        try check.range(sampleSize, 1...8192, .sampleSize)
     }
 }
