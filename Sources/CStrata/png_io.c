@@ -38,7 +38,7 @@ int cstrata_png_write(const char *path, int width, int height, int channels, con
     return fclose(f) == 0 ? 0 : 4;
 }
 
-int cstrata_png_read(const char *path, int *width, int *height, unsigned char **pixels,
+int cstrata_png_read(const char *path, long long max_pixels, int *width, int *height, unsigned char **pixels,
                      int *text_count, char ***keys, char ***values) {
     FILE *f = fopen(path, "rb");
     if (!f) return 1;
@@ -53,6 +53,12 @@ int cstrata_png_read(const char *path, int *width, int *height, unsigned char **
     png_init_io(png, f);
     png_set_sig_bytes(png, 8);
     png_read_info(png, info);
+    // The size is checked from the header, before anything is allocated for the pixels.
+    png_uint_32 header_w = png_get_image_width(png, info), header_h = png_get_image_height(png, info);
+    if ((unsigned long long)header_w * (unsigned long long)header_h > (unsigned long long)max_pixels) {
+        *width = (int)header_w; *height = (int)header_h;
+        fclose(f); png_destroy_read_struct(&png, &info, NULL); return 6;
+    }
     // Everything becomes 8-bit RGBA.
     png_set_expand(png);
     png_set_strip_16(png);

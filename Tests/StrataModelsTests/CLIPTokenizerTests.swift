@@ -50,4 +50,22 @@ final class CLIPTokenizerTests: XCTestCase {
         // "a photo of a cat" in CLIP's vocabulary
         XCTAssertEqual(tok.encode("a photo of a cat"), [49406, 320, 1125, 539, 320, 2368, 49407])
     }
+
+    /// A megabyte of prompt (one pasted word of 120 KB, then ordinary text and runs of
+    /// spaces) is tokenized from its beginning only: the padded ids are those of its first
+    /// words, and it returns at once instead of merging the whole word.
+    func testAHugePromptIsCutBeforeMerging() throws {
+        let tok = try CLIPTokenizer(folder: Self.root.appendingPathComponent("Assets/clip-tokenizer"))
+        let word = String(repeating: "ab", count: 60_000)
+        let tail = String(repeating: "a dog jumping in a forest    ", count: 30_000)
+        let started = Date()
+        let ids = tok.encodePadded("a cat " + word + " " + tail)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)  // a guard against a hang; the benchmark figure is in docs
+        XCTAssertEqual(ids.count, 77)
+        XCTAssertEqual(Array(ids.prefix(3)), [49406, 320, 2368])
+        // The first tokens of the long word are those of its first kilobyte.
+        let cut = tok.encode(String(word.prefix(CLIPTokenizer.longestPiece)))
+        XCTAssertEqual(Array(ids[3..<76]), Array(cut[1..<74]))
+        XCTAssertEqual(tok.encodePadded("a dog jumping in a forest"), tok.encodePadded("a dog jumping in a forest" + String(repeating: " ", count: 100_000)))
+    }
 }

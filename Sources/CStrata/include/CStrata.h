@@ -55,8 +55,9 @@ void cstrata_adam_update(int isa, float *p, const float *g, float *m, float *v, 
 int cstrata_png_write(const char *path, int width, int height, int channels, const unsigned char *pixels,
                       int text_count, const char **keys, const char **values, const int *utf8);
 /// Reads a PNG as 8-bit RGBA and its text chunks (tEXt, zTXt, iTXt); free with cstrata_png_free.
-/// Returns 0 on success, 1 unreadable, 5 not a PNG, 3 corrupt.
-int cstrata_png_read(const char *path, int *width, int *height, unsigned char **pixels,
+/// Returns 0 on success, 1 unreadable, 5 not a PNG, 3 corrupt, 6 more than max_pixels
+/// (then width and height hold the header's size).
+int cstrata_png_read(const char *path, long long max_pixels, int *width, int *height, unsigned char **pixels,
                      int *text_count, char ***keys, char ***values);
 void cstrata_png_free(unsigned char *pixels, int text_count, char **keys, char **values);
 

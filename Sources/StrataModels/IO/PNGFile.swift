@@ -8,6 +8,7 @@ public enum PNGError: Error, CustomStringConvertible, Equatable {
     case unreadable(String)
     case notPNG(String)
     case corrupt(String)
+    case tooLarge(String, width: Int, height: Int)
     case unwritable(String, code: Int32)
 
     public var description: String {
@@ -15,6 +16,7 @@ public enum PNGError: Error, CustomStringConvertible, Equatable {
         case .unreadable(let p): return "\(p): cannot be read"
         case .notPNG(let p): return "\(p): not a PNG image"
         case .corrupt(let p): return "\(p): the PNG data is damaged"
+        case let .tooLarge(p, w, h): return "\(p): \(w)×\(h) pixels is more than Strata reads (\(PNGImage.maxPixels / 1_048_576) megapixels)"
         case let .unwritable(p, c): return "\(p): cannot be written (libpng error \(c))"
         }
     }
@@ -27,16 +29,20 @@ public struct PNGImage {
     /// Text chunks by keyword.
     public let text: [String: String]
 
+    /// The most pixels an image may have: checked from its header, before decoding.
+    public static let maxPixels = 64 * 1_048_576
+
     public static func read(_ path: String) throws -> PNGImage {
         var w: Int32 = 0, h: Int32 = 0, n: Int32 = 0
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var keys: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
         var values: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
-        let rc = cstrata_png_read(path, &w, &h, &pixels, &n, &keys, &values)
+        let rc = cstrata_png_read(path, Int64(Self.maxPixels), &w, &h, &pixels, &n, &keys, &values)
         switch rc {
         case 0: break
         case 1: throw PNGError.unreadable(path)
         case 5: throw PNGError.notPNG(path)
+        case 6: throw PNGError.tooLarge(path, width: Int(UInt32(bitPattern: w)), height: Int(UInt32(bitPattern: h)))
         default: throw PNGError.corrupt(path)
         }
         defer { cstrata_png_free(pixels, n, keys, values) }
@@ -47,7 +53,7 @@ public struct PNGImage {
             let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(values![i]!).assumingMemoryBound(to: UInt8.self), count: strlen(values![i]!)))
             text[k] = String(validating: bytes, as: UTF8.self) ?? String(bytes.map { Character(Unicode.Scalar($0)) })
         }
-        return PNGImage(width: Int(w), height: Int(h), rgba: Array(UnsafeBufferPointer(start: pixels, count: Int(w * h * 4))), text: text)
+        return PNGImage(width: Int(w), height: Int(h), rgba: Array(UnsafeBufferPointer(start: pixels, count: Int(w) * Int(h) * 4)), text: text)
     }
 
     /// Writes 8-bit pixels (`channels` of 1, 3 or 4 per pixel) with text chunks: tEXt when

@@ -89,22 +89,69 @@ public final class CLIPTokenizer {
     /// As diffusers asks for it: truncated to `length` (start, the first length−2 tokens,
     /// end) and padded with the pad token.
     public func encodePadded(_ text: String, length: Int = 77) -> [Int] {
-        let body = Array(tokens(text).prefix(length - 2))
+        let body = Array(tokens(text, limit: length - 2).prefix(length - 2))
         let ids = [startID] + body + [endID]
         return ids + [Int](repeating: padID, count: length - ids.count)
     }
 
-    /// The tokens of `text` without start and end.
-    public func tokens(_ text: String) -> [Int] {
+    /// Pieces (words) longer than this many bytes are cut to it before byte-pair merging,
+    /// whose time grows with the square of a piece's length: a pasted 100 KB "word" would
+    /// otherwise take tens of seconds. Only such pieces tokenize differently from CLIP's
+    /// own tokenizer, and only in their tokens near the cut.
+    public static let longestPiece = 1024
+
+    /// The tokens of `text` without start and end; with `limit`, it stops once it has that
+    /// many (the rest would be truncated anyway).
+    public func tokens(_ text: String, limit: Int? = nil) -> [Int] {
         var out: [Int] = []
         for segment in CLIPTokenizer.splitSpecial(text) {
             switch segment {
             case .special(let s): out.append(vocabulary[s]!)
             case .text(let t):
-                for piece in CLIPTokenizer.pieces(CLIPTokenizer.normalise(t)) { out += bpe(piece) }
+                let text = limit.map { CLIPTokenizer.leadingWords(t, count: $0 - out.count + 1) } ?? t
+                for piece in CLIPTokenizer.pieces(CLIPTokenizer.normalise(text)) {
+                    if let limit, out.count >= limit { return out }
+                    out += bpe(piece.utf8.count > Self.longestPiece ? Self.cut(piece) : piece)
+                }
             }
+            if let limit, out.count >= limit { return out }
         }
         return out
+    }
+
+    /// The first `count` whitespace-separated words of `text`, each cut to 4 × longestPiece
+    /// characters, with whitespace runs as one space: every word gives at least one token,
+    /// so the tokens of a text truncated to `count` come from these alone, and a
+    /// megabyte of paste is never normalised or split whole.
+    static func leadingWords(_ text: String, count: Int) -> String {
+        var out = String.UnicodeScalarView()
+        var words = 0, inWord = false, wordLength = 0
+        for s in text.unicodeScalars {
+            if s.properties.isWhitespace {
+                if inWord { inWord = false; if words >= count { break } }
+                continue
+            }
+            if !inWord {
+                if words >= count { break }
+                if !out.isEmpty { out.append(" ") }
+                inWord = true; words += 1; wordLength = 0
+            }
+            if wordLength < 4 * longestPiece { out.append(s); wordLength += 1 }
+        }
+        return String(out)
+    }
+
+    /// A piece cut to at most `longestPiece` bytes, at a character boundary.
+    static func cut(_ piece: String) -> String {
+        var bytes = 0
+        var end = piece.startIndex
+        for i in piece.indices {
+            let n = piece[i].utf8.count
+            if bytes + n > longestPiece { break }
+            bytes += n
+            end = piece.index(after: i)
+        }
+        return String(piece[..<end])
     }
 
     enum Segment { case special(String), text(String) }
@@ -159,14 +206,16 @@ public final class CLIPTokenizer {
         let scalars = Array(text.unicodeScalars)
         var out: [String] = []
         var i = 0
-        func matches(_ literal: String, at i: Int) -> Bool {
-            let l = Array(literal.unicodeScalars)
-            return i + l.count <= scalars.count && Array(scalars[i..<(i + l.count)]) == l
+        let literals = [startToken, endToken, "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"].map { ($0, Array($0.unicodeScalars)) }
+        func matches(_ l: [Unicode.Scalar], at i: Int) -> Bool {
+            guard i + l.count <= scalars.count else { return false }
+            for k in 0..<l.count where scalars[i + k] != l[k] { return false }
+            return true
         }
         while i < scalars.count {
-            if let lit = [startToken, endToken, "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"].first(where: { matches($0, at: i) }) {
+            if scalars[i] == "<" || scalars[i] == "'", let (lit, l) = literals.first(where: { matches($0.1, at: i) }) {
                 out.append(lit)
-                i += lit.unicodeScalars.count
+                i += l.count
                 continue
             }
             let c = classify(scalars[i])
@@ -184,6 +233,8 @@ public final class CLIPTokenizer {
         }
         return out
     }
+
+    static let cacheLimit = 20_000
 
     /// Byte-pair merges of one piece, by rank, over its UTF-8 bytes as printable symbols.
     func bpe(_ piece: String) -> [Int] {
@@ -212,7 +263,11 @@ public final class CLIPTokenizer {
             symbols = merged
         }
         let ids = symbols.map { vocabulary[$0] ?? endID }
-        cacheLock.lock(); cache[piece] = ids; cacheLock.unlock()
+        cacheLock.lock()
+        // Bounded: a long paste of distinct words must not grow it without end.
+        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[piece] = ids
+        cacheLock.unlock()
         return ids
     }
 

@@ -108,7 +108,8 @@ public struct SafeTensorsFile {
             let (elements, overflow) = shape.reduce((1, false)) { acc, d in
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d); return (p, acc.1 || o)
             }
-            guard !overflow, elements * size == offs[1] - offs[0] else {
+            let (bytes, bytesOverflow) = elements.multipliedReportingOverflow(by: size)
+            guard !overflow, !bytesOverflow, bytes == offs[1] - offs[0] else {
                 throw SafeTensorsError.badEntry(path: path, name: name, reason: "shape \(shape) × \(dtype) is not the \(offs[1] - offs[0]) bytes its offsets give")
             }
             entries[name] = Entry(dtype: dtype, shape: shape, begin: offs[0], end: offs[1])

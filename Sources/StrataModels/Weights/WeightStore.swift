@@ -7,11 +7,13 @@ import StrataTensor
 public enum WeightError: Error, CustomStringConvertible, Equatable {
     case missing(name: String, source: String)
     case shape(name: String, expected: [Int], found: [Int], source: String)
+    case notFinite(name: String, index: Int, source: String)
 
     public var description: String {
         switch self {
         case let .missing(n, s): return "\(s): no tensor '\(n)'"
         case let .shape(n, e, f, s): return "\(s): tensor '\(n)' has shape \(f), the model expects \(e)"
+        case let .notFinite(n, i, s): return "\(s): tensor '\(n)' holds a value that is not a finite number (element \(i))"
         }
     }
 }
@@ -81,6 +83,10 @@ public final class WeightStore {
         }
         used.insert(name)
         let t = try f.tensor(name)
+        // NaN or infinity in a weight would spread through every result: refused here.
+        if let bad = (0..<t.count).first(where: { !t.data[$0].isFinite }) {
+            throw WeightError.notFinite(name: name, index: bad, source: source)
+        }
         return found == shape ? t : t.reshaped(shape)
     }
 }
