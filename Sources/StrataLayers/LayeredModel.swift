@@ -40,8 +40,11 @@ public final class LayeredModel {
         default:
             throw LayeredModelError.malformed("\(folder.path): not a layered model (its model_index.json names \(f.pipelineClass ?? "no pipeline"), not \(Self.pipelineClass))")
         }
-        try self.init(tokenizer: f.load("tokenizer") { try CLIPTokenizer(folder: $0) },
-                      textEncoder: f.load("text_encoder") { try CLIPTextModel(folder: $0) },
+        let tokenizer = try f.load("tokenizer") { try CLIPTokenizer(folder: $0) }
+        let text = try f.load("text_encoder") { try CLIPTextModel(folder: $0) }
+        try tokenizer.check(against: text, folder: folder)
+        try self.init(tokenizer: tokenizer,
+                      textEncoder: text,
                       unet: f.load("unet") { try UNet2DConditionModel(folder: $0) },
                       codec: codec,
                       schedulerConfig: f.load("scheduler") { try SchedulerConfig.load($0.appendingPathComponent("scheduler_config.json")) },

@@ -66,3 +66,25 @@ final class HostileFileTests: XCTestCase {
         return c ^ 0xFFFF_FFFF
     }
 }
+
+extension HostileFileTests {
+    /// A safetensors file whose header is 128 bytes long starts with the byte 0x80, as a
+    /// pickle stream does: it is read, while a real pickle stream is refused.
+    func testASafetensorsFileStartingWith0x80IsNotTakenForAPickle() throws {
+        let url = temporary("x80.safetensors"), pickle = temporary("x80.safetensors.pickle")
+        defer { try? FileManager.default.removeItem(at: url); try? FileManager.default.removeItem(at: pickle) }
+        // Pad the metadata so that the header (padded to 8 bytes) is exactly 128 bytes.
+        var pad = ""
+        while true {
+            try SafeTensorsFile.write(["w": Tensor([1, 2], shape: [2])], to: url.path, metadata: ["pad": pad])
+            let first = [UInt8](try Data(contentsOf: url).prefix(1))[0]
+            if first == 0x80 { break }
+            XCTAssertLessThan(first, 0x80, "the header grew past 128 bytes")
+            pad += "x"
+        }
+        XCTAssertNoThrow(try SingleFileCheckpoint.checkNotPickle(url.path))
+        XCTAssertEqual(try SafeTensorsFile(path: url.path).tensor("w").scalars, [1, 2])
+        try Data([0x80, 0x02, 0x7D, 0x71, 0x00, 0x28, 0x58, 0x01, 0x00, 0x00]).write(to: pickle)
+        XCTAssertThrowsError(try SingleFileCheckpoint.checkNotPickle(pickle.path))
+    }
+}

@@ -28,8 +28,13 @@ public enum SingleFileCheckpoint {
         if pickleExtensions.contains(ext) { throw CheckpointFileError.pickle(path) }
         if let h = FileHandle(forReadingAtPath: path) {
             defer { try? h.close() }
-            let head = [UInt8](h.readData(ofLength: 2))
-            if head == [0x50, 0x4B] || head.first == 0x80 { throw CheckpointFileError.pickle(path) }
+            // A zip ("PK") or a pickle stream (protocol 2 and up: 0x80 then the protocol
+            // number). A safetensors file starts with its header's length, little-endian:
+            // 0x80 there is a length whose low byte is 128, and its eighth byte is 0 and
+            // its ninth '{', which a pickle's is not.
+            let head = [UInt8](h.readData(ofLength: 9))
+            let safetensors = head.count == 9 && head[7] == 0 && head[8] == UInt8(ascii: "{")
+            if head.starts(with: [0x50, 0x4B]) || (head.first == 0x80 && !safetensors) { throw CheckpointFileError.pickle(path) }
         }
     }
 

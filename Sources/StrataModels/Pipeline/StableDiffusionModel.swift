@@ -36,6 +36,7 @@ public final class StableDiffusionModel {
         let f = try ModelFolder(folder)
         let tokenizer = try f.load("tokenizer") { try CLIPTokenizer(folder: $0) }
         let text = try f.load("text_encoder") { try CLIPTextModel(folder: $0) }
+        try tokenizer.check(against: text, folder: folder)
         let unet = try f.load("unet") { try UNet2DConditionModel(folder: $0) }
         let vae = try f.load("vae") { try AutoencoderKL(folder: $0) }
         let scheduler = try f.load("scheduler") { try SchedulerConfig.load($0.appendingPathComponent("scheduler_config.json")) }

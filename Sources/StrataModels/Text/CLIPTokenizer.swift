@@ -23,6 +23,9 @@ public final class CLIPTokenizer {
     public static let startToken = "<|startoftext|>", endToken = "<|endoftext|>"
     public let vocabulary: [String: Int]
     public let startID: Int, endID: Int, padID: Int
+    /// The largest id in the vocabulary; a text encoder must have an embedding for it.
+    public let largestID: Int
+    static let largestVocabulary = 1_000_000
     private let ranks: [String: Int]  // "a b" → merge rank
     private let byteSymbols: [Character]
     private var cache: [String: [Int]] = [:]
@@ -30,6 +33,14 @@ public final class CLIPTokenizer {
 
     /// Reads `vocab.json` and `merges.txt` (and `tokenizer_config.json`'s pad token, when
     /// present) from a diffusers `tokenizer/` folder.
+    /// Refuses a text encoder without an embedding for every id this vocabulary gives.
+    public func check(against text: CLIPTextModel, folder: URL) throws {
+        guard largestID < text.config.vocabSize else {
+            throw TokenizerError.malformed(folder.appendingPathComponent("tokenizer/vocab.json").path,
+                                           "ids go up to \(largestID), but the text encoder has vocab_size \(text.config.vocabSize)")
+        }
+    }
+
     public convenience init(folder: URL) throws {
         let configURL = folder.appendingPathComponent("tokenizer_config.json")
         let config = (try? Data(contentsOf: configURL)).flatMap { try? JSONDecoder().decode(TokenizerConfig.self, from: $0) }
@@ -66,7 +77,11 @@ public final class CLIPTokenizer {
         guard let v = try? JSONDecoder().decode([String: Int].self, from: vocabData) else {
             throw TokenizerError.malformed(vocab.path, "vocab.json is not an object of token → id")
         }
+        if let (token, id) = v.first(where: { $0.value < 0 || $0.value >= CLIPTokenizer.largestVocabulary }) {
+            throw TokenizerError.malformed(vocab.path, "token \(token.debugDescription) has id \(id), not one from 0 to \(CLIPTokenizer.largestVocabulary - 1)")
+        }
         vocabulary = v
+        largestID = v.values.max() ?? 0
         var r: [String: Int] = [:]
         for line in mergesText.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix("#version") {
             let parts = line.split(separator: " ")
