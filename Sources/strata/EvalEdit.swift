@@ -10,6 +10,8 @@ struct EvalEdit: ParsableCommand {
         commandName: "edit",
         abstract: "Run N sprite-world edits per method or ablation, judge every result, and print the shares that satisfy the prompt, keep the identity, and succeed.")
     @Option(help: "Edits.") var count = 100
+
+    func validate() throws { try requireCount(count) }
     @Option(help: "Evaluation seed.") var seed: UInt64 = 1
     @Option(help: "Methods, comma-separated: layerdiffusion, txt2img, sdedit, imagic.") var method = "layerdiffusion"
     @Option(help: "Ablations of layerdiffusion, comma-separated (\(Ablation.allCases.map(\.rawValue).joined(separator: ", "))); 'none' is the full method.") var ablate = "none"

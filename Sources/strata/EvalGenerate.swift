@@ -10,6 +10,8 @@ struct EvalGenerate: ParsableCommand {
         commandName: "generate",
         abstract: "Generate N captions of fresh scenes with a model, judge them, and print how often they show what the caption says.")
     @Option(help: "Captions.") var count = 400
+
+    func validate() throws { try requireCount(count) }
     @Option(help: "Evaluation seed (captions and noise come from it; scenes from seeds ≥ 1,000,000,000).") var seed: UInt64 = 1
     @Option(help: "Model folder (default: the built-in model).") var model: String?
     @Option(help: "Sampling steps (DDIM).") var steps = 50

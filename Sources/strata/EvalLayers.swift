@@ -44,6 +44,7 @@ struct EvalLayers: ParsableCommand {
     }
 
     func validate() throws {
+        try requireCount(count)
         guard count >= 2 else { throw ValidationError("--count must be at least 2 (the Fréchet distance needs two images)") }
         guard steps >= 1 && steps <= 1000 else { throw ValidationError("--steps must be between 1 and 1000") }
         guard judgeCount >= 1 else { throw ValidationError("--judge-count must be positive") }

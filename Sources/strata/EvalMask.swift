@@ -11,6 +11,8 @@ struct EvalMask: ParsableCommand {
         commandName: "mask",
         abstract: "Suggest the subject mask of N fresh scenes from the model and print the mean intersection over union with the true masks per noise strength and threshold, for the map's blocks and for the colour-refined mask.")
     @Option(help: "Scenes.") var count = 50
+
+    func validate() throws { try requireCount(count) }
     @Option(help: "Evaluation seed.") var seed: UInt64 = 1
     @Option(help: "Model folder (default: the built-in model).") var model: String?
     @Option(help: "Noise strengths, comma-separated.") var strengths = "0.3,0.5,0.7"

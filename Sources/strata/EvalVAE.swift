@@ -10,6 +10,8 @@ struct EvalVAE: ParsableCommand {
         commandName: "vae",
         abstract: "Reconstruct fresh scenes with a VAE: PSNR per place, and whether the judge reads the same tint back.")
     @Option(help: "Scenes.") var count = 1000
+
+    func validate() throws { try requireCount(count) }
     @Option(help: "Evaluation seed.") var seed: UInt64 = 1
     @Option(help: "A vae/ folder (default: the built-in model's).") var vae: String?
     @Option(name: .customLong("run"), help: "A VAE training run folder instead of a vae/ folder.") var runFolder: String?

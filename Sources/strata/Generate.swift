@@ -37,6 +37,7 @@ struct Generate: ParsableCommand {
             throw ValidationError("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard steps >= 1 && steps <= 1000 else { throw ValidationError("--steps must be between 1 and 1000") }
+        guard cfg.isFinite, cfg >= 0, cfg <= 50 else { throw ValidationError("--cfg must be a number from 0 to 50") }
         guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("--prompt is empty") }
         guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file") }
     }

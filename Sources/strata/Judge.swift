@@ -55,6 +55,8 @@ struct EvalJudge: ParsableCommand {
         commandName: "judge",
         abstract: "The judge's accuracy on fresh renders: per attribute and all five together; with layer heads, the subject answer and the mask's IoU.")
     @Option(help: "Scenes.") var count = 2000
+
+    func validate() throws { try requireCount(count) }
     @Option(help: "Evaluation seed (scenes come from seeds ≥ 1,000,000,000 derived from it).") var seed: UInt64 = 1
     @Option(help: "Judge folder (default: the built-in judge).") var judge: String?
     @Option(help: "A vae/ folder: judge each render's reconstruction through it (encode, decode) instead of the render, with the render's labels.") var throughVae: String?

@@ -69,7 +69,7 @@ struct LayersGenerate: ParsableCommand {
             throw ValidationError("--scheduler must be one of \(SchedulerKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard steps >= 1 && steps <= 1000 else { throw ValidationError("--steps must be between 1 and 1000") }
-        guard cfg.isFinite, cfg >= 0 else { throw ValidationError("--cfg must be a number ≥ 0") }
+        guard cfg.isFinite, cfg >= 0, cfg <= 50 else { throw ValidationError("--cfg must be a number from 0 to 50") }
         guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("--prompt is empty") }
         guard seed == nil || seeds == nil else { throw ValidationError("give --seed or --seeds, not both") }
         guard let list = seedList, Set(list).count == list.count else { throw ValidationError("--seeds must be distinct whole numbers separated by commas, like 1,2,3,4") }

@@ -69,7 +69,7 @@ struct EvalLayeredVAE: ParsableCommand {
 
     func validate() throws {
         guard (runFolder == nil) != (model == nil) else { throw ValidationError("give one of --run and --model") }
-        guard count > 0 else { throw ValidationError("--count must be positive") }
+        try requireCount(count)
     }
 
     func run() throws {

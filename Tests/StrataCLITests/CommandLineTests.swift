@@ -22,6 +22,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(unknown.status, 2)
     }
 
+    /// Numbers that would make nonsense downstream (a share of 0 results, a guidance of
+    /// NaN) are refused as usage errors.
+    func testMeaninglessNumbersAreRefused() throws {
+        for args in [["eval", "judge", "--count", "0"], ["eval", "edit", "--count=-1"], ["eval", "layers", "--count", "0"],
+                     ["generate", "--prompt", "a dog", "--cfg", "nan", "--out", "x.png"],
+                     ["layers", "generate", "--prompt", "a dog", "--cfg", "inf", "--out", "x"]] {
+            let r = try CommandRunner.run(args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssert(r.stderr.contains(args.contains("--cfg") ? "--cfg must be" : "--count must be at least 1"), "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stdout.contains("nan"), "\(args): \(r.stdout)")
+        }
+    }
+
     func testBadInputIsOneLineAndExitsTwo() throws {
         let dir = try CommandRunner.temporaryFolder("bad-input")
         defer { try? FileManager.default.removeItem(at: dir) }

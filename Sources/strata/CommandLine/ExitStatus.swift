@@ -46,3 +46,8 @@ func failure(_ error: Error, _ context: String? = nil) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(context.map { $0 + ": " } ?? "")\(error)\n".utf8))
     return ExitStatus.of(error)
 }
+
+/// `--count` of a measuring command: at least one, so that no share is 0 of 0.
+func requireCount(_ count: Int, _ option: String = "--count") throws {
+    guard count >= 1 else { throw ValidationError("\(option) must be at least 1") }
+}
