@@ -66,14 +66,6 @@ public struct MemoryEstimate: Sendable, CustomStringConvertible {
         return MemoryEstimate(parts: parts, peakBytes: process + weights + work)
     }
 
-    /// The memory this process may use: the machine's physical memory, or the control
-    /// group's limit when that is lower.
-    public static var available: Int {
-        var limit = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
-        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
-           let cgroup = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            limit = min(limit, cgroup)
-        }
-        return limit
-    }
+    /// The memory this process may use (GenerationMemory.available).
+    public static var available: Int { GenerationMemory.available }
 }

@@ -18,6 +18,10 @@ public protocol LayerCodec: AnyObject {
     var fingerprint: String { get }
     /// The component folder a model folder keeps the codec in.
     var component: String { get }
+    /// The decoder's channels per level and the codec's parameter count, for the memory
+    /// estimate (GenerationMemory).
+    var decoderBlocks: [Int] { get }
+    var parameterCount: Int { get }
     /// Scaled latents of the layers (the distribution's mean).
     func encodeLayers(_ layers: TwoLayerImages) -> Tensor
     /// Layers from scaled latents: F and B in [−1, 1], m in [0, 1].
@@ -31,6 +35,8 @@ extension LayeredAutoencoder: LayerCodec {
     public var sampleSize: Int { config.sampleSize }
     public var fingerprint: String { "layered \(config.scalingFactor)" }
     public var component: String { "layered_vae" }
+    public var decoderBlocks: [Int] { config.blockOutChannels }
+    public var parameterCount: Int { parameters.tensors.reduce(0) { $0 + $1.tensor.count } }
     public func encodeLayers(_ layers: TwoLayerImages) -> Tensor { encode(layers) }
     public func decodeLayers(_ latents: Tensor) -> TwoLayerImages {
         let l = decode(latents).layers
@@ -57,6 +63,8 @@ public final class SeparateLayerCodec: LayerCodec {
     public var sampleSize: Int { vae.config.sampleSize }
     public var fingerprint: String { "separate \(vae.config.scalingFactor)" }
     public var component: String { "vae" }
+    public var decoderBlocks: [Int] { vae.config.blockOutChannels }
+    public var parameterCount: Int { vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count } }
 
     public func encodeLayers(_ layers: TwoLayerImages) -> Tensor {
         let scale = Float(vae.config.scalingFactor)

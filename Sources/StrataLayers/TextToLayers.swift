@@ -7,6 +7,8 @@ import StrataTensor
 
 public struct TextToLayers {
     public let model: LayeredModel
+    /// Samples whose estimated peak is above this are refused (GenerationMemory).
+    public var memoryLimit = GenerationMemory.available
 
     public init(model: LayeredModel) { self.model = model }
 
@@ -23,6 +25,10 @@ public struct TextToLayers {
         guard s.width > 0, s.height > 0, s.width % f == 0, s.height % f == 0 else {
             throw GenerationError.size(width: s.width, height: s.height, multiple: f)
         }
+        try GenerationMemory.check(GenerationMemory.peakBytes(
+            unet: model.unet, decoderBlocks: model.codec.decoderBlocks, latentFactor: model.codec.scaleFactor,
+            otherParameters: model.codec.parameterCount + model.textEncoder.parameters.tensors.reduce(0) { $0 + $1.tensor.count },
+            width: s.width, height: s.height), limit: memoryLimit)
         var scheduler: any Scheduler = try s.scheduler.make(model.schedulerConfig, steps: s.steps, eta: s.eta)
         let parts = model.encode([s.negativePrompt, s.prompt]).chunk(2, axis: 0)
         let latents = try GuidedSampler(unet: model.unet).sample(

@@ -35,6 +35,17 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// A size whose sampling cannot fit in memory is refused before it starts, with the
+    /// estimate and what is available.
+    func testGenerationThatCannotFitIsRefusedWithBothFigures() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("strata-huge-\(getpid()).png")
+        let r = try CommandRunner.run(["generate", "--prompt", "a dog jumping in a forest", "--width", "32768", "--height", "32768",
+                                       "--out", out.path])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssert(r.stderr.contains("GB of memory at its peak") && r.stderr.contains("GB is available"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
     func testBadInputIsOneLineAndExitsTwo() throws {
         let dir = try CommandRunner.temporaryFolder("bad-input")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -24,11 +24,14 @@ public struct TextToImageSettings: Equatable {
 
 public enum GenerationError: Error, CustomStringConvertible {
     case size(width: Int, height: Int, multiple: Int)
+    case memory(needed: Int, limit: Int)
     case cancelled
 
     public var description: String {
         switch self {
         case let .size(w, h, m): return "image size \(w)×\(h) must be a positive multiple of \(m)"
+        case let .memory(needed, limit):
+            return String(format: "this needs about %.1f GB of memory at its peak and %.1f GB is available: choose a smaller size", Double(needed) / 1e9, Double(limit) / 1e9)
         case .cancelled: return "cancelled"
         }
     }
@@ -36,6 +39,8 @@ public enum GenerationError: Error, CustomStringConvertible {
 
 public struct TextToImage {
     public let model: StableDiffusionModel
+    /// Samples whose estimated peak is above this are refused (GenerationMemory).
+    public var memoryLimit = GenerationMemory.available
 
     public init(model: StableDiffusionModel) { self.model = model }
 
@@ -53,6 +58,11 @@ public struct TextToImage {
         guard s.width > 0, s.height > 0, s.width % f == 0, s.height % f == 0 else {
             throw GenerationError.size(width: s.width, height: s.height, multiple: f)
         }
+        try GenerationMemory.check(GenerationMemory.peakBytes(
+            unet: model.unet, decoderBlocks: model.vae.config.blockOutChannels, latentFactor: model.vaeScaleFactor,
+            otherParameters: model.vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }
+                + model.textEncoder.parameters.tensors.reduce(0) { $0 + $1.tensor.count },
+            width: s.width, height: s.height), limit: memoryLimit)
         var scheduler: any Scheduler = try s.scheduler.make(model.schedulerConfig, steps: s.steps, eta: s.eta)
         let context = model.encode([s.negativePrompt, s.prompt])
         let parts = context.chunk(2, axis: 0)
