@@ -57,6 +57,12 @@ public struct EditSession: Codable, Equatable {
         try (try JSONEncoder.sorted.encode(self) + Data("\n".utf8)).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic)
     }
 
+    /// Whether `name` is a relative path that stays inside the folder.
+    static func isInside(_ name: String) -> Bool {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        return !name.isEmpty && !name.hasPrefix("/") && !name.hasPrefix("~") && !parts.contains("..") && !parts.contains("") && !name.contains("\0")
+    }
+
     /// Reads a session folder: the record and its inputs at `side` pixels.
     public static func open(_ folder: URL, side: Int) throws -> (session: EditSession, inputs: EditInputs) {
         let file = folder.appendingPathComponent(fileName)
@@ -67,6 +73,13 @@ public struct EditSession: Codable, Equatable {
         }
         guard session.version <= currentVersion else {
             throw EditError.input("\(file.path) was written by a newer Strata (session version \(session.version))")
+        }
+        // A session names files inside its own folder only: never an absolute path or one
+        // that climbs out ("../../elsewhere.png"), so opening one reads nothing else.
+        let named = [("source", session.source), ("mask", session.mask), ("reference", session.reference), ("placement_mask", session.placementMask)]
+            + session.results.map { ("results", Optional($0)) }
+        for case let (field, name?) in named where !isInside(name) {
+            throw EditError.input("\(file.path): \(field) \"\(name)\" is not a file inside the session folder")
         }
         func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
         var inputs = EditInputs(source: try ImageFiles.load(path(session.source), side: side).image,

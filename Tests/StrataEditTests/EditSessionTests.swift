@@ -44,4 +44,37 @@ final class EditSessionTests: XCTestCase {
         try newer.saveRecord(to: moved)
         XCTAssertThrowsError(try EditSession.open(moved, side: 32)) { XCTAssert("\($0)".contains("newer Strata")) }
     }
+
+    /// A session that names files outside its folder (climbing out, absolute) or settings
+    /// out of range is refused, naming the field, and nothing outside is read.
+    func testHostileSessionsAreRefused() throws {
+        let fm = FileManager.default
+        let base = fm.temporaryDirectory.appendingPathComponent("strata-hostile-session-\(getpid())")
+        defer { try? fm.removeItem(at: base) }
+        let inputs = LayerDiffusionEditTests.inputs()
+        let folder = base.appendingPathComponent("s.strata")
+        try EditSession(subjectText: "a dog", backgroundText: "in a forest", settings: EditSettings()).save(to: folder, inputs: inputs)
+        let record = folder.appendingPathComponent(EditSession.fileName)
+        let good = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: record)) as? [String: Any])
+        func refuse(_ change: [String: Any], _ words: [String]) throws {
+            var object = good
+            for (k, v) in change { object[k] = v }
+            try JSONSerialization.data(withJSONObject: object).write(to: record)
+            XCTAssertThrowsError(try EditSession.open(folder, side: 32), "\(change)") { error in
+                for w in words { XCTAssert("\(error)".contains(w), "\(change): \(error)") }
+            }
+        }
+        try refuse(["source": "../../elsewhere.png"], ["source", "not a file inside the session folder"])
+        try refuse(["mask": "/etc/passwd"], ["mask", "not a file inside"])
+        try refuse(["reference": "results/../../x.png"], ["reference"])
+        try refuse(["results": ["results/ok.png", "../x.png"]], ["results"])
+        var settings = try XCTUnwrap(good["settings"] as? [String: Any])
+        for (key, value) in [("sampling_steps", -5 as Any), ("lora_rank", -1), ("seeds", [Int]())] {
+            settings = try XCTUnwrap(good["settings"] as? [String: Any])
+            settings[key] = value
+            try refuse(["settings": settings], [key])
+        }
+        XCTAssertTrue(EditSession.isInside("results/result-1.png"))
+        XCTAssertFalse(EditSession.isInside(""))
+    }
 }
