@@ -3,6 +3,17 @@
 // every few steps with throughput and time left, and save every few hundred steps.
 import Foundation
 
+/// A step whose loss is NaN or infinite: its update has spoiled the weights in memory, so
+/// the run stops without saving them; the last checkpoint stays as it was.
+public struct NonFiniteLossError: Error, CustomStringConvertible {
+    public let name: String
+    public let step: Int
+    public let lastSaved: Int
+    public var description: String {
+        "\(name): the loss was not a finite number at step \(step); stopped without saving, the run keeps its checkpoint at step \(lastSaved) (a lower --lr or --max-grad-norm may help)"
+    }
+}
+
 struct TrainingLoop {
     let name: String
     let batch: Int
@@ -17,9 +28,11 @@ struct TrainingLoop {
         var progress = start
         var last = Date()
         var samplesSinceLog = 0
+        var lastSaved = start.step
         while progress.step < steps && !shouldStop() {
             let t0 = Date()
             let (loss, note) = step(progress.step)
+            guard loss.isFinite else { throw NonFiniteLossError(name: name, step: progress.step + 1, lastSaved: lastSaved) }
             progress.secondsTrained += Date().timeIntervalSince(t0)
             progress.step += 1
             progress.samplesSeen += batch
@@ -32,7 +45,7 @@ struct TrainingLoop {
                                 name, progress.step, steps, loss, progress.lossEMA!, note, rate, TrainingLog.clock(left)))
                 last = Date(); samplesSinceLog = 0
             }
-            if progress.step % saveEvery == 0 { try save(progress) }
+            if progress.step % saveEvery == 0 { try save(progress); lastSaved = progress.step }
         }
         try save(progress)
         return progress
