@@ -54,7 +54,7 @@ public struct EditSession: Codable, Equatable {
 
     /// Rewrites session.json only (the images are already there).
     public func saveRecord(to folder: URL) throws {
-        try (try JSONEncoder.sorted.encode(self) + Data("\n".utf8)).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic)
+        try (try JSONEncoder.sorted.encode(self) + Data("\n".utf8)).writeDurably(to: folder.appendingPathComponent(Self.fileName))
     }
 
     /// Whether `name` is a relative path that stays inside the folder.

@@ -27,7 +27,7 @@ public enum OpenRaster {
         zip.add("mergedimage.png", try ImageFiles.pngBytes(width: width, height: height, channels: 3, pixels: merged))
         let (tw, th, thumb) = thumbnail(merged, width: width, height: height)
         zip.add("Thumbnails/thumbnail.png", try ImageFiles.pngBytes(width: tw, height: th, channels: 3, pixels: thumb))
-        try Data(zip.finished()).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data(zip.finished()).writeDurably(to: URL(fileURLWithPath: path))
     }
 
     /// The merged image shrunk by box averaging to fit 256×256, as the format asks.

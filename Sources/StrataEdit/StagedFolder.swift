@@ -1,6 +1,7 @@
 // Output written into a hidden folder beside its target and moved in whole at the end,
 // so a failed or interrupted job leaves no half-written files among the user's.
 import Foundation
+import StrataModels
 
 public struct StagedFolder {
     /// Where the files end up.
@@ -23,7 +24,7 @@ public struct StagedFolder {
     public func writeJSON<T: Encodable>(_ value: T, as name: String) throws {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try (try e.encode(value) + Data("\n".utf8)).write(to: url(name), options: .atomic)
+        try (try e.encode(value) + Data("\n".utf8)).writeDurably(to: url(name))
     }
 
     /// Moves every staged entry into the target (replacing entries of the same name) and
@@ -38,6 +39,7 @@ public struct StagedFolder {
             if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
             try fm.moveItem(at: url(name), to: destination)
         }
+        DurableFile.syncFolder(of: target.appendingPathComponent(".").path)
         discard()
         return names
     }

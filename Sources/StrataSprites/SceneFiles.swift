@@ -62,6 +62,6 @@ public enum SceneFiles {
         try PNGImage.write(maskPath, width: side, height: side, channels: 1, pixels: scene.mask.map { $0 * 255 })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try (encoder.encode(labels) + Data("\n".utf8)).write(to: URL(fileURLWithPath: labelsPath), options: .atomic)
+        try (encoder.encode(labels) + Data("\n".utf8)).writeDurably(to: URL(fileURLWithPath: labelsPath))
     }
 }

@@ -225,6 +225,6 @@ public enum Preferences {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try encoder.encode(Stored(theme: theme)).write(to: file, options: .atomic)
+        try encoder.encode(Stored(theme: theme)).writeDurably(to: file)
     }
 }

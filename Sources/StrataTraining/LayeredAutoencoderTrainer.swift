@@ -61,7 +61,7 @@ public final class LayeredAutoencoderTrainer {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(config).write(to: Self.configURL(folder), options: .atomic)
+            try encoder.encode(config).writeDurably(to: Self.configURL(folder))
         }
         let withHead = settings.compositeWeight > 0
         let weights: WeightStore

@@ -147,7 +147,7 @@ extension LayeredUNetTrainer {
                                      unet: unet, codec: codec, schedulerConfig: SpriteModelRecipe.scheduler)
         try model.write(to: folder, tokenizerSource: textModel.appendingPathComponent("tokenizer"))
         // What it was trained on, so that prompts outside that world are warned about.
-        try Data("{\n  \"world\" : \"sprites\"\n}\n".utf8).write(to: folder.appendingPathComponent(spriteWorldMarker), options: .atomic)
+        try Data("{\n  \"world\" : \"sprites\"\n}\n".utf8).writeDurably(to: folder.appendingPathComponent(spriteWorldMarker))
     }
 
     /// The file in a model folder that says it knows only the sprite world.

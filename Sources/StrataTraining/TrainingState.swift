@@ -52,7 +52,7 @@ public struct TrainingState {
         try SafeTensorsFile.write(optimiser.state, to: optimiserURL.path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(progress).write(to: progressURL, options: .atomic)
+        try encoder.encode(progress).writeDurably(to: progressURL)
     }
 
     /// A weight store over one group of saved parameters (one model), to resume or export.

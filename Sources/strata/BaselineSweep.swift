@@ -123,7 +123,7 @@ struct BaselineSweep {
         }
         let data = try JSONValue.object(object).data()
         _ = try JSONDecoder().decode(EditSettings.self, from: data)
-        try data.write(to: file, options: .atomic)
+        try data.writeDurably(to: file)
         return file
     }
 

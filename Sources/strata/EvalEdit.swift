@@ -160,7 +160,7 @@ struct EvalEdit: ParsableCommand {
             if let casePath {
                 try SceneFiles.write(scene, seed: SceneSpec.evaluationSeed(seed, index: i), to: casePath + ".png")
                 try Self.encoder.encode(CaseTexts(subject: c.target.subjectText, background: c.target.backgroundText, kind: "\(c.kind)"))
-                    .write(to: URL(fileURLWithPath: casePath + ".edit.json"), options: .atomic)
+                    .writeDurably(to: URL(fileURLWithPath: casePath + ".edit.json"))
             }
             for (r, run) in runs.enumerated() {
                 var s = defaults
@@ -179,7 +179,7 @@ struct EvalEdit: ParsableCommand {
                         let reading = readings[k]
                         let judged = Judged(animal: reading.animal.word, tint: reading.tint.word, size: reading.size.word,
                                             pose: reading.pose.word, background: reading.background.word, misses: missed[k])
-                        try Self.encoder.encode(judged).write(to: URL(fileURLWithPath: name + ".seed-\(seedList[k]).judged.json"), options: .atomic)
+                        try Self.encoder.encode(judged).writeDurably(to: URL(fileURLWithPath: name + ".seed-\(seedList[k]).judged.json"))
                     }
                 }
                 if i < 16 { pictures.append(PNGImage.rgbBytes(images[0])) }

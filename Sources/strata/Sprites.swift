@@ -78,7 +78,7 @@ struct Sprites: ParsableCommand {
                 index += String(decoding: line, as: UTF8.self) + "\n"
                 if i % 50 == 0 { log.progress("rendering", i + 1, count, "") }
             }
-            try Data(index.utf8).write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("metadata.jsonl")), options: .atomic)
+            try Data(index.utf8).writeDurably(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("metadata.jsonl")))
             log.clearProgress()
             log.line("wrote \(count) scenes to \(out)")
         }

@@ -81,7 +81,7 @@ public struct PNGImage {
             }
         }
         guard rc == 0 else { unlink(temporary); throw PNGError.unwritable(path, code: rc) }
-        guard rename(temporary, path) == 0 else { unlink(temporary); throw PNGError.unwritable(path, code: -1) }
+        do { try DurableFile.publish(temporary: temporary, as: path) } catch { throw PNGError.unwritable(path, code: -1) }
     }
 
     /// An image tensor [1, 3, H, W] in [0, 1] as 8-bit RGB bytes.

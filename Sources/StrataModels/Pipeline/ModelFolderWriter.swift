@@ -18,7 +18,7 @@ public enum ModelFolderWriter {
     static func writeConfig<T: Encodable>(_ config: T, extra: [String: JSONValue], to url: URL) throws {
         guard var object = try JSONValue(encoding: config).objectValue else { throw CocoaError(.coderInvalidValue) }
         object.merge(extra) { _, new in new }
-        try JSONValue.object(object).data().write(to: url, options: .atomic)
+        try JSONValue.object(object).data().writeDurably(to: url)
     }
 
     public static func writeUNet(_ unet: UNet2DConditionModel, to folder: URL, as type: SafeTensorsFile.StorageType) throws {
@@ -81,7 +81,7 @@ public enum ModelFolderWriter {
         try fm.createDirectory(at: folder, withIntermediateDirectories: true)
         for name in try fm.contentsOfDirectory(atPath: source.path).sorted() where !name.hasPrefix(".") {
             let data = try Data(contentsOf: source.appendingPathComponent(name))
-            try data.write(to: folder.appendingPathComponent(name), options: .atomic)
+            try data.writeDurably(to: folder.appendingPathComponent(name))
         }
     }
 
@@ -107,7 +107,7 @@ public enum ModelFolderWriter {
 
     /// model_index.json with the given entries (sorted keys, a final newline).
     public static func writeModelIndex(_ index: [String: JSONValue], to folder: URL) throws {
-        try JSONValue.object(index).data().write(to: folder.appendingPathComponent("model_index.json"), options: .atomic)
+        try JSONValue.object(index).data().writeDurably(to: folder.appendingPathComponent("model_index.json"))
     }
 
     /// The folder next to `folder` that an export writes into first.
@@ -127,6 +127,7 @@ public enum ModelFolderWriter {
         } else {
             try fm.moveItem(at: staging, to: folder)
         }
+        DurableFile.syncFolder(of: folder.path)
     }
 
     /// Always the plain name, whatever the storage type: diffusers loads it without

@@ -202,6 +202,6 @@ public struct SafeTensorsFile {
                 half.withUnsafeBytes { out.append(contentsOf: $0) }
             }
         }
-        try out.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try out.writeDurably(to: URL(fileURLWithPath: path))
     }
 }
