@@ -17,7 +17,7 @@ struct Layers: ParsableCommand {
 func loadLayeredModel(_ path: String?) throws -> (model: LayeredModel, folder: URL) {
     let folder = try path.map { URL(fileURLWithPath: $0) } ?? StrataAssets.layeredModel()
     if path == nil, !FileManager.default.fileExists(atPath: folder.appendingPathComponent("model_index.json").path) {
-        throw fail("the shipped layered model is still in training (\(folder.path) holds only its autoencoder so far); give --model DIR")
+        throw fail("\(folder.path) is not a complete layered model (no model_index.json); give --model DIR")
     }
     do { return (try LayeredModel(folder: folder), folder) } catch { throw failure(error) }
 }

@@ -126,7 +126,7 @@ struct Open: ParsableCommand {
         engine.loadLayeredModel = {
             let folder = try layersPath.map { URL(fileURLWithPath: $0) } ?? StrataAssets.layeredModel()
             guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model_index.json").path) else {
-                throw LayersFailure(layersPath == nil ? "the shipped layered model is still in training: start the editor with --layers-model DIR"
+                throw LayersFailure(layersPath == nil ? "\(folder.path) is not a complete layered model (no model_index.json): start the editor with --layers-model DIR"
                                                       : "\(folder.path) is not a layered model folder (no model_index.json)")
             }
             return try LayeredModel(folder: folder)
