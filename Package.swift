@@ -78,6 +78,7 @@ let package = Package(
         .testTarget(
             name: "StrataCLITests",
             dependencies: ["strata", "StrataModels", "StrataLayers"],
+            exclude: ["Malformed"],
             swiftSettings: checked
         ),
         .testTarget(
