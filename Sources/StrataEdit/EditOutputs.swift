@@ -57,24 +57,23 @@ public enum EditOutputs {
     public static func write(_ result: EditResult, record: EditRecord, to folder: URL, masksOfResults: ([Tensor]) -> [Tensor]) throws -> [String] {
         let staged = try StagedFolder(for: folder)
         defer { staged.discard() }
-        let staging = staged.staging
         var record = record
         // The files name the λ1 used, so that repeating an edit does not depend on the rule.
         if record.settings.lambda1 == nil { record.settings.lambda1 = result.lambda1 }
         var written: [String] = []
         let side = result.reference.shape[3]
-        try ImageFiles.writeRGB(result.reference, to: staging.appendingPathComponent("reference.png").path)
+        try ImageFiles.writeRGB(result.reference, to: staged.url("reference.png").path)
         written.append("reference.png")
         let masks = result.resultMasks ?? masksOfResults(result.images)
         for (image, (seed, mask)) in zip(result.images, zip(record.settings.seeds, masks)) {
             let base = "result-\(seed)"
-            try ImageFiles.writeRGB(image, to: staging.appendingPathComponent(base + ".png").path,
+            try ImageFiles.writeRGB(image, to: staged.url(base + ".png").path,
                                     text: [("parameters", try infotext(record, seed: seed, size: side))])
-            try ImageFiles.writeMask(mask, to: staging.appendingPathComponent(base + ".mask.png").path)
+            try ImageFiles.writeMask(mask, to: staged.url(base + ".mask.png").path)
             let cut = ImageFiles.cutout(image, mask: mask)
-            try PNGImage.write(staging.appendingPathComponent(base + ".subject.png").path, width: side, height: side, channels: 4, pixels: cut)
+            try PNGImage.write(staged.url(base + ".subject.png").path, width: side, height: side, channels: 4, pixels: cut)
             let opaque = { (t: Tensor) in ImageFiles.cutout(t, mask: Tensor(repeating: 1, shape: [1, 1, side, side])) }
-            try OpenRaster.write(to: staging.appendingPathComponent(base + ".ora").path, width: side, height: side,
+            try OpenRaster.write(to: staged.url(base + ".ora").path, width: side, height: side,
                                  layers: [OpenRasterLayer(name: "subject", rgba: cut), OpenRasterLayer(name: "result", rgba: opaque(image)),
                                           OpenRasterLayer(name: "reference background", rgba: opaque(result.reference), visible: false)],
                                  merged: ImageFiles.rgb(image))
@@ -85,13 +84,5 @@ public enum EditOutputs {
         written.append("edit.json")
         try staged.commit()
         return written
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return e
     }
 }

@@ -21,19 +21,12 @@ public struct MemoryEstimate: Sendable, CustomStringConvertible {
 
     public static func edit(model: EditModel, settings: EditSettings, side: Int) -> MemoryEstimate {
         let sd = model.model
-        let count = { (r: ParameterRegistry) in r.tensors.reduce(0) { $0 + $1.tensor.count } }
-        let unetParameters = count(sd.unet.parameters)
-        let weights = 4 * (unetParameters + count(sd.vae.parameters) + count(sd.textEncoder.parameters))
+        let unetParameters = sd.unet.parameters.elementCount
+        let weights = 4 * (unetParameters + sd.vae.parameters.elementCount + sd.textEncoder.parameters.elementCount)
         let latentSide = side / model.factor
         // One feature map per UNet level for one sample, in bytes.
-        let unetMaps = 4 * sd.unet.config.blockOutChannels.enumerated().reduce(0) { sum, level in
-            let s = max(1, latentSide >> level.offset)
-            return sum + level.element * s * s
-        }
-        let vaeMaps = 4 * sd.vae.config.blockOutChannels.enumerated().reduce(0) { sum, level in
-            let s = max(1, side >> level.offset)
-            return sum + level.element * s * s
-        }
+        let unetMaps = Int(GenerationMemory.featureMapBytes(sd.unet.config.blockOutChannels, width: latentSide, height: latentSide))
+        let vaeMaps = Int(GenerationMemory.featureMapBytes(sd.vae.config.blockOutChannels, width: side, height: side))
         let s = settings.effective
         var finetune = 0
         let mapsPerSample = latentSide >= 32 ? 290 : 390
@@ -60,7 +53,7 @@ public struct MemoryEstimate: Sendable, CustomStringConvertible {
         let together = IterativeGuidance(s).samplesTogether(s.seeds, latentSide: latentSide)
         let sample = 2 * (together ? s.seeds.count : 1) * 30 * unetMaps
         let decode = 19 * vaeMaps
-        let process = 64 << 20
+        let process = GenerationMemory.processBytes
         let parts = ["process": process, "weights": weights, "finetune": finetune, "sample": sample, "decode": decode]
         let work = together ? max(finetune + sample, decode) : max(finetune, sample, decode)
         return MemoryEstimate(parts: parts, peakBytes: process + weights + work)

@@ -22,9 +22,7 @@ public struct StagedFolder {
 
     /// Writes a Codable record as pretty JSON (sorted keys, a final newline).
     public func writeJSON<T: Encodable>(_ value: T, as name: String) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try (try e.encode(value) + Data("\n".utf8)).writeDurably(to: url(name))
+        try (try JSONEncoder.sorted.encode(value) + Data("\n".utf8)).writeDurably(to: url(name))
     }
 
     /// Moves every staged entry into the target (replacing entries of the same name) and

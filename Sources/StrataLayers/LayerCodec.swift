@@ -36,7 +36,7 @@ extension LayeredAutoencoder: LayerCodec {
     public var fingerprint: String { "layered \(config.scalingFactor)" }
     public var component: String { "layered_vae" }
     public var decoderBlocks: [Int] { config.blockOutChannels }
-    public var parameterCount: Int { parameters.tensors.reduce(0) { $0 + $1.tensor.count } }
+    public var parameterCount: Int { parameters.elementCount }
     public func encodeLayers(_ layers: TwoLayerImages) -> Tensor { encode(layers) }
     public func decodeLayers(_ latents: Tensor) -> TwoLayerImages {
         let l = decode(latents).layers
@@ -64,7 +64,7 @@ public final class SeparateLayerCodec: LayerCodec {
     public var fingerprint: String { "separate \(vae.config.scalingFactor)" }
     public var component: String { "vae" }
     public var decoderBlocks: [Int] { vae.config.blockOutChannels }
-    public var parameterCount: Int { vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count } }
+    public var parameterCount: Int { vae.parameters.elementCount }
 
     public func encodeLayers(_ layers: TwoLayerImages) -> Tensor {
         let scale = Float(vae.config.scalingFactor)

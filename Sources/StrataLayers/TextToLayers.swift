@@ -27,7 +27,7 @@ public struct TextToLayers {
         }
         try GenerationMemory.check(GenerationMemory.peakBytes(
             unet: model.unet, decoderBlocks: model.codec.decoderBlocks, latentFactor: model.codec.scaleFactor,
-            otherParameters: model.codec.parameterCount + model.textEncoder.parameters.tensors.reduce(0) { $0 + $1.tensor.count },
+            otherParameters: model.codec.parameterCount + model.textEncoder.parameters.elementCount,
             width: s.width, height: s.height), limit: memoryLimit)
         var scheduler: any Scheduler = try s.scheduler.make(model.schedulerConfig, steps: s.steps, eta: s.eta)
         let parts = model.encode([s.negativePrompt, s.prompt]).chunk(2, axis: 0)
@@ -35,5 +35,12 @@ public struct TextToLayers {
             noise: initialLatents(s, rng: &rng), scheduler: &scheduler, unconditional: parts[0], condition: { _ in parts[1] },
             guidanceScale: Float(s.guidanceScale), rng: &rng, guidanceStart: s.guidanceStart, progress: progress)
         return GradMode.disabled { model.codec.decodeLayers(latents) }
+    }
+
+    /// The layers of one sample drawn from `s.seed` with PyTorch's CPU generator (`--rng
+    /// torch`), as every command and the editor seed them.
+    public func run(_ s: TextToImageSettings, progress: (Int, Int) -> Bool = { _, _ in true }) throws -> TwoLayerImages {
+        var rng = TorchRandom(seed: s.seed)
+        return try run(s, rng: &rng, progress: progress)
     }
 }

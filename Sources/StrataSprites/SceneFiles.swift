@@ -60,8 +60,6 @@ public enum SceneFiles {
                            text: [("caption", labels.caption)])
         let (maskPath, labelsPath) = companions(of: imagePath)
         try PNGImage.write(maskPath, width: side, height: side, channels: 1, pixels: scene.mask.map { $0 * 255 })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try (encoder.encode(labels) + Data("\n".utf8)).writeDurably(to: URL(fileURLWithPath: labelsPath))
+        try (JSONEncoder.sorted.encode(labels) + Data("\n".utf8)).writeDurably(to: URL(fileURLWithPath: labelsPath))
     }
 }

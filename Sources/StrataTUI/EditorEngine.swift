@@ -102,8 +102,7 @@ public final class EditorEngine {
             return try seeds.enumerated().map { k, seed in
                 var s = base
                 s.seed = seed
-                var rng = TorchRandom(seed: seed)
-                let layers = try pipeline.run(s, rng: &rng) { step, total in
+                let layers = try pipeline.run(s) { step, total in
                     progress(StageProgress(stage: .sample, step: k * total + step, total: seeds.count * total, seedIndex: k))
                 }
                 let p = LayeredOutputs.Pictures(layers)

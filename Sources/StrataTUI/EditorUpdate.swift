@@ -37,7 +37,7 @@ extension EditorState {
             message = text
             return []
         case let .layersProgress(step, total):
-            newImage?.progress = (step, total)
+            newImage?.progress = NewImageState.Progress(step: step, total: total)
             return []
         case .layered(let outcome):
             layered(outcome)

@@ -99,13 +99,7 @@ public struct EditorView {
         // Mask and proposal overlays: each cell tinted by the share of its pixels covered.
         let placed = s.placement.isIdentity ? nil : MaskOps.placedPixels(s.mask.pixels, side: side, placement: s.placement)
         for cy in 0..<ir.height { for cx in 0..<ir.width {
-            let x0 = cx * side / ir.width, x1 = max(x0 + 1, (cx + 1) * side / ir.width)
-            let y0 = cy * side / ir.height, y1 = max(y0 + 1, (cy + 1) * side / ir.height)
-            func share(_ m: [UInt8]) -> Double {
-                var n = 0
-                for y in y0..<y1 { for x in x0..<x1 { n += Int(m[y * side + x]) } }
-                return Double(n) / Double((y1 - y0) * (x1 - x0))
-            }
+            func share(_ m: [UInt8]) -> Double { Self.cellMean(m, side: side, cell: (cx, cy), of: ir) }
             var cell = g[ir.x + cx, ir.y + cy]
             if s.showMask {
                 let m = share(s.mask.pixels)
@@ -328,18 +322,23 @@ public struct EditorView {
     /// Tints each cell of an image drawn at `ir` by the share of its pixels `coverage`
     /// covers (each pixel's value over `full`).
     func tint(_ g: inout CellGrid, _ ir: Rect, side: Int, coverage: [UInt8], full: Int, colour: RGB, strength: Double) {
-        let top = Double(full)
         for cy in 0..<ir.height { for cx in 0..<ir.width {
-            let x0 = cx * side / ir.width, x1 = max(x0 + 1, (cx + 1) * side / ir.width)
-            let y0 = cy * side / ir.height, y1 = max(y0 + 1, (cy + 1) * side / ir.height)
-            var sum = 0
-            for y in y0..<y1 { for x in x0..<x1 { sum += Int(coverage[y * side + x]) } }
-            let share = Double(sum) / Double((y1 - y0) * (x1 - x0)) / top
+            let share = Self.cellMean(coverage, side: side, cell: (cx, cy), of: ir) / Double(full)
             guard share > 0 else { continue }
             var cell = g[ir.x + cx, ir.y + cy]
             cell.fg = cell.fg.mixed(with: colour, strength * share); cell.bg = cell.bg.mixed(with: colour, strength * share)
             g[ir.x + cx, ir.y + cy] = cell
         } }
+    }
+
+    /// The mean of a `side`×`side` plane's values over the pixels that cell (cx, cy) of an
+    /// image drawn at `ir` shows.
+    static func cellMean(_ plane: [UInt8], side: Int, cell: (x: Int, y: Int), of ir: Rect) -> Double {
+        let x0 = cell.x * side / ir.width, x1 = max(x0 + 1, (cell.x + 1) * side / ir.width)
+        let y0 = cell.y * side / ir.height, y1 = max(y0 + 1, (cell.y + 1) * side / ir.height)
+        var sum = 0
+        for y in y0..<y1 { for x in x0..<x1 { sum += Int(plane[y * side + x]) } }
+        return Double(sum) / Double((y1 - y0) * (x1 - x0))
     }
 
     static let helpLines = [

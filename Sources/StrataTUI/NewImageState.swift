@@ -47,19 +47,17 @@ public struct NewImageState: Equatable, Sendable {
     public var view: LayerView = .composite
     /// Layers shown in the composite view (toggled with f and b).
     public var showForeground = true, showBackground = true
-    /// (step, total) of the running generation, over all seeds.
-    public var progress: (step: Int, total: Int)?
+    /// The running generation's step of its total, over all seeds.
+    public struct Progress: Equatable, Sendable {
+        public var step: Int, total: Int
+        public init(step: Int, total: Int) { self.step = step; self.total = total }
+    }
+    public var progress: Progress?
     public var seeds: [UInt64]
 
     public init(prompt: String, seeds: [UInt64]) {
         self.prompt = LineEditor(prompt)
         self.seeds = seeds
-    }
-
-    public static func == (a: NewImageState, b: NewImageState) -> Bool {
-        a.prompt == b.prompt && a.typing == b.typing && a.candidates == b.candidates && a.selected == b.selected && a.view == b.view
-            && a.showForeground == b.showForeground && a.showBackground == b.showBackground
-            && a.progress?.step == b.progress?.step && a.progress?.total == b.progress?.total && a.seeds == b.seeds
     }
 
     public var isRunning: Bool { progress != nil }
@@ -113,7 +111,7 @@ extension EditorState {
                 let prompt = n.prompt.text.trimmingCharacters(in: .whitespaces)
                 guard !prompt.isEmpty else { message = "type a prompt first"; return [] }
                 n.typing = false
-                n.progress = (0, 1)
+                n.progress = .init(step: 0, total: 1)
                 message = "generating layers for \"\(prompt)\" (\(n.seeds.count) seed\(n.seeds.count == 1 ? "" : "s"))"
                 return [.generateLayers(prompt: prompt, seeds: n.seeds)]
             default: Self.edit(&n.prompt, k)
@@ -135,7 +133,7 @@ extension EditorState {
         case .char("p"), .char("/"): n.typing = true
         case .char("r"), .ctrl("r"):
             guard !n.isRunning else { return [] }
-            n.progress = (0, 1)
+            n.progress = .init(step: 0, total: 1)
             message = "generating layers again"
             return [.generateLayers(prompt: n.prompt.text, seeds: n.seeds)]
         case .char("s"):

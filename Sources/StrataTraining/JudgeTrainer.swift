@@ -66,7 +66,7 @@ public final class JudgeTrainer {
                          "round_trip": "\(settings.roundTrip)", "latent_noise": "\(settings.latentNoise)"]
         if settings.layerHeads { plan.settings["trains"] = "layer heads"; plan.settings["no_subject_share"] = "\(settings.noSubjectShare)" }
         run = try TrainingRun(folder: folder, plan: plan, trained: trained.map(\.tensor),
-                              parameterCount: judge.parameters.tensors.reduce(0) { $0 + $1.tensor.count })
+                              parameterCount: judge.parameters.elementCount)
     }
 
     /// Noise of a random strength on every image, and a 3×3 blur on half of them.

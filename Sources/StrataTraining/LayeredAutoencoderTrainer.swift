@@ -59,9 +59,7 @@ public final class LayeredAutoencoderTrainer {
                 config = LayeredModelRecipe.autoencoder(latentChannels: settings.latentChannels, blocks: settings.blockOutChannels)
             }
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(config).writeDurably(to: Self.configURL(folder))
+            try JSONEncoder.sorted.encode(config).writeDurably(to: Self.configURL(folder))
         }
         let withHead = settings.compositeWeight > 0
         let weights: WeightStore
@@ -82,7 +80,7 @@ public final class LayeredAutoencoderTrainer {
         plan.settings = ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "sprite_weight": "\(settings.spriteWeight)",
                          "composite_weight": "\(settings.compositeWeight)", "kl": "\(settings.klWeight)", "seed": "\(settings.seed)", "trains": mode]
         run = try TrainingRun(folder: folder, plan: plan, trained: trained.map(\.tensor),
-                              parameterCount: model.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, startStep: start?.step) {
+                              parameterCount: model.parameters.elementCount, startStep: start?.step) {
             $0.settings["trains"] ?? "all" == mode && $0.settings["composite_weight"] == "\(settings.compositeWeight)"
         }
         if run.progress.settings["trains"] ?? "all" != mode { run.progress.settings["trains"] = mode; run.log.line("now training \(mode) parameters") }

@@ -71,7 +71,7 @@ public final class LayeredUNetTrainer {
                          "seed": "\(settings.seed)", "dataset": "\(settings.datasetSize)", "min_snr_gamma": "\(settings.minSNRGamma)",
                          "velocity_weight_cap": "\(settings.velocityWeightCap)", "latent_channels": "\(channels)"]
         run = try TrainingRun(folder: folder, plan: plan, trained: unet.parameters.tensors.map(\.tensor),
-                              parameterCount: unet.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, startStep: start?.step, log: log)
+                              parameterCount: unet.parameters.elementCount, startStep: start?.step, log: log)
         run.record("dataset", "\(settings.datasetSize)", unsetMeans: "\(settings.datasetSize)")
         if saved.exists, run.progress.settings["codec"] ?? "layered_vae" != codec.component {
             throw LayeredModelError.malformed("\(folder.path) trains on a \(run.progress.settings["codec"] ?? "layered_vae") latent, not \(codec.component)")

@@ -50,9 +50,7 @@ public struct TrainingState {
                                       to: parametersURL(group).path)
         }
         try SafeTensorsFile.write(optimiser.state, to: optimiserURL.path)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(progress).writeDurably(to: progressURL)
+        try JSONEncoder.sorted.encode(progress).writeDurably(to: progressURL)
     }
 
     /// A weight store over one group of saved parameters (one model), to resume or export.

@@ -85,13 +85,12 @@ public final class UNetTrainer {
             log.line("\(added.count) tensors the start model lacks start fresh: \(blocks.joined(separator: ", "))")
         }
         schedule = try NoiseSchedule(SpriteModelRecipe.scheduler)
-        let count = { (r: ParameterRegistry) in r.tensors.reduce(0) { $0 + $1.tensor.count } }
         var plan = TrainingRun.Plan(name: "unet", batch: settings.batch, learningRate: settings.learningRate, warmupSteps: settings.warmupSteps)
         plan.decaySteps = settings.decaySteps; plan.logEvery = settings.logEvery; plan.saveEvery = settings.saveEvery
         plan.settings = ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "caption_dropout": "\(settings.captionDropout)",
                          "seed": "\(settings.seed)", "dataset": "\(settings.datasetSize)", "part_captions": "\(settings.partCaptions)"]
         run = try TrainingRun(folder: folder, plan: plan, trained: (textEncoder.parameters.tensors + unet.parameters.tensors).map(\.tensor),
-                              parameterCount: count(unet.parameters) + count(textEncoder.parameters), startStep: start?.step, log: log)
+                              parameterCount: unet.parameters.elementCount + textEncoder.parameters.elementCount, startStep: start?.step, log: log)
         // A resumed run may change its caption mix or scene count; the progress file
         // records the new value and from which step.
         for (key, value, before) in [("part_captions", "\(settings.partCaptions)", "0.0"),

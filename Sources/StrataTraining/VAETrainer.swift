@@ -44,7 +44,7 @@ public final class VAETrainer {
         plan.settings = ["batch": "\(settings.batch)", "lr": "\(settings.learningRate)", "sprite_weight": "\(settings.spriteWeight)",
                          "kl": "\(settings.klWeight)", "seed": "\(settings.seed)", "trains": mode]
         run = try TrainingRun(folder: folder, plan: plan, trained: trained.map(\.tensor),
-                              parameterCount: vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }, startStep: start?.step) {
+                              parameterCount: vae.parameters.elementCount, startStep: start?.step) {
             $0.settings["trains"] ?? "all" == mode
         }
         if run.progress.settings["trains"] ?? "all" != mode { run.progress.settings["trains"] = mode; run.log.line("now training \(mode) parameters") }

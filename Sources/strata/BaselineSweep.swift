@@ -79,14 +79,11 @@ struct BaselineSweep {
         }
         for i in 0..<count {
             let c = EditCase(seed: seed, index: i)
-            let scene = renderer.render(c.source)
-            let image = GradMode.disabled { SpriteJudge.images([scene.rgb]) * 0.5 + 0.5 }
-            let mask = Tensor(scene.mask.map(Float.init), shape: [1, 1, 64, 64])
-            let inputs = EditInputs(source: image, subjectMask: mask, subjectText: c.target.subjectText, backgroundText: c.target.backgroundText)
+            let inputs = c.rendered(renderer).inputs
             let baselines = Baselines(model: model, imagicCache: ImagicCache())
             for (k, s) in settings.enumerated() {
                 let images = try baselines.run(method, inputs: inputs, settings: s) { _ in !StopRequest.isRequested }
-                let readings = judge.read(Tensor.concat(images.map { $0 * 2 - 1 }, axis: 0))
+                let readings = judge.read(results: images)
                 points[k].outcomes.append(readings.map { let v = c.score($0); return [v.prompt, v.identity] })
                 log.progress("sweeping \(method.rawValue)", i * settings.count + k + 1, count * settings.count, "edit \(i + 1) of \(count)")
             }

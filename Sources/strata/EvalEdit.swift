@@ -25,6 +25,7 @@ struct EvalEdit: ParsableCommand {
     @Option(help: "Sweep a baseline's settings (sdedit or imagic) on these edits instead, pick the best by success and write it into the model folder's strata_edit.json. Use a --seed apart from the reported edits' (\(EvalEdit.reportedSeed)).") var tune: EditMethod?
     @Option(help: "With --tune: the settings to sweep, \"key=v1,v2;key=v1,v2\" (default: the method's own grid).") var grid: String?
     @Flag(help: "With --tune: print the sweep but leave the model folder as it is.") var noWrite = false
+    @Option(help: "Keep every judged edit in this file as it finishes; run again with the same options to go on from where a stopped evaluation left off.") var journal: String?
     @Option(help: "Folder for every edit's source scene (with its mask and labels), its texts (a JSON beside it, to rerun one edit with strata edit) and every result.") var cases: String?
     @OptionGroup var output: OutputOptions
     @OptionGroup var engine: ThreadOptions
@@ -103,12 +104,6 @@ struct EvalEdit: ParsableCommand {
         let misses: [String]
     }
 
-    static var encoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return e
-    }
-
     /// The seed of the edits docs/results.md reports; tuning uses others.
     static let reportedSeed: UInt64 = 10
 
@@ -147,42 +142,51 @@ struct EvalEdit: ParsableCommand {
         // Per run: how many results miss each attribute (what the method gets wrong).
         var misses = [[String: Int]](repeating: [:], count: runs.count)
         var pictures: [[UInt8]] = []
+        let runNames = runs.map { $0.method.rawValue + ($0.ablation.map { "-" + $0.rawValue } ?? "") }
+        var record = try journal.map { path -> EvalJournal in
+            let settingsJSON = String(decoding: try JSONEncoder.sorted.encode(defaults), as: UTF8.self)
+            let options = "seed \(seed); seeds \(seedList); runs \(runNames); preset \(preset.rawValue); model \(model ?? "built-in"); judge \(judge ?? "built-in"); settings \(settingsJSON)"
+            do { return try EvalJournal(url: URL(fileURLWithPath: path), options: options) } catch { throw fail("\(error)") }
+        }
         if let cases { try FileManager.default.createDirectory(atPath: cases, withIntermediateDirectories: true) }
         for i in 0..<count {
             let c = EditCase(seed: seed, index: i)
-            let scene = renderer.render(c.source)
-            let source = SpriteJudge.images([scene.rgb])
-            let image = GradMode.disabled { source * 0.5 + 0.5 }
-            let mask = Tensor(scene.mask.map(Float.init), shape: [1, 1, 64, 64])
-            let inputs = EditInputs(source: image, subjectMask: mask, subjectText: c.target.subjectText, backgroundText: c.target.backgroundText)
+            let (scene, inputs) = c.rendered(renderer)
             if i < 16 { pictures.append(scene.rgb) }
             let casePath = cases.map { ($0 as NSString).appendingPathComponent(String(format: "edit-%03d", i)) }
             if let casePath {
                 try SceneFiles.write(scene, seed: SceneSpec.evaluationSeed(seed, index: i), to: casePath + ".png")
-                try Self.encoder.encode(CaseTexts(subject: c.target.subjectText, background: c.target.backgroundText, kind: "\(c.kind)"))
+                try JSONEncoder.sorted.encode(CaseTexts(subject: c.target.subjectText, background: c.target.backgroundText, kind: "\(c.kind)"))
                     .writeDurably(to: URL(fileURLWithPath: casePath + ".edit.json"))
             }
             for (r, run) in runs.enumerated() {
+                // A journalled edit is taken as judged, unless its pictures are wanted here.
+                if let done = record?.entry(edit: i, run: runNames[r]), sheet == nil || i >= 16 {
+                    outcomes[r].append(Array(zip(done.prompt, done.identity)))
+                    for m in done.misses.joined() { misses[r][m, default: 0] += 1 }
+                    continue
+                }
                 var s = defaults
                 s.seeds = seedList; s.ablation = run.ablation
                 let images = run.method == .layerdiffusion ? try edit.run(inputs, settings: s).images
                     : try Baselines(model: editModel).run(run.method, inputs: inputs, settings: s) { _ in true }
-                let readings = judgeModel.read(Tensor.concat(images.map { $0 * 2 - 1 }, axis: 0))
+                let readings = judgeModel.read(results: images)
                 outcomes[r].append(readings.map { let v = c.score($0); return (v.prompt, v.identity) })
                 let missed = readings.map(c.misses)
                 for m in missed.joined() { misses[r][m, default: 0] += 1 }
                 if let casePath {
-                    let name = casePath + "." + run.method.rawValue + (run.ablation.map { "-" + $0.rawValue } ?? "")
+                    let name = casePath + "." + runNames[r]
                     for (k, image) in images.enumerated() {
                         try PNGImage.write(name + ".seed-\(seedList[k]).png", width: 64, height: 64, channels: 3, pixels: PNGImage.rgbBytes(image))
                         // What the judge read, and what the result misses, beside each result.
                         let reading = readings[k]
                         let judged = Judged(animal: reading.animal.word, tint: reading.tint.word, size: reading.size.word,
                                             pose: reading.pose.word, background: reading.background.word, misses: missed[k])
-                        try Self.encoder.encode(judged).writeDurably(to: URL(fileURLWithPath: name + ".seed-\(seedList[k]).judged.json"))
+                        try JSONEncoder.sorted.encode(judged).writeDurably(to: URL(fileURLWithPath: name + ".seed-\(seedList[k]).judged.json"))
                     }
                 }
                 if i < 16 { pictures.append(PNGImage.rgbBytes(images[0])) }
+                try record?.record(.init(edit: i, run: runNames[r], prompt: outcomes[r][i].map(\.0), identity: outcomes[r][i].map(\.1), misses: missed))
             }
             log.progress("editing", i + 1, count)
         }
@@ -262,5 +266,23 @@ struct EvalEdit: ParsableCommand {
             let chosen = best.values.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             print(written.map { "best: \(chosen); written to \($0.path)" } ?? "best: \(chosen) (--no-write: not written)")
         }
+    }
+}
+
+extension EditCase {
+    /// The case's source scene, and the inputs an edit takes from it: the render in
+    /// [0, 1], its true subject mask and the case's texts.
+    func rendered(_ renderer: SceneRenderer) -> (scene: Scene, inputs: EditInputs) {
+        let scene = renderer.render(source)
+        let image = GradMode.disabled { SpriteJudge.images([scene.rgb]) * 0.5 + 0.5 }
+        let mask = Tensor(scene.mask.map(Float.init), shape: [1, 1, 64, 64])
+        return (scene, EditInputs(source: image, subjectMask: mask, subjectText: target.subjectText, backgroundText: target.backgroundText))
+    }
+}
+
+extension SpriteJudge {
+    /// What the judge reads in each result (images [1, 3, H, W] in [0, 1]).
+    func read(results images: [Tensor]) -> [JudgeReading] {
+        read(Tensor.concat(images.map { $0 * 2 - 1 }, axis: 0))
     }
 }

@@ -67,8 +67,7 @@ struct EvalLayers: ParsableCommand {
             generate = { prompt, noiseSeed in
                 var s = settings
                 s.prompt = prompt; s.seed = noiseSeed
-                var rng = TorchRandom(seed: noiseSeed)
-                return .layers(try pipeline.run(s, rng: &rng))
+                return .layers(try pipeline.run(s))
             }
         case .image:
             let t2i = TextToImage(model: try loadModel(model).model)

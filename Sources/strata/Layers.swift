@@ -13,12 +13,20 @@ struct Layers: ParsableCommand {
         subcommands: [LayersGenerate.self])
 }
 
-/// The layered model folder given, else the shipped one; loaded, or a one-line error and exit 2.
-func loadLayeredModel(_ path: String?) throws -> (model: LayeredModel, folder: URL) {
+/// The layered model folder given, else the shipped one, which must be complete
+/// (`option` names how to give another); a given folder is checked as it is loaded.
+func layeredModelFolder(_ path: String?, option: String) throws -> URL {
     let folder = try path.map { URL(fileURLWithPath: $0) } ?? StrataAssets.layeredModel()
     if path == nil, !FileManager.default.fileExists(atPath: folder.appendingPathComponent("model_index.json").path) {
-        throw fail("\(folder.path) is not a complete layered model (no model_index.json); give --model DIR")
+        throw LayeredModelError.malformed("\(folder.path) is not a complete layered model (no model_index.json); give \(option) DIR")
     }
+    return folder
+}
+
+/// The layered model folder given, else the shipped one; loaded, or a one-line error and exit 2.
+func loadLayeredModel(_ path: String?) throws -> (model: LayeredModel, folder: URL) {
+    let folder: URL
+    do { folder = try layeredModelFolder(path, option: "--model") } catch let error as LayeredModelError { throw failure(error) }
     do { return (try LayeredModel(folder: folder), folder) } catch { throw failure(error) }
 }
 
@@ -96,10 +104,9 @@ struct LayersGenerate: ParsableCommand {
         for (k, seed) in seeds.enumerated() {
             s.seed = seed
             let t0 = Date()
-            var rng = TorchRandom(seed: seed)
             let layers: TwoLayerImages
             do {
-                layers = try pipeline.run(s, rng: &rng) { step, total in
+                layers = try pipeline.run(s) { step, total in
                     log.progress("seed \(seed) (\(k + 1) of \(seeds.count))", step, total)
                     return !StopRequest.isRequested
                 }

@@ -123,14 +123,7 @@ struct Open: ParsableCommand {
                                   cacheFolder: UserFolders.stageCache)
         engine.givenReference = referenceTensor
         let layersPath = layersModel
-        engine.loadLayeredModel = {
-            let folder = try layersPath.map { URL(fileURLWithPath: $0) } ?? StrataAssets.layeredModel()
-            guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("model_index.json").path) else {
-                throw LayersFailure(layersPath == nil ? "\(folder.path) is not a complete layered model (no model_index.json): start the editor with --layers-model DIR"
-                                                      : "\(folder.path) is not a layered model folder (no model_index.json)")
-            }
-            return try LayeredModel(folder: folder)
-        }
+        engine.loadLayeredModel = { try LayeredModel(folder: layeredModelFolder(layersPath, option: "--layers-model")) }
         let backend: TerminalBackend
         do { backend = try TerminalBackend() } catch { throw failure(error) }
         defer { backend.restore() }

@@ -84,9 +84,7 @@ struct EvalLayeredVAE: ParsableCommand {
         } catch { throw failure(error) }
         let e = LayeredAutoencoderEvaluation.run(autoencoder, renderer: try loadRenderer(), count: count, seed: seed)
         if output.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(e), as: UTF8.self))
+            try printJSON(e)
         } else {
             print(String(format: "%d fresh scenes: composite %.2f dB, background %.2f dB, seen foreground %.2f dB, mask IoU %.4f (mean abs. error %.4f)",
                          e.count, e.compositePSNR, e.backgroundPSNR, e.foregroundPSNR, e.maskIoU, e.maskMAE))

@@ -82,3 +82,12 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
         self = .object(Dictionary(elements, uniquingKeysWith: { _, new in new }))
     }
 }
+
+extension JSONEncoder {
+    /// The encoder of every JSON file Strata writes: indented, keys sorted, so files diff well.
+    public static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}

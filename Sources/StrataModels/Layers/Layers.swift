@@ -13,6 +13,9 @@ public final class ParameterRegistry {
 
     public init(_ weights: WeightStore, adapters: [String: LowRankAdapter] = [:]) { self.weights = weights; self.adapters = adapters }
 
+    /// How many numbers the registered tensors hold.
+    public var elementCount: Int { tensors.reduce(0) { $0 + $1.tensor.count } }
+
     public func load(_ name: String, _ shape: [Int]) throws -> Tensor {
         let t = try weights.tensor(name, shape)
         tensors.append((name, t))

@@ -6,19 +6,25 @@
 import Foundation
 
 public enum GenerationMemory {
+    /// The process itself and OpenBLAS's buffers.
+    public static let processBytes = 64 << 20
+
+    /// Bytes of one fp32 feature map per level of a network with these channels per
+    /// level, each level half the size of the one before (`width`×`height` at the first).
+    /// In floating point: a hostile size gives a huge estimate, not an overflow.
+    public static func featureMapBytes(_ channels: [Int], width: Int, height: Int) -> Double {
+        4 * channels.enumerated().reduce(0.0) { sum, level in
+            sum + Double(level.element) * Double(max(1, width >> level.offset)) * Double(max(1, height >> level.offset))
+        }
+    }
+
     /// Bytes at the peak of sampling a `width`×`height` image.
     public static func peakBytes(unet: UNet2DConditionModel, decoderBlocks: [Int], latentFactor: Int,
                                  otherParameters: Int, width: Int, height: Int) -> Int {
-        let parameters = unet.parameters.tensors.reduce(0) { $0 + $1.tensor.count } + otherParameters
-        // In floating point: a hostile size must give a huge estimate, not an overflow.
-        let lw = width / latentFactor, lh = height / latentFactor
-        let unetMaps = 4 * unet.config.blockOutChannels.enumerated().reduce(0.0) { sum, level in
-            sum + Double(level.element) * Double(max(1, lw >> level.offset)) * Double(max(1, lh >> level.offset))
-        }
-        let decoderMaps = 4 * decoderBlocks.enumerated().reduce(0.0) { sum, level in
-            sum + Double(level.element) * Double(max(1, width >> level.offset)) * Double(max(1, height >> level.offset))
-        }
-        let bytes = Double(64 << 20) + 4 * Double(parameters) + max(2 * 30 * unetMaps, 19 * decoderMaps)
+        let parameters = unet.parameters.elementCount + otherParameters
+        let unetMaps = featureMapBytes(unet.config.blockOutChannels, width: width / latentFactor, height: height / latentFactor)
+        let decoderMaps = featureMapBytes(decoderBlocks, width: width, height: height)
+        let bytes = Double(processBytes) + 4 * Double(parameters) + max(2 * 30 * unetMaps, 19 * decoderMaps)
         return bytes < Double(Int.max / 2) ? Int(bytes) : Int.max / 2
     }
 

@@ -60,8 +60,8 @@ public struct TextToImage {
         }
         try GenerationMemory.check(GenerationMemory.peakBytes(
             unet: model.unet, decoderBlocks: model.vae.config.blockOutChannels, latentFactor: model.vaeScaleFactor,
-            otherParameters: model.vae.parameters.tensors.reduce(0) { $0 + $1.tensor.count }
-                + model.textEncoder.parameters.tensors.reduce(0) { $0 + $1.tensor.count },
+            otherParameters: model.vae.parameters.elementCount
+                + model.textEncoder.parameters.elementCount,
             width: s.width, height: s.height), limit: memoryLimit)
         var scheduler: any Scheduler = try s.scheduler.make(model.schedulerConfig, steps: s.steps, eta: s.eta)
         let context = model.encode([s.negativePrompt, s.prompt])

@@ -31,8 +31,6 @@ public final class CLIPTokenizer {
     private var cache: [String: [Int]] = [:]
     private let cacheLock = NSLock()
 
-    /// Reads `vocab.json` and `merges.txt` (and `tokenizer_config.json`'s pad token, when
-    /// present) from a diffusers `tokenizer/` folder.
     /// Refuses a text encoder without an embedding for every id this vocabulary gives.
     public func check(against text: CLIPTextModel, folder: URL) throws {
         guard largestID < text.config.vocabSize else {
@@ -41,6 +39,8 @@ public final class CLIPTokenizer {
         }
     }
 
+    /// Reads `vocab.json` and `merges.txt` (and `tokenizer_config.json`'s pad token, when
+    /// present) from a diffusers `tokenizer/` folder.
     public convenience init(folder: URL) throws {
         let configURL = folder.appendingPathComponent("tokenizer_config.json")
         let config = (try? Data(contentsOf: configURL)).flatMap { try? JSONDecoder().decode(TokenizerConfig.self, from: $0) }
