@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 model=Assets/models/strata-sprites
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
-step() { field "$1/progress.json" step; }
+# A run's last save: checkpoint/ (or the run folder itself, for runs saved before that).
+step() { if [ -f "$1/checkpoint/progress.json" ]; then field "$1/checkpoint/progress.json" step; else field "$1/progress.json" step; fi; }
 case "${1:-}" in
 export)
     out=${2:?output folder}

@@ -126,8 +126,7 @@ public final class LayeredUNetTrainer {
 
     public func run(until steps: Int, shouldStop: () -> Bool = { false }) throws {
         try run.run(until: steps, shouldStop: shouldStop, step: { index in (step(index), "") }, save: { progress in
-            try average.save(to: run.state.averageURL)
-            try run.save(["unet": unet.parameters.tensors], progress: progress)
+            try run.save(["unet": unet.parameters.tensors], average: average, progress: progress)
         })
     }
 }

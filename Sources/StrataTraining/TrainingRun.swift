@@ -84,8 +84,11 @@ public final class TrainingRun {
         progress = try loop.run(until: steps, from: progress, shouldStop: shouldStop, step: step, save: save)
     }
 
-    /// Saves parameter groups, the optimiser and the progress (the last, atomically).
-    public func save(_ groups: [String: [(name: String, tensor: Tensor)]], progress: TrainingProgress) throws {
-        try state.save(parameters: groups, optimiser: optimiser, progress: progress)
+    /// Saves parameter groups, the optimiser, the weight average when there is one, and
+    /// the progress, as one checkpoint.
+    public func save(_ groups: [String: [(name: String, tensor: Tensor)]], average: WeightAverage? = nil, progress: TrainingProgress) throws {
+        try state.save(parameters: groups, optimiser: optimiser, progress: progress) { folder in
+            try average?.save(to: folder.appendingPathComponent(TrainingState.averageName))
+        }
     }
 }

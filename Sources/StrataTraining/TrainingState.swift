@@ -1,6 +1,7 @@
-// A training run's folder: the parameters (fp32), the optimiser's moments and a small
-// JSON of progress, saved together and atomically after every few hundred steps, so a
-// run stopped at any moment resumes from its last save with the same data order.
+// A training run's folder: the parameters (fp32), the optimiser's moments, the weight
+// average and a small JSON of progress, saved together after every few hundred steps in
+// `checkpoint/`, which is replaced in whole (AtomicFolder), so a run stopped at any
+// moment resumes from its last save with the same data order.
 import Foundation
 import StrataModels
 import StrataTensor
@@ -28,11 +29,24 @@ public struct TrainingState {
     public let folder: URL
     public init(folder: URL) { self.folder = folder }
 
-    var progressURL: URL { folder.appendingPathComponent("progress.json") }
-    func parametersURL(_ group: String) -> URL { folder.appendingPathComponent("parameters-\(group).safetensors") }
+    /// The folder each save replaces in whole.
+    var checkpointFolder: URL { folder.appendingPathComponent("checkpoint") }
+    /// The last save: `checkpoint/`, or the run folder itself for runs saved before
+    /// checkpoints had a folder of their own (their files are read as they are).
+    var checkpoint: URL {
+        FileManager.default.fileExists(atPath: checkpointFolder.appendingPathComponent(Self.progressName).path) ? checkpointFolder : folder
+    }
+
+    static let progressName = "progress.json"
+    static let averageName = "average.safetensors"
+    static let optimiserName = "optimiser.safetensors"
+    static func parametersName(_ group: String) -> String { "parameters-\(group).safetensors" }
+
+    var progressURL: URL { checkpoint.appendingPathComponent(Self.progressName) }
+    func parametersURL(_ group: String) -> URL { checkpoint.appendingPathComponent(Self.parametersName(group)) }
     /// The weight average of a run that keeps one (UNetTrainer).
-    var averageURL: URL { folder.appendingPathComponent("average.safetensors") }
-    var optimiserURL: URL { folder.appendingPathComponent("optimiser.safetensors") }
+    var averageURL: URL { checkpoint.appendingPathComponent(Self.averageName) }
+    var optimiserURL: URL { checkpoint.appendingPathComponent(Self.optimiserName) }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: progressURL.path) }
 
@@ -40,17 +54,35 @@ public struct TrainingState {
         try JSONDecoder().decode(TrainingProgress.self, from: Data(contentsOf: progressURL))
     }
 
-    /// Saves parameters and optimiser first, the progress file last: a run killed in
-    /// between resumes from the previous progress file with newer weights, which only
-    /// repeats a few batches.
-    public func save(parameters groups: [String: [(name: String, tensor: Tensor)]], optimiser: Adam, progress: TrainingProgress) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for (group, parameters) in groups {
-            try SafeTensorsFile.write(Dictionary(parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }),
-                                      to: parametersURL(group).path)
+    /// Saves parameters, optimiser, whatever `extra` writes into the new checkpoint folder
+    /// (a weight average) and the progress as one new `checkpoint/`, swapped in whole.
+    public func save(parameters groups: [String: [(name: String, tensor: Tensor)]], optimiser: Adam, progress: TrainingProgress,
+                     extra: (URL) throws -> Void = { _ in }) throws {
+        let staged = try AtomicFolder(replacing: checkpointFolder)
+        do {
+            for (group, parameters) in groups {
+                try SafeTensorsFile.write(Dictionary(parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }),
+                                          to: staged.url(Self.parametersName(group)).path)
+            }
+            try SafeTensorsFile.write(optimiser.state, to: staged.url(Self.optimiserName).path)
+            try extra(staged.staging)
+            try JSONEncoder.sorted.encode(progress).writeDurably(to: staged.url(Self.progressName))
+            try staged.publish()
+        } catch {
+            staged.discard()
+            throw error
         }
-        try SafeTensorsFile.write(optimiser.state, to: optimiserURL.path)
-        try JSONEncoder.sorted.encode(progress).writeDurably(to: progressURL)
+        // A run saved before checkpoints had their folder: its files are superseded now.
+        let fm = FileManager.default
+        let legacy = [Self.progressName, Self.averageName, Self.optimiserName]
+            + ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("parameters-") && $0.hasSuffix(".safetensors") }
+        for name in legacy { try? fm.removeItem(at: folder.appendingPathComponent(name)) }
+    }
+
+    /// Removes what a writer killed mid-save left in the run folder.
+    func removeLeftovers() {
+        AtomicFolder.recover(checkpointFolder)
+        DurableFile.removeLeftovers(in: folder)
     }
 
     /// A weight store over one group of saved parameters (one model), to resume or export.
@@ -73,6 +105,7 @@ extension TrainingState {
     func begin(_ name: String, optimiser: Adam, settings: [String: String], parameters: Int, log: TrainingLog,
                startStep: Int? = nil, batch: Int = 0,
                compatible: (TrainingProgress) -> Bool = { _ in true }) throws -> TrainingProgress {
+        removeLeftovers()
         guard exists else {
             if let startStep {
                 log.line("new \(name) training run from finished weights at step \(startStep): \(parameters) parameters, fresh optimiser")

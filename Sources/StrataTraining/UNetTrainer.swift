@@ -261,8 +261,7 @@ public final class UNetTrainer {
     var optimiser: Adam { run.optimiser }
 
     func save(_ progress: TrainingProgress) throws {
-        try average.save(to: run.state.averageURL)
-        try run.save(["unet": unet.parameters.tensors, "text_encoder": textEncoder.parameters.tensors], progress: progress)
+        try run.save(["unet": unet.parameters.tensors, "text_encoder": textEncoder.parameters.tensors], average: average, progress: progress)
     }
 
     /// Writes the whole model folder from this run (its weight average when it has one

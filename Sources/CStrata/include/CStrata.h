@@ -61,4 +61,7 @@ int cstrata_png_read(const char *path, long long max_pixels, int *width, int *he
                      int *text_count, char ***keys, char ***values);
 void cstrata_png_free(unsigned char *pixels, int text_count, char **keys, char **values);
 
+/// Swaps two paths atomically (renameat2 with RENAME_EXCHANGE); 0, or the errno.
+int cstrata_exchange_paths(const char *a, const char *b);
+
 #endif

@@ -43,6 +43,22 @@ public enum DurableFile {
         syncFolder(of: path)
     }
 
+    /// Removes the temporary files that writers killed before their rename left in
+    /// `folder` (`.NAME.PID.tmp` of processes that are gone).
+    public static func removeLeftovers(in folder: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.dropLast(4).split(separator: ".")
+            guard let pid = parts.last.flatMap({ Int32($0) }), !isRunning(pid) else { continue }
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+    }
+
+    /// Whether a process with this id is alive (a writer whose files must be left alone).
+    public static func isRunning(_ pid: Int32) -> Bool {
+        pid == getpid() || kill(pid, 0) == 0 || errno == EPERM
+    }
+
     /// Flushes the folder holding `path`, so a rename in it is on disk.
     public static func syncFolder(of path: String) {
         let fd = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)

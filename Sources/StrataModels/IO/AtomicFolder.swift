@@ -1,0 +1,87 @@
+// A folder replaced in whole: its new contents are written into a staging folder beside
+// it, then swapped in with one atomic exchange (renameat2), so a reader sees the old
+// folder or the whole new one, never a mix, whenever the writer is killed.
+import CStrata
+import Foundation
+
+public struct AtomicFolder {
+    /// Where the folder's new contents go.
+    public let target: URL
+    /// Where they are written first (`.NAME.partial-PID` beside the target).
+    public let staging: URL
+
+    /// Removes what killed writers left beside `target`, then makes an empty staging folder.
+    public init(replacing target: URL) throws {
+        self.target = target.standardizedFileURL
+        try FileManager.default.createDirectory(at: self.target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        Self.recover(self.target)
+        staging = Self.sibling(of: self.target, "partial", pid: getpid())
+        try? FileManager.default.removeItem(at: staging)
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+    }
+
+    /// The staged path of an entry.
+    public func url(_ name: String) -> URL { staging.appendingPathComponent(name) }
+
+    /// Puts the staged folder in the target's place in one step and removes the old one.
+    public func publish() throws {
+        let fm = FileManager.default
+        DurableFile.syncFolder(of: staging.appendingPathComponent(".").path)
+        if !fm.fileExists(atPath: target.path) {
+            guard rename(staging.path, target.path) == 0 else { throw DurableFile.Failure.write(path: target.path, errno: errno) }
+        } else {
+            let e = cstrata_exchange_paths(staging.path, target.path)
+            if e == 0 {
+                // The old contents are now at the staging path.
+                DurableFile.syncFolder(of: target.path)
+                try? fm.removeItem(at: staging)
+                return
+            }
+            guard e == EINVAL || e == ENOSYS || e == EOPNOTSUPP else { throw DurableFile.Failure.write(path: target.path, errno: e) }
+            // A file system without exchange: two renames, and `recover` puts the old
+            // folder back if a kill falls between them.
+            let old = Self.sibling(of: target, "old", pid: getpid())
+            guard rename(target.path, old.path) == 0 else { throw DurableFile.Failure.write(path: target.path, errno: errno) }
+            guard rename(staging.path, target.path) == 0 else {
+                let e = errno
+                _ = rename(old.path, target.path)
+                throw DurableFile.Failure.write(path: target.path, errno: e)
+            }
+            DurableFile.syncFolder(of: target.path)
+            try? fm.removeItem(at: old)
+            return
+        }
+        DurableFile.syncFolder(of: target.path)
+    }
+
+    /// Removes the staging folder and whatever is in it.
+    public func discard() { try? FileManager.default.removeItem(at: staging) }
+
+    /// Cleans up after writers of `target` that were killed: staging folders of processes
+    /// that are gone are removed, and an old folder moved aside (by the two-rename path)
+    /// is put back when the target is missing.
+    public static func recover(_ target: URL) {
+        let fm = FileManager.default
+        let parent = target.deletingLastPathComponent()
+        guard let names = try? fm.contentsOfDirectory(atPath: parent.path) else { return }
+        for name in names {
+            guard let (kind, pid) = parse(name, of: target.lastPathComponent), !DurableFile.isRunning(pid) else { continue }
+            let url = parent.appendingPathComponent(name)
+            if kind == "old", !fm.fileExists(atPath: target.path), rename(url.path, target.path) == 0 { continue }
+            try? fm.removeItem(at: url)
+        }
+    }
+
+    static func sibling(of target: URL, _ kind: String, pid: Int32) -> URL {
+        target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(kind)-\(pid)")
+    }
+
+    /// ("partial" or "old", pid) for a sibling name of `base`.
+    static func parse(_ name: String, of base: String) -> (String, Int32)? {
+        for kind in ["partial", "old"] {
+            let prefix = ".\(base).\(kind)-"
+            if name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count)) { return (kind, pid) }
+        }
+        return nil
+    }
+}
