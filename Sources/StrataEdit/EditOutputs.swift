@@ -55,7 +55,7 @@ public enum EditOutputs {
     /// Writes everything into `folder`; `masksOfResults` suggests the subject masks of the
     /// results (all at once) when the edit did not already suggest them (colour matching does).
     public static func write(_ result: EditResult, record: EditRecord, to folder: URL, masksOfResults: ([Tensor]) -> [Tensor]) throws -> [String] {
-        let staged = try StagedFolder(for: folder)
+        let staged = try AtomicFolder(replacing: folder, keepingContents: true)
         defer { staged.discard() }
         var record = record
         // The files name the λ1 used, so that repeating an edit does not depend on the rule.
@@ -82,7 +82,7 @@ public enum EditOutputs {
         record.results = written.filter { $0.hasPrefix("result-") && $0.hasSuffix(".png") && !$0.contains(".mask") && !$0.contains(".subject") }
         try staged.writeJSON(record, as: "edit.json")
         written.append("edit.json")
-        try staged.commit()
+        try staged.publish()
         return written
     }
 }

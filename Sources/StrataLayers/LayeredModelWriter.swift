@@ -16,14 +16,13 @@ extension LayeredModel {
     /// Writes every part into a staging folder and swaps it in for `folder`;
     /// `tokenizerSource` holds the tokenizer's files (vocab.json, merges.txt), copied.
     public func write(to folder: URL, tokenizerSource: URL, as type: SafeTensorsFile.StorageType = .f16) throws {
-        let staging = ModelFolderWriter.staging(for: folder)
-        try? FileManager.default.removeItem(at: staging)
-        try ModelFolderWriter.writeUNet(unet, to: staging.appendingPathComponent("unet"), as: type)
-        try codec.write(to: staging.appendingPathComponent(codec.component), as: type)
-        try ModelFolderWriter.writeTextEncoder(textEncoder, to: staging.appendingPathComponent("text_encoder"), as: type)
-        try ModelFolderWriter.writeTokenizer(from: tokenizerSource, to: staging.appendingPathComponent("tokenizer"))
-        try ModelFolderWriter.writeScheduler(schedulerConfig, to: staging.appendingPathComponent("scheduler"))
-        try ModelFolderWriter.writeModelIndex(modelIndex, to: staging)
-        try ModelFolderWriter.replace(folder, with: staging)
+        try AtomicFolder.write(folder) { staging in
+            try ModelFolderWriter.writeUNet(unet, to: staging.appendingPathComponent("unet"), as: type)
+            try codec.write(to: staging.appendingPathComponent(codec.component), as: type)
+            try ModelFolderWriter.writeTextEncoder(textEncoder, to: staging.appendingPathComponent("text_encoder"), as: type)
+            try ModelFolderWriter.writeTokenizer(from: tokenizerSource, to: staging.appendingPathComponent("tokenizer"))
+            try ModelFolderWriter.writeScheduler(schedulerConfig, to: staging.appendingPathComponent("scheduler"))
+            try ModelFolderWriter.writeModelIndex(modelIndex, to: staging)
+        }
     }
 }

@@ -1,7 +1,7 @@
 // What `strata layers generate` leaves on disk: per seed a folder with the composite (an
 // A1111-style `parameters` chunk with every setting), the foreground as straight RGBA,
 // the background, the mask, and an OpenRaster file with the layers; for the whole run
-// one JSON sidecar. The command writes them into a StagedFolder, so a
+// one JSON sidecar. The command writes them into an AtomicFolder, so a
 // failed or stopped run leaves nothing half-written.
 import Foundation
 import StrataEdit

@@ -19,6 +19,12 @@ public final class EditorRuntime {
     let clockStart = DispatchTime.now().uptimeNanoseconds
     var quit = false
     var savedMask: [UInt8]?
+    /// What was last written under each result name, so a later run with the same seeds
+    /// writes its pictures over the earlier ones.
+    var writtenResults: [String: Int] = [:]
+    /// SIGTERM or SIGHUP (a closed terminal): the loop ends and the session is saved.
+    let signalled = Mutex<Bool>(false)
+    var signalSources: [DispatchSourceSignal] = []
 
     public init(state: EditorState, engine: EditorEngine, view: EditorView, sessionFolder: URL, modelPath: String?, version: String) {
         self.state = state; self.engine = engine; self.view = view
@@ -33,7 +39,8 @@ public final class EditorRuntime {
         state.width = size.width; state.height = size.height
         backend.draw(view.render(state))
         saveSession()
-        while !quit {
+        watchSignals()
+        while !quit && !signalled.withLock({ $0 }) {
             var messages = backend.read()
             messages += inbox.withLock { box in defer { box = [] }; return box }
             messages += engine.poll(now: now)
@@ -52,6 +59,17 @@ public final class EditorRuntime {
         engine.cancel()
         engine.cancelLayers()
         saveSession()
+    }
+
+    /// SIGTERM and SIGHUP end the loop like a quit: the session is saved before exit.
+    func watchSignals() {
+        for sig in [SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in self?.signalled.withLock { $0 = true } }
+            source.resume()
+            signalSources.append(source)
+        }
     }
 
     /// One message through the update, then its effects; whether there were any.
@@ -123,32 +141,40 @@ public final class EditorRuntime {
                    placement: state.placement, stageSeconds: [:], finalLosses: [:], results: [])
     }
 
-    /// Writes session.json, the inputs and the shown results into the session folder.
+    /// Writes session.json, the inputs and the shown results into the session folder: a
+    /// new folder swapped in whole (AtomicFolder), so a kill at any moment leaves the
+    /// session as it was before or after, never a mix.
     public func saveSession() {
         do {
             var session = EditSession(subjectText: state.subject, backgroundText: state.background, settings: state.settings.edit)
             session.caption = state.fields[2].text
             session.preset = state.settings.preset; session.method = state.settings.method
             session.placement = state.placement; session.model = modelPath
-            let results = sessionFolder.appendingPathComponent(EditSession.resultsFolder)
-            try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
             let parameter = state.sweep?.parameter
-            for slot in state.results {
-                let name = Self.resultName(slot, parameter: parameter)
-                let path = results.appendingPathComponent(name).path
-                if !FileManager.default.fileExists(atPath: path) {
-                    try PNGImage.write(path, width: slot.picture.side, height: slot.picture.side, channels: 3, pixels: slot.picture.rgb)
+            var written: [String: Int] = [:]
+            try AtomicFolder.write(sessionFolder, keepingContents: true) { folder in
+                let results = folder.appendingPathComponent(EditSession.resultsFolder)
+                try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
+                for slot in state.results {
+                    let name = Self.resultName(slot, parameter: parameter)
+                    let path = results.appendingPathComponent(name).path
+                    let key = slot.picture.rgb.hashValue
+                    if writtenResults[name] != key || !FileManager.default.fileExists(atPath: path) {
+                        try PNGImage.write(path, width: slot.picture.side, height: slot.picture.side, channels: 3, pixels: slot.picture.rgb)
+                        written[name] = key
+                    }
+                    session.results.append(EditSession.resultsFolder + "/" + name)
                 }
-                session.results.append(EditSession.resultsFolder + "/" + name)
+                if let r = state.reference, state.givenReference == nil {
+                    try PNGImage.write(results.appendingPathComponent("reference.png").path, width: r.side, height: r.side, channels: 3, pixels: r.rgb)
+                }
+                let inputs = engine.inputs(source: state.source, request: state.request(preset: state.settings.preset))
+                // The images are written again only when the mask changed (the source never does).
+                let imagesSaved = savedMask == state.mask.pixels
+                    && FileManager.default.fileExists(atPath: folder.appendingPathComponent(session.mask).path)
+                try session.save(to: folder, inputs: inputs, images: !imagesSaved)
             }
-            if let r = state.reference, state.givenReference == nil {
-                try PNGImage.write(results.appendingPathComponent("reference.png").path, width: r.side, height: r.side, channels: 3, pixels: r.rgb)
-            }
-            let inputs = engine.inputs(source: state.source, request: state.request(preset: state.settings.preset))
-            // The images are written again only when the mask changed (the source never does).
-            let imagesSaved = savedMask == state.mask.pixels
-                && FileManager.default.fileExists(atPath: sessionFolder.appendingPathComponent(session.mask).path)
-            try session.save(to: sessionFolder, inputs: inputs, images: !imagesSaved)
+            writtenResults.merge(written) { $1 }
             savedMask = state.mask.pixels
             try Preferences.save(theme: state.theme.name)
             state.unsaved = false

@@ -23,7 +23,7 @@ public enum LayeredAutoencoderExport {
         var config = trained.config
         config.scalingFactor = scalingFactor ?? Double(Float(1 / latentStd(trained, renderer: renderer)))
         let model = try LayeredAutoencoder(config: config, weights: TrainingState(folder: run).parameterStore("layered_vae"), compositeHead: false)
-        try ModelFolderWriter.writeVAE(model.core, to: folder, as: .f16)
+        try AtomicFolder.write(folder) { try ModelFolderWriter.writeVAE(model.core, to: $0, as: .f16) }
         return config.scalingFactor
     }
 }

@@ -58,19 +58,14 @@ public struct TrainingState {
     /// (a weight average) and the progress as one new `checkpoint/`, swapped in whole.
     public func save(parameters groups: [String: [(name: String, tensor: Tensor)]], optimiser: Adam, progress: TrainingProgress,
                      extra: (URL) throws -> Void = { _ in }) throws {
-        let staged = try AtomicFolder(replacing: checkpointFolder)
-        do {
+        try AtomicFolder.write(checkpointFolder) { staging in
             for (group, parameters) in groups {
                 try SafeTensorsFile.write(Dictionary(parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }),
-                                          to: staged.url(Self.parametersName(group)).path)
+                                          to: staging.appendingPathComponent(Self.parametersName(group)).path)
             }
-            try SafeTensorsFile.write(optimiser.state, to: staged.url(Self.optimiserName).path)
-            try extra(staged.staging)
-            try JSONEncoder.sorted.encode(progress).writeDurably(to: staged.url(Self.progressName))
-            try staged.publish()
-        } catch {
-            staged.discard()
-            throw error
+            try SafeTensorsFile.write(optimiser.state, to: staging.appendingPathComponent(Self.optimiserName).path)
+            try extra(staging)
+            try JSONEncoder.sorted.encode(progress).writeDurably(to: staging.appendingPathComponent(Self.progressName))
         }
         // A run saved before checkpoints had their folder: its files are superseded now.
         let fm = FileManager.default

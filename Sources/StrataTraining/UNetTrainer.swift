@@ -277,14 +277,13 @@ public final class UNetTrainer {
             text = try CLIPTextModel(config: SpriteModelRecipe.textEncoder, weights: state.parameterStore("text_encoder"))
             unet = try UNet2DConditionModel(config: SpriteModelRecipe.unet, weights: state.parameterStore("unet"))
         }
-        let staging = ModelFolderWriter.staging(for: folder)
-        try? FileManager.default.removeItem(at: staging)
-        try ModelFolderWriter.writeTextEncoder(text, to: staging.appendingPathComponent("text_encoder"), as: .f16)
-        try ModelFolderWriter.writeUNet(unet, to: staging.appendingPathComponent("unet"), as: .f16)
-        try ModelFolderWriter.writeTokenizer(from: tokenizerSource, to: staging.appendingPathComponent("tokenizer"))
-        try ModelFolderWriter.copyFiles(from: vaeFolder, to: staging.appendingPathComponent("vae"))
-        try ModelFolderWriter.writeScheduler(SpriteModelRecipe.scheduler, to: staging.appendingPathComponent("scheduler"))
-        try ModelFolderWriter.writeModelIndex(to: staging)
-        try ModelFolderWriter.replace(folder, with: staging)
+        try AtomicFolder.write(folder) { staging in
+            try ModelFolderWriter.writeTextEncoder(text, to: staging.appendingPathComponent("text_encoder"), as: .f16)
+            try ModelFolderWriter.writeUNet(unet, to: staging.appendingPathComponent("unet"), as: .f16)
+            try ModelFolderWriter.writeTokenizer(from: tokenizerSource, to: staging.appendingPathComponent("tokenizer"))
+            try ModelFolderWriter.copyFiles(from: vaeFolder, to: staging.appendingPathComponent("vae"))
+            try ModelFolderWriter.writeScheduler(SpriteModelRecipe.scheduler, to: staging.appendingPathComponent("scheduler"))
+            try ModelFolderWriter.writeModelIndex(to: staging)
+        }
     }
 }

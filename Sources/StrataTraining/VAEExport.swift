@@ -40,7 +40,7 @@ public enum VAEExport {
             config.scalingFactor = Double(Float(1 / latentStd(trained, renderer: renderer)))
         }
         let vae = try AutoencoderKL(config: config, weights: store)
-        try ModelFolderWriter.writeVAE(vae, to: folder, as: .f16)
+        try AtomicFolder.write(folder) { try ModelFolderWriter.writeVAE(vae, to: $0, as: .f16) }
         return config.scalingFactor
     }
 }

@@ -97,7 +97,7 @@ struct LayersGenerate: ParsableCommand {
         var record = LayeredRecord(version: StrataVersion.string, settings: s, rng: "torch", seeds: seeds, modelName: folder.lastPathComponent,
                                    modelHash: modelHash(folder), warnings: warnings)
         let target = URL(fileURLWithPath: out)
-        let staged = try StagedFolder(for: target)
+        let staged = try AtomicFolder(replacing: target, keepingContents: true)
         defer { staged.discard() }
         StopRequest.install(message: "stopping after this step …")
         let pipeline = TextToLayers(model: layered)
@@ -116,13 +116,13 @@ struct LayersGenerate: ParsableCommand {
             }
             let name = "seed-\(seed)"
             let parameters = Infotext.parameters(s, modelHash: record.modelHash, modelName: record.modelName, rng: record.rng)
-            try LayeredOutputs.write(LayeredOutputs.Pictures(layers), parameters: parameters, to: staged.url(name))
+            try LayeredOutputs.write(LayeredOutputs.Pictures(layers), parameters: parameters, to: staged.emptied(name))
             record.results.append(LayeredOutputs.files.map { "\(name)/\($0)" })
             record.seconds.append(Date().timeIntervalSince(t0))
         }
         log.clearProgress()
         try staged.writeJSON(record, as: "layers.json")
-        try staged.commit()
+        try staged.publish()
         log.line(String(format: "wrote %@: %d seed%@ (%.1f s each)", out, seeds.count, seeds.count == 1 ? "" : "s",
                         record.seconds.reduce(0, +) / Double(seeds.count)))
         if output.json { try printJSON(Summary(out: out, record: record)) }

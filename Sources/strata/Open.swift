@@ -53,6 +53,10 @@ struct Open: ParsableCommand {
                 sessionFolder = Self.sessionsFolder.appendingPathComponent("\(stem)-\(n).strata"); n += 1
             }
         }
+        // One editor per session: a second one is refused before anything is loaded.
+        let lock: SessionLock
+        do { lock = try SessionLock(folder: sessionFolder) } catch { throw failure(error) }
+        defer { withExtendedLifetime(lock) {} }
         // The example's session is reopened when it exists, so the example remembers.
         let reopen = isSession || (path == nil && session == nil && FileManager.default.fileExists(atPath: sessionFolder.appendingPathComponent(EditSession.fileName).path))
         var modelPath = model

@@ -3,7 +3,8 @@ import XCTest
 
 /// The real binary in a real terminal (tmux): it opens on the bundled example, shows the
 /// help, takes typed text, runs the live preview, quits on request and leaves its session
-/// saved; without a terminal it refuses with status 2.
+/// saved; without a terminal it refuses with status 2. A second editor on the same
+/// session is refused; SIGTERM saves what was typed and exits.
 final class EditorEndToEndTests: XCTestCase {
     static let binary = TUIFixtures.root.appendingPathComponent(".build/release/strata").path
 
@@ -77,5 +78,39 @@ final class EditorEndToEndTests: XCTestCase {
         // No terminal: a one-line error and status 2.
         let (status, output) = shell("\(env) \(Self.binary) < /dev/null > /dev/null")
         XCTAssertEqual(status, 2, output)
+    }
+
+    func testSecondEditorIsRefusedAndSIGTERMSaves() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { return XCTFail("build the strata binary first: \(Self.binary)") }
+        guard shell("command -v tmux").0 == 0 else { return XCTFail("tmux is needed for this test (apt-get install tmux)") }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("strata-e2e-term-\(getpid())")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let name = "strata-e2e-term-\(getpid())"
+        defer { _ = shell("tmux -L \(name) kill-server 2>/dev/null") }
+        let env = "HOME=\(home.path) STRATA_ASSETS=\(TUIFixtures.root.path)/Assets TERM=xterm-256color"
+        XCTAssertEqual(shell("tmux -L \(name) -f /dev/null new-session -d -s \(name) -x 100 -y 30 '\(env) \(Self.binary) --threads 1; echo EXIT=$?; sleep 30'", capture: false).0, 0)
+        _ = waitForScreen(name, "Parameters")
+        let folder = home.appendingPathComponent(".local/share/strata/sessions/example.strata")
+
+        // A second editor on the same session, in a second window: refused, status 2.
+        _ = shell("tmux -L \(name) new-window -t \(name) '\(env) \(Self.binary) --threads 1; echo SECOND=$?; sleep 30'")
+        let second = waitForScreen(name, "SECOND=")
+        let unwrapped = second.replacingOccurrences(of: "\n", with: "")
+        XCTAssert(unwrapped.contains("is open in another Strata editor") && second.contains("SECOND=2"), second)
+        _ = shell("tmux -L \(name) select-window -t \(name):0")
+
+        // Typed, then SIGTERM before the autosave's pause is over: the words are saved.
+        _ = shell("tmux -L \(name) send-keys -t \(name):0 Tab Tab Tab")
+        _ = shell("tmux -L \(name) send-keys -t \(name):0 -l ' over a log'")
+        _ = waitForScreen(name, "a dog jumping over a log")
+        let pid = try String(contentsOf: folder.appendingPathComponent(".lock"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(shell("kill -TERM \(pid)").0, 0)
+        _ = waitForScreen(name, "EXIT=0", seconds: 10)
+        let record = try String(contentsOf: folder.appendingPathComponent("session.json"), encoding: .utf8)
+        XCTAssert(record.contains("a dog jumping over a log"), record)
+        // Nothing of the swaps is left beside the session.
+        let beside = try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path)
+        XCTAssertEqual(beside, ["example.strata"])
     }
 }

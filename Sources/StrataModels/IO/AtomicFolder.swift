@@ -10,14 +10,49 @@ public struct AtomicFolder {
     /// Where they are written first (`.NAME.partial-PID` beside the target).
     public let staging: URL
 
-    /// Removes what killed writers left beside `target`, then makes an empty staging folder.
-    public init(replacing target: URL) throws {
+    /// Removes what killed writers left beside `target`, then makes the staging folder:
+    /// empty, or with `keepingContents` holding the target's files as hard links (no data
+    /// copied), so that a writer changes some files and the rest come along. Files must
+    /// then be replaced (DurableFile, PNGImage), never rewritten in place.
+    public init(replacing target: URL, keepingContents: Bool = false) throws {
         self.target = target.standardizedFileURL
         try FileManager.default.createDirectory(at: self.target.deletingLastPathComponent(), withIntermediateDirectories: true)
         Self.recover(self.target)
         staging = Self.sibling(of: self.target, "partial", pid: getpid())
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        if keepingContents, FileManager.default.fileExists(atPath: self.target.path) { try Self.link(self.target, into: staging) }
+    }
+
+    /// Mirrors the folder `source` into the empty folder `destination`: folders made anew,
+    /// files hard-linked (copied where the file system cannot link).
+    static func link(_ source: URL, into destination: URL) throws {
+        let fm = FileManager.default
+        for name in try fm.contentsOfDirectory(atPath: source.path) {
+            let from = source.appendingPathComponent(name), to = destination.appendingPathComponent(name)
+            let type = try fm.attributesOfItem(atPath: from.path)[.type] as? FileAttributeType
+            if type == .typeDirectory {
+                try fm.createDirectory(at: to, withIntermediateDirectories: false)
+                try link(from, into: to)
+            } else if type == .typeSymbolicLink {
+                try fm.createSymbolicLink(atPath: to.path, withDestinationPath: fm.destinationOfSymbolicLink(atPath: from.path))
+            } else if Foundation.link(from.path, to.path) != 0 {
+                try fm.copyItem(at: from, to: to)
+            }
+        }
+    }
+
+    /// Writes a whole new `target` with `body` (given the staging folder) and swaps it in;
+    /// when `body` fails, the old folder stays as it was and the staging folder goes.
+    public static func write(_ target: URL, keepingContents: Bool = false, _ body: (URL) throws -> Void) throws {
+        let staged = try AtomicFolder(replacing: target, keepingContents: keepingContents)
+        do {
+            try body(staged.staging)
+            try staged.publish()
+        } catch {
+            staged.discard()
+            throw error
+        }
     }
 
     /// The staged path of an entry.
@@ -52,6 +87,18 @@ public struct AtomicFolder {
             return
         }
         DurableFile.syncFolder(of: target.path)
+    }
+
+    /// Writes a Codable record as pretty JSON (sorted keys, a final newline).
+    public func writeJSON<T: Encodable>(_ value: T, as name: String) throws {
+        try (try JSONEncoder.sorted.encode(value) + Data("\n".utf8)).writeDurably(to: url(name))
+    }
+
+    /// The staged path of an entry that is written anew whole: what the target held
+    /// under that name is dropped from the new folder.
+    public func emptied(_ name: String) -> URL {
+        try? FileManager.default.removeItem(at: url(name))
+        return url(name)
     }
 
     /// Removes the staging folder and whatever is in it.

@@ -57,12 +57,16 @@ public enum ModelFolderWriter {
         try SafeTensorsFile.write(tensors(text.parameters), to: weightsPath(folder, "model", type), as: type)
     }
 
-    /// The whole folder. `tokenizerSource` holds vocab.json and merges.txt (and optionally
-    /// tokenizer_config.json and licence files), copied as they are.
-    public static func write(_ model: StableDiffusionModel, to folder: URL, tokenizerSource: URL,
+    /// The whole folder, written apart and swapped in whole (AtomicFolder): a folder that
+    /// was there is replaced, never mixed with new files. `tokenizerSource` holds
+    /// vocab.json and merges.txt (and optionally tokenizer_config.json and licence files),
+    /// copied as they are.
+    public static func write(_ model: StableDiffusionModel, to target: URL, tokenizerSource: URL,
                              as type: SafeTensorsFile.StorageType) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        try AtomicFolder.write(target) { folder in try writeParts(model, to: folder, tokenizerSource: tokenizerSource, as: type) }
+    }
+
+    static func writeParts(_ model: StableDiffusionModel, to folder: URL, tokenizerSource: URL, as type: SafeTensorsFile.StorageType) throws {
         try writeTextEncoder(model.textEncoder, to: folder.appendingPathComponent("text_encoder"), as: type)
         try writeUNet(model.unet, to: folder.appendingPathComponent("unet"), as: type)
         try writeVAE(model.vae, to: folder.appendingPathComponent("vae"), as: type)
@@ -108,26 +112,6 @@ public enum ModelFolderWriter {
     /// model_index.json with the given entries (sorted keys, a final newline).
     public static func writeModelIndex(_ index: [String: JSONValue], to folder: URL) throws {
         try JSONValue.object(index).data().writeDurably(to: folder.appendingPathComponent("model_index.json"))
-    }
-
-    /// The folder next to `folder` that an export writes into first.
-    public static func staging(for folder: URL) -> URL {
-        folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial")
-    }
-
-    /// Swaps a finished staging folder in for `folder` whole, so a reader never sees half a model.
-    public static func replace(_ folder: URL, with staging: URL) throws {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: folder.path) {
-            let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old")
-            try? fm.removeItem(at: old)
-            try fm.moveItem(at: folder, to: old)
-            try fm.moveItem(at: staging, to: folder)
-            try fm.removeItem(at: old)
-        } else {
-            try fm.moveItem(at: staging, to: folder)
-        }
-        DurableFile.syncFolder(of: folder.path)
     }
 
     /// Always the plain name, whatever the storage type: diffusers loads it without

@@ -28,7 +28,8 @@ enum ExitStatus {
             if case .cancelled = e { return interrupted }
             return badInput
         case is WeightError, is LayeredModelError, is DecodingError, is PNGError, is SafeTensorsError, is CheckpointFileError,
-             is ModelFolderError, is SchedulerError, is TokenizerError, is GenerationDefaults.LoadError, is ConfigFileError: return badInput
+             is ModelFolderError, is SchedulerError, is TokenizerError, is GenerationDefaults.LoadError, is ConfigFileError,
+             is SessionLock.Failure: return badInput
         case let e as CocoaError where [.fileNoSuchFile, .fileReadNoSuchFile, .fileReadCorruptFile, .fileReadUnknown].contains(e.code): return badInput
         default: return failed
         }
