@@ -144,12 +144,16 @@ struct TrainJudge: ParsableCommand {
     @Flag(help: "Train only the subject and mask heads, on the frozen rest of the judge started from (--start-from, default: the built-in judge).") var layerHeads = false
     @Option(help: "Share of a --layer-heads batch shown as its background alone.") var noSubjectShare: Float = 0.3
     @Option(help: "Stop after this many minutes (the run stays resumable).") var minutes: Double?
+    @Option(help: "Save the run every this many steps (and at the end).") var saveEvery = 250
     @OptionGroup var engine: ThreadOptions
+
+    func validate() throws { try requireCount(saveEvery, "--save-every") }
 
     func run() throws {
         engine.apply()
         var s = JudgeTrainingSettings()
         s.steps = steps; s.batch = batch; s.learningRate = lr; s.roundTrip = roundTrip; s.latentNoise = latentNoise
+        s.saveEvery = saveEvery
         s.layerHeads = layerHeads; s.noSubjectShare = noSubjectShare
         guard (0...1).contains(noSubjectShare) else { throw fail("--no-subject-share must be a share between 0 and 1, got \(noSubjectShare)") }
         guard (0...1).contains(roundTrip) else { throw fail("--round-trip must be a share between 0 and 1, got \(roundTrip)") }
