@@ -8,7 +8,7 @@ Four kinds of write, a quarter of the points each:
   convert     `strata convert` of two different checkpoints into one folder, in turn: the
               folder is absent, or equal file for file to one of the two whole conversions.
   checkpoint  `strata train judge --save-every 1`: the run resumes (exit 0), never from an
-              earlier step than a resume before it.
+              earlier step than the last resume before the kill.
   outputs     `strata edit --out DIR` with two seed sets in turn: DIR's edit.json is one of
               the two runs', and every file it names is there and reads as a PNG.
   autosave    the editor in tmux, typing into the subject: session.json reads, names files
@@ -145,7 +145,8 @@ def checkpoint_points(work, count, rng, report):
         if run_and_kill(cmd(last + 400), rng.uniform(0, seconds * 1.5)):
             killed += 1
             mid += bool(leftovers(os.path.join(run, "checkpoint")))
-        r = subprocess.run(cmd(last + 1), capture_output=True, text=True)
+        # Resumed with a goal it has passed: it trains nothing, and says where it is.
+        r = subprocess.run(cmd(1), capture_output=True, text=True)
         step = None
         for line in (r.stdout + r.stderr + open(os.path.join(run, "log.txt")).read()).splitlines()[::-1]:
             if "resuming judge training at step " in line or "training goes on at step " in line:
@@ -155,7 +156,7 @@ def checkpoint_points(work, count, rng, report):
             failures += 1
             report["failures"].append(f"checkpoint: after kill {killed} the run did not resume ({r.returncode}, step {step}, before {last}): {r.stderr.strip()[-200:]}")
         else:
-            last = step + 1
+            last = step
     report["checkpoint"] = {"kills": killed, "mid_write": mid, "failures": failures, "last_step": last}
 
 
@@ -283,7 +284,10 @@ def main():
             report[name]["seconds"] = round(time.time() - t, 1)
             print(f"{name}: {report[name]}", flush=True)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if report["failures"]:
+            print(f"kept {work} for a look")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     report["kills"] = sum(report[k]["kills"] for k, _ in kinds if k in report)
     for f in report["failures"]:
         print("FAILED " + f)

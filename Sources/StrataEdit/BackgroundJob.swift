@@ -20,11 +20,15 @@ public final class BackgroundJob<Output>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     /// Starts `work` on a new thread (a baseline, a sweep of several edits), handing it
-    /// the progress handler that records progress and reports cancellation.
-    public init(_ work: @escaping @Sendable (ProgressHandler) throws -> Output) {
+    /// the progress handler that records progress and reports cancellation. With `after`,
+    /// the thread first waits for that (the job this one replaces) to end, and a job
+    /// cancelled meanwhile ends without starting its work.
+    public init(after previous: (@Sendable () -> Void)? = nil, _ work: @escaping @Sendable (ProgressHandler) throws -> Output) {
         let thread = Thread { [self] in
             let outcome: State
             do {
+                previous?()
+                guard !self.cancelled.load(ordering: .relaxed) else { throw JobCancelled() }
                 outcome = .finished(try work { p in
                     self.shared.withLock { $0.progress = p }
                     return !self.cancelled.load(ordering: .relaxed)
@@ -56,6 +60,11 @@ public final class BackgroundJob<Output>: @unchecked Sendable {
         done.signal()
         return state
     }
+}
+
+/// The end of a job cancelled before its work started.
+public struct JobCancelled: Error, CustomStringConvertible {
+    public var description: String { "cancelled before it started" }
 }
 
 /// An edit's job.

@@ -14,14 +14,12 @@ public struct EditModel {
 
     public var factor: Int { model.vaeScaleFactor }
 
-    /// Runs `body` with gradient checkpointing on in the UNet when its activations are
-    /// large (latents of 32×32 and more: Stable Diffusion sizes), off for small models,
-    /// where recomputing costs more than the memory is worth.
-    func checkpointing<T>(_ unet: UNet2DConditionModel, latentSide: Int, _ body: () throws -> T) rethrows -> T {
-        let before = unet.gradientCheckpointing
-        unet.gradientCheckpointing = latentSide >= 32
-        defer { unet.gradientCheckpointing = before }
-        return try body()
+    /// Runs `body` with gradient checkpointing on in its UNet passes when the activations
+    /// are large (latents of 32×32 and more: Stable Diffusion sizes), off for small models,
+    /// where recomputing costs more than the memory is worth. The choice is the call's
+    /// (this thread's), not the shared model's.
+    func checkpointing<T>(latentSide: Int, _ body: () throws -> T) rethrows -> T {
+        try UNet2DConditionModel.withCheckpointing(latentSide >= 32, body)
     }
 
     /// Scaled latents (the distribution's mode) of an image [1, 3, H, W] in [0, 1].

@@ -47,7 +47,7 @@ public struct EmbeddingOptimisation {
         }
         var resume = resume
         func state(_ step: Int) -> StageCache.Entry { StageResume.state(step: step, rng: rng, adam: adam, last: last, trained: trained) }
-        try model.checkpointing(model.model.unet, latentSide: source.shape[2]) {
+        try model.checkpointing(latentSide: source.shape[2]) {
             for step in first..<steps {
                 let (obj, bg, mixObj) = loss(unet: model.model.unet, model: model, source: source, reference: reference,
                                              contexts: (ea, eb), mix: mix, rng: &rng)

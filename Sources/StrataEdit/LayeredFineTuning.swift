@@ -64,7 +64,7 @@ public struct LayeredFineTuning {
         let schedule = model.schedule
         if objectNoiseWeight != 1 { loss.objectWeight = { [cap = objectNoiseWeight] t in schedule.velocityWeight(t, cap: cap) } }
         if backgroundNoiseWeight != 1 { loss.backgroundWeight = { [cap = backgroundNoiseWeight] t in schedule.velocityWeight(t, cap: cap) } }
-        try model.checkpointing(unet, latentSide: source.shape[2]) {
+        try model.checkpointing(latentSide: source.shape[2]) {
             for step in first..<steps {
                 adam.beginStep()
                 let (obj, bg) = loss(unet: unet, model: model, source: source, reference: reference, contexts: (embedding, embedding), rng: &rng)

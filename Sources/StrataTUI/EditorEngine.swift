@@ -1,6 +1,9 @@
 // The engine side of the editor: the model, the stage cache and the running job. It
 // turns a job request into an EditJob on its own thread (one edit, a sweep of edits,
 // or a baseline) and hands back pictures; the interface polls it and never waits.
+// One user of the model at a time: a job, a mask suggestion or a cache lookup holds
+// `modelLock` (the weights, the stage cache and the schedule are shared), and a new job
+// waits, on its own thread, for the one it cancelled to end.
 import Foundation
 import StrataEdit
 import StrataLayers
@@ -25,6 +28,8 @@ public final class EditorEngine {
     var layeredModel: LayeredModel?
     var layersJob: BackgroundJob<[LayeredCandidate]>?
     var layersStep = -1
+    /// Held by whatever uses the edit model: jobs, mask suggestions, cache lookups.
+    let modelLock = NSLock()
 
     public init(model: EditModel, modelHash: String, modelName: String, cacheFolder: URL?) {
         self.model = model
@@ -54,17 +59,20 @@ public final class EditorEngine {
     }
 
     public func start(_ request: JobRequest, source: Picture) {
-        job?.cancel()
+        let previous = job
+        previous?.cancel()
         let inputs = inputs(source: source, request: request)
         let runs = Self.runs(request)
         let method = request.settings.method
-        let edit = self.edit, model = self.model
+        let edit = self.edit, model = self.model, lock = modelLock
         running = request
         started = Date()
         lastProgress = nil
         let note = JobNote()
         self.note = note
-        job = EditJob { progress in
+        job = EditJob(after: previous.map { p in { p.wait() } }) { progress in
+            lock.lock()
+            defer { lock.unlock() }
             if method == .layerdiffusion {
                 let time = EditTimeEstimate.forRuns(edit, inputs, runs: runs.map(\.settings),
                                                     sweptFrom: request.sweep.map { $0.parameter.firstStale ?? .reference })
@@ -89,7 +97,8 @@ public final class EditorEngine {
     /// Starts generating layers from `prompt`, one candidate per seed (DDIM, 50 steps,
     /// guidance 7.5, as `strata layers generate`); a failure to load the model comes back at once.
     public func startLayers(prompt: String, seeds: [UInt64]) -> LayersFailure? {
-        layersJob?.cancel()
+        let previous = layersJob
+        previous?.cancel()
         if layeredModel == nil {
             guard let loadLayeredModel else { return LayersFailure("no layered model: start the editor with --layers-model DIR") }
             do { layeredModel = try loadLayeredModel() } catch { return LayersFailure("\(error)") }
@@ -97,7 +106,7 @@ public final class EditorEngine {
         let model = layeredModel!
         let base = TextToImageSettings(prompt: prompt, width: model.sampleSize, height: model.sampleSize)
         layersStep = -1
-        layersJob = BackgroundJob { progress in
+        layersJob = BackgroundJob(after: previous.map { p in { p.wait() } }) { progress in
             let pipeline = TextToLayers(model: model)
             return try seeds.enumerated().map { k, seed in
                 var s = base
@@ -125,7 +134,8 @@ public final class EditorEngine {
             return [.layersProgress(step: p.step, total: p.total)]
         case .failed(let error):
             layersJob = nil
-            let cancelled = (error as? GenerationError).map { if case .cancelled = $0 { return true } else { return false } } ?? false
+            let cancelled = error is JobCancelled
+                || (error as? GenerationError).map { if case .cancelled = $0 { return true } else { return false } } ?? false
             return [.layered(.failure(LayersFailure(cancelled ? "cancelled" : "layered generation failed: \(error)")))]
         case .finished(let candidates):
             layersJob = nil
@@ -177,6 +187,9 @@ public final class EditorEngine {
     /// meets the same cache entries on the engine's thread.
     public func cachedOutcome(_ request: JobRequest, source: Picture) -> RunOutcome? {
         guard request.settings.method == .layerdiffusion, side <= 128 else { return nil }
+        // The interface never waits: with the model busy, the request goes through a job.
+        guard modelLock.try() else { return nil }
+        defer { modelLock.unlock() }
         let t0 = Date()
         let inputs = inputs(source: source, request: request)
         var combined: EditResult?
@@ -187,9 +200,19 @@ public final class EditorEngine {
         return combined.map { outcome(request, $0, seconds: Date().timeIntervalSince(t0)) }
     }
 
+    /// A suggested subject mask; waits for the model (call it off the interface thread).
     public func suggestMask(source: Picture, subject: String, background: String) -> [UInt8] {
+        modelLock.lock()
+        defer { modelLock.unlock() }
         let m = MaskSuggestion.diffEdit(model: model, image: Self.tensor(source), subject: subject, background: background)
         return m.scalars.map { $0 > 0.5 ? 1 : 0 }
+    }
+
+    /// Suggested subject masks of results (images in [0, 1]); waits for the model.
+    public func suggestMasks(_ images: [Tensor], subject: String, background: String) -> [Tensor] {
+        modelLock.lock()
+        defer { modelLock.unlock() }
+        return MaskSuggestion.diffEdit(model: model, images: images, subject: subject, background: background)
     }
 
     public static func tensor(_ p: Picture) -> Tensor {

@@ -203,31 +203,41 @@ public final class EditorRuntime {
         }
     }
 
-    /// Full outputs of the chosen result (or all) under the session's saved/ folder.
+    /// Full outputs of the chosen result (or all) under the session's saved/ folder. They
+    /// are written on a thread of their own: the results' masks need the model, which a
+    /// running job may hold; the message comes when they are written.
     func saveResults(all: Bool) {
         guard let last = engine.last else { state.message = "nothing to save yet"; return }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
         let folder = sessionFolder.appendingPathComponent("saved/\(stamp)")
         let indices = all ? Array(0..<state.results.count) : [state.selected]
-        do {
-            var written = 0
-            var offset = 0
-            for (runIndex, settings) in last.settings.enumerated() {
-                let picked = settings.seeds.indices.filter { indices.contains(offset + $0) }
-                defer { offset += settings.seeds.count }
-                guard !picked.isEmpty else { continue }
-                var s = settings
-                s.seeds = picked.map { settings.seeds[$0] }
-                let result = last.result.picking(picked.map { offset + $0 })
-                let target = last.settings.count > 1 ? folder.appendingPathComponent("run-\(runIndex + 1)") : folder
-                let subject = state.subject, background = state.background, model = engine.model
-                written += try EditOutputs.write(result, record: record(settings: s), to: target) { images in
-                    MaskSuggestion.diffEdit(model: model, images: images, subject: subject, background: background)
-                }.count
+        var writes: [(result: EditResult, record: EditRecord, target: URL)] = []
+        var offset = 0
+        for (runIndex, settings) in last.settings.enumerated() {
+            let picked = settings.seeds.indices.filter { indices.contains(offset + $0) }
+            defer { offset += settings.seeds.count }
+            guard !picked.isEmpty else { continue }
+            var s = settings
+            s.seeds = picked.map { settings.seeds[$0] }
+            writes.append((last.result.picking(picked.map { offset + $0 }), record(settings: s),
+                           last.settings.count > 1 ? folder.appendingPathComponent("run-\(runIndex + 1)") : folder))
+        }
+        let subject = state.subject, background = state.background, engine = self.engine, planned = writes
+        state.message = "saving …"
+        Thread.detachNewThread { [self] in
+            let message: String
+            do {
+                var written = 0
+                for w in planned {
+                    written += try EditOutputs.write(w.result, record: w.record, to: w.target) { images in
+                        engine.suggestMasks(images, subject: subject, background: background)
+                    }.count
+                }
+                message = "saved \(written) files in \(folder.path)"
+            } catch {
+                message = "saving failed: \(error)"
             }
-            state.message = "saved \(written) files in \(folder.path)"
-        } catch {
-            state.message = "saving failed: \(error)"
+            self.inbox.withLock { $0.append(.info(message)) }
         }
     }
 }

@@ -92,6 +92,20 @@ public final class UNet2DConditionModel {
 
     /// The noise prediction for `sample` [N, C, H, W] at `timesteps` [N] given the text
     /// states `context` [N, tokens, crossAttentionDim].
+    static let checkpointingKey = "strata.unet.checkpointing"
+    static var checkpointingOnThisThread: Bool? { Thread.current.threadDictionary[checkpointingKey] as? Bool }
+
+    /// Runs `body` with gradient checkpointing on or off in every UNet forward pass it makes
+    /// on this thread, whatever `gradientCheckpointing` says: a choice per call, which
+    /// leaves a model that other threads use as it is.
+    public static func withCheckpointing<T>(_ on: Bool, _ body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary
+        let before = dictionary[checkpointingKey]
+        dictionary[checkpointingKey] = on
+        defer { dictionary[checkpointingKey] = before }
+        return try body()
+    }
+
     public func callAsFunction(_ sample: Tensor, timesteps: Tensor, context: Tensor) -> Tensor {
         precondition(sample.rank == 4 && sample.shape[1] == config.inChannels,
                      "UNet: sample \(sample.shape) must be [N, \(config.inChannels), H, W]")
@@ -104,11 +118,12 @@ public final class UNet2DConditionModel {
                                            downscaleFreqShift: Float(config.freqShift))
         let temb = timeLinear2(timeLinear1(emb).silu()).silu()
 
+        let checkpointing = Self.checkpointingOnThisThread ?? gradientCheckpointing
         func resnet(_ r: ResnetBlock, _ x: Tensor) -> Tensor {
-            gradientCheckpointing ? Tensor.checkpoint([x, temb]) { r($0[0], $0[1]) } : r(x, temb)
+            checkpointing ? Tensor.checkpoint([x, temb]) { r($0[0], $0[1]) } : r(x, temb)
         }
         func attend(_ a: SpatialTransformer, _ x: Tensor) -> Tensor {
-            gradientCheckpointing ? Tensor.checkpoint([x, context]) { a($0[0], context: $0[1]) } : a(x, context: context)
+            checkpointing ? Tensor.checkpoint([x, context]) { a($0[0], context: $0[1]) } : a(x, context: context)
         }
 
         var x = convIn(sample)
