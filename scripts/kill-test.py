@@ -211,7 +211,7 @@ def autosave_points(work, count, rng, report):
         tmux(name, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", f"{env} {BIN} --threads 1; sleep 5")
         lock = os.path.join(session, ".lock")
         pid = None
-        for _ in range(300):
+        for _ in range(1200):  # up to 2 minutes on a loaded machine
             screen = tmux(name, "capture-pane", "-p", "-t", name).stdout
             if "Parameters" in screen and os.path.exists(lock) and os.path.exists(os.path.join(session, "session.json")):
                 pid = open(lock).read().strip()

@@ -7,11 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+// libpng's own handlers print to standard error; Strata reports the failure itself, on
+// one line, so these only return to the setjmp point (errors) or stay quiet (warnings).
+static void quiet_error(png_structp png, png_const_charp message) { (void)message; png_longjmp(png, 1); }
+static void quiet_warning(png_structp png, png_const_charp message) { (void)png; (void)message; }
+
 int cstrata_png_write(const char *path, int width, int height, int channels, const unsigned char *pixels,
                       int text_count, const char **keys, const char **values, const int *utf8) {
     FILE *f = fopen(path, "wb");
     if (!f) return 1;
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, quiet_error, quiet_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     png_textp text = text_count > 0 ? calloc((size_t)text_count, sizeof(png_text)) : NULL;
     if (!png || !info || (text_count > 0 && !text)) { fclose(f); free(text); png_destroy_write_struct(&png, &info); return 2; }
@@ -44,11 +49,13 @@ int cstrata_png_read(const char *path, long long max_pixels, int *width, int *he
     if (!f) return 1;
     unsigned char sig[8];
     if (fread(sig, 1, 8, f) != 8 || png_sig_cmp(sig, 0, 8)) { fclose(f); return 5; }
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, quiet_error, quiet_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) { fclose(f); png_destroy_read_struct(&png, &info, NULL); return 2; }
-    unsigned char *buffer = NULL;
-    png_bytep *rows = NULL;
+    // volatile: set after setjmp and freed by its error path, so a longjmp must see them
+    // as they are (an optimised register copy would leak them on a damaged file).
+    unsigned char *volatile buffer = NULL;
+    png_bytep *volatile rows = NULL;
     if (setjmp(png_jmpbuf(png))) { fclose(f); free(buffer); free(rows); png_destroy_read_struct(&png, &info, NULL); return 3; }
     png_init_io(png, f);
     png_set_sig_bytes(png, 8);

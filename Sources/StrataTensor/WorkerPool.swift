@@ -21,8 +21,10 @@ final class WorkerPool: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let condition = NSCondition()
     private var workers = 0
-    // The job in flight; written only while no worker reads it.
-    private var chunks = 0
+    // The job in flight. A worker still holding the last job's ticket may read `chunks`
+    // while the next job's is written (its ticket then fails), so it is atomic; `body`
+    // is read only under a taken ticket of the current job.
+    private let chunks = Atomic<Int>(0)
     private var body: ((Int) -> Void)?
 
     /// Spin iterations before a worker sleeps (tens of microseconds).
@@ -39,7 +41,7 @@ final class WorkerPool: @unchecked Sendable {
         ensureWorkers(threads - 1)
         withoutActuallyEscaping(work) { work in
             body = work
-            chunks = n
+            chunks.store(n, ordering: .relaxed)
             finished.store(0, ordering: .relaxed)
             jobs += 1
             ticket.store(jobs << 32, ordering: .releasing)
@@ -62,7 +64,7 @@ final class WorkerPool: @unchecked Sendable {
         let job = t >> 32
         while true {
             let i = t & 0xFFFF_FFFF
-            if t >> 32 != job || i >= chunks { return }
+            if t >> 32 != job || i >= chunks.load(ordering: .relaxed) { return }
             let (taken, now) = ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing)
             if taken {
                 runChunk(i)
