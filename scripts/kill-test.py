@@ -82,6 +82,11 @@ def png_reads(path):
         return False
 
 
+def unreadable(folder, names):
+    """The first of `names` (inside `folder`) that is missing or does not read as a PNG."""
+    return next((f"{n} missing or unreadable" for n in names if not png_reads(os.path.join(folder, n))), None)
+
+
 def permuted_checkpoint(src, dst):
     """A second valid checkpoint: the same file with one tensor's elements reversed."""
     data = bytearray(open(src, "rb").read())
@@ -182,10 +187,8 @@ def outputs_points(work, count, rng, report):
             seeds_written = ",".join(str(s) for s in doc["settings"]["seeds"])
             if seeds_written not in seed_sets:
                 problem = f"seeds {seeds_written}"
-            for name in doc["results"]:
-                for f in [name, name.replace(".png", ".mask.png"), name.replace(".png", ".subject.png"), "reference.png"]:
-                    if not png_reads(os.path.join(out, f)):
-                        problem = f"{f} missing or unreadable"
+            names = [f for n in doc["results"] for f in [n, n.replace(".png", ".mask.png"), n.replace(".png", ".subject.png")]]
+            problem = problem or unreadable(out, names + ["reference.png"])
         except Exception as e:
             problem = f"edit.json: {e}"
         if problem:
@@ -249,12 +252,7 @@ def autosave_points(work, count, rng, report):
             text = doc["subject_text"]
             if not text.startswith(original.rstrip()):
                 problem = f"subject text {text!r}"
-            for field in ["source", "mask"]:
-                if not png_reads(os.path.join(session, doc[field])):
-                    problem = f"{doc[field]} unreadable"
-            for r in doc.get("results", []):
-                if not png_reads(os.path.join(session, r)):
-                    problem = f"{r} unreadable"
+            problem = problem or unreadable(session, [doc["source"], doc["mask"]] + doc.get("results", []))
         except Exception as e:
             problem = f"session.json: {e}"
         if problem:

@@ -25,8 +25,9 @@ public final class LatentCache {
     /// [n, channels, 16, 16] and captions of training scenes first..<first+n. A cache
     /// file is reused only when its `fingerprint` (the encoder's scaling factor, or more)
     /// matches.
-    public init(folder: URL, channels c: Int, fingerprint: String, count: Int, log: TrainingLog,
-                encode: (_ first: Int, _ n: Int) -> (latents: Tensor, captions: [String])) throws {
+    /// What is encoded is saved every `saveEvery` chunks of 64 scenes.
+    public init(folder: URL, channels c: Int, fingerprint: String, count: Int, log: TrainingLog, saveEvery: Int = 100,
+                encode: (_ first: Int, _ n: Int) throws -> (latents: Tensor, captions: [String])) throws {
         self.count = count
         url = folder.appendingPathComponent("latents.safetensors")
         let side = SceneCanvas.side / 4
@@ -38,23 +39,41 @@ public final class LatentCache {
             log.line("latent cache: \(count) scenes read from \(url.lastPathComponent)")
             return
         }
+        // Encoding takes an hour on two cores: what is encoded is saved as it goes
+        // (`latents.partial.safetensors`), and a stopped run goes on from there.
+        let partialURL = folder.appendingPathComponent("latents.partial.safetensors")
         latents = Tensor(zeros: [count, c, side, side])
         captions = []
+        var start = 0
+        if let file = try? SafeTensorsFile(path: partialURL.path), file.entries["latents"]?.shape == [count, c, side, side],
+           file.metadata["scaling_factor"] == fingerprint, let meta = file.metadata["captions"],
+           let names = try? JSONDecoder().decode([String].self, from: Data(meta.utf8)), names.count % 64 == 0, names.count < count {
+            latents = try file.tensor("latents")
+            captions = names
+            start = names.count
+            log.line("latent cache: going on from \(start)/\(count) scenes encoded before")
+        }
         let started = Date()
         let chunk = 64
-        for first in stride(from: 0, to: count, by: chunk) {
+        for first in stride(from: start, to: count, by: chunk) {
             let n = min(chunk, count - first)
-            let (z, texts) = encode(first, n)
+            let (z, texts) = try encode(first, n)
             latents.data.advanced(by: first * z.count / n).update(from: z.data, count: z.count)
             captions += texts
-            if (first / chunk) % 50 == 0 {
-                let rate = Double(first + n) / Date().timeIntervalSince(started)
+            if ((first - start) / chunk) % 50 == 0 {
+                let rate = Double(first + n - start) / Date().timeIntervalSince(started)
                 log.line(String(format: "latent cache: %d/%d scenes encoded, %.0f/s", first + n, count, rate))
+            }
+            if (first / chunk) % saveEvery == saveEvery - 1, first + n < count {
+                let meta = String(decoding: try JSONEncoder().encode(captions), as: UTF8.self)
+                try SafeTensorsFile.write(["latents": latents], to: partialURL.path, as: .f16,
+                                          metadata: ["captions": meta, "scaling_factor": fingerprint])
             }
         }
         let meta = String(decoding: try JSONEncoder().encode(captions), as: UTF8.self)
         try SafeTensorsFile.write(["latents": latents], to: url.path, as: .f16,
                                   metadata: ["captions": meta, "scaling_factor": fingerprint])
+        try? FileManager.default.removeItem(at: partialURL)
         // Read back through fp16, so a resumed run sees exactly the same latents.
         latents = try SafeTensorsFile(path: url.path).tensor("latents")
     }

@@ -44,17 +44,28 @@ final class EditorEndToEndTests: XCTestCase {
         return screen
     }
 
-    func testEditorInTmux() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { return XCTFail("build the strata binary first: \(Self.binary)") }
-        guard shell("command -v tmux").0 == 0 else { return XCTFail("tmux is needed for this test (apt-get install tmux)") }
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("strata-e2e-\(getpid())")
+    struct Missing: Error { let what: String }
+
+    /// The editor in a tmux server of its own (killed at the end: it may hold descriptors
+    /// it inherited), with a fresh HOME; its window prints EXIT=status when it ends.
+    func openEditor(_ name: String) throws -> (home: URL, env: String) {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw Missing(what: "build the strata binary first: \(Self.binary)") }
+        guard shell("command -v tmux").0 == 0 else { throw Missing(what: "tmux is needed for this test (apt-get install tmux)") }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid())")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: home) }
-        let name = "strata-e2e-\(getpid())"
-        // A server of its own, killed at the end (it may hold descriptors it inherited).
-        defer { _ = shell("tmux -L \(name) kill-server 2>/dev/null") }
+        addTeardownBlock { [self] in
+            _ = shell("tmux -L \(name) kill-server 2>/dev/null")
+            try? FileManager.default.removeItem(at: home)
+        }
         let env = "HOME=\(home.path) STRATA_ASSETS=\(TUIFixtures.root.path)/Assets TERM=xterm-256color"
         XCTAssertEqual(shell("tmux -L \(name) -f /dev/null new-session -d -s \(name) -x 100 -y 30 '\(env) \(Self.binary) --threads 1; echo EXIT=$?; sleep 30'", capture: false).0, 0)
+        _ = waitForScreen(name, "Parameters")
+        return (home, env)
+    }
+
+    func testEditorInTmux() throws {
+        let name = "strata-e2e-\(getpid())"
+        let (home, env) = try openEditor(name)
         var screen = waitForScreen(name, "Parameters")
         XCTAssert(screen.contains("example.strata"))
         _ = shell("tmux -L \(name) send-keys -t \(name) '?'")
@@ -81,16 +92,8 @@ final class EditorEndToEndTests: XCTestCase {
     }
 
     func testSecondEditorIsRefusedAndSIGTERMSaves() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { return XCTFail("build the strata binary first: \(Self.binary)") }
-        guard shell("command -v tmux").0 == 0 else { return XCTFail("tmux is needed for this test (apt-get install tmux)") }
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("strata-e2e-term-\(getpid())")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: home) }
         let name = "strata-e2e-term-\(getpid())"
-        defer { _ = shell("tmux -L \(name) kill-server 2>/dev/null") }
-        let env = "HOME=\(home.path) STRATA_ASSETS=\(TUIFixtures.root.path)/Assets TERM=xterm-256color"
-        XCTAssertEqual(shell("tmux -L \(name) -f /dev/null new-session -d -s \(name) -x 100 -y 30 '\(env) \(Self.binary) --threads 1; echo EXIT=$?; sleep 30'", capture: false).0, 0)
-        _ = waitForScreen(name, "Parameters")
+        let (home, env) = try openEditor(name)
         let folder = home.appendingPathComponent(".local/share/strata/sessions/example.strata")
 
         // A second editor on the same session, in a second window: refused, status 2.
