@@ -43,12 +43,32 @@ int cstrata_png_write(const char *path, int width, int height, int channels, con
     return fclose(f) == 0 ? 0 : 4;
 }
 
+// Walks the chunk list before libpng sees it: libpng allocates a chunk's declared length
+// before reading it, so a chunk that claims more bytes than the file holds (or a text or
+// other ancillary chunk over 16 MB) is refused here. 0 when every chunk fits.
+static int chunks_fit(FILE *f) {
+    if (fseek(f, 0, SEEK_END) != 0) return 1;
+    long size = ftell(f);
+    long at = 8;
+    while (at + 12 <= size) {
+        unsigned char head[8];
+        if (fseek(f, at, SEEK_SET) != 0 || fread(head, 1, 8, f) != 8) return 1;
+        unsigned long length = ((unsigned long)head[0] << 24) | ((unsigned long)head[1] << 16) | ((unsigned long)head[2] << 8) | head[3];
+        if (length > 0x7FFFFFFFul || (long)length > size - at - 12) return 1;
+        if (memcmp(head + 4, "IDAT", 4) != 0 && length > (16ul << 20)) return 1;
+        if (memcmp(head + 4, "IEND", 4) == 0) break;
+        at += 12 + (long)length;
+    }
+    return fseek(f, 8, SEEK_SET) != 0;
+}
+
 int cstrata_png_read(const char *path, long long max_pixels, int *width, int *height, unsigned char **pixels,
                      int *text_count, char ***keys, char ***values) {
     FILE *f = fopen(path, "rb");
     if (!f) return 1;
     unsigned char sig[8];
     if (fread(sig, 1, 8, f) != 8 || png_sig_cmp(sig, 0, 8)) { fclose(f); return 5; }
+    if (chunks_fit(f)) { fclose(f); return 3; }
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, quiet_error, quiet_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) { fclose(f); png_destroy_read_struct(&png, &info, NULL); return 2; }
@@ -59,6 +79,10 @@ int cstrata_png_read(const char *path, long long max_pixels, int *width, int *he
     if (setjmp(png_jmpbuf(png))) { fclose(f); free(buffer); free(rows); png_destroy_read_struct(&png, &info, NULL); return 3; }
     png_init_io(png, f);
     png_set_sig_bytes(png, 8);
+    // A compressed text chunk can claim gigabytes once inflated: no chunk may take more
+    // than 16 MB (pixel rows are not chunks; their limit is the header check below).
+    png_set_chunk_malloc_max(png, 16 << 20);
+    png_set_chunk_cache_max(png, 1000);
     png_read_info(png, info);
     // The size is checked from the header, before anything is allocated for the pixels.
     png_uint_32 header_w = png_get_image_width(png, info), header_h = png_get_image_height(png, info);

@@ -44,6 +44,27 @@ final class HostileFileTests: XCTestCase {
         }
     }
 
+    /// The image fuzzer's find (Fuzz/corpus/png/text-bomb-oom.png): a 2×2 picture whose
+    /// compressed text chunk made libpng ask for 1.9 GB. No chunk may take more than 16 MB
+    /// now: the file reads, or is refused as damaged, without that allocation.
+    func testACompressedTextBombIsNotInflated() throws {
+        let url = temporary("text-bomb.png")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let base64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAI3RFWHRwYXJhbWV0ZXJzAGEgZG9nClN0ZXBzOiAyMCwgU2VlZAIAAAD91JpzAAAVaVRYdGNvbW1lbnQAAAAAAMO8bsOvY29kZRF4L/AAAAALSURBVHicY2BABgAADgABqZFzsQAAAABJRU5ErkJggg=="
+        try XCTUnwrap(Data(base64Encoded: base64)).write(to: url)
+        var before = rusage(), after = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &before)
+        do {
+            let png = try PNGImage.read(url.path)
+            XCTAssertEqual([png.width, png.height], [2, 2])
+            XCTAssert(png.text.values.allSatisfy { $0.utf8.count < 16 << 20 })
+        } catch {
+            XCTAssertEqual(error as? PNGError, .corrupt(url.path))
+        }
+        getrusage(RUSAGE_SELF.rawValue, &after)
+        XCTAssertLessThan(after.ru_maxrss - before.ru_maxrss, 512 * 1024, "peak memory grew by \(after.ru_maxrss - before.ru_maxrss) KB")
+    }
+
     /// A weight holding NaN or infinity is refused, naming the tensor and the element.
     func testNonFiniteWeightsAreRefused() throws {
         for bad in [Float.nan, .infinity, -.infinity] {
