@@ -37,7 +37,7 @@ run() {
     for h in "${names[@]}"; do
         mkdir -p "Fuzz/crashers/$h" "$out/corpus/$h"
         local log="$out/fuzz-$h.run.log"
-        STRATA_TOKENIZER=Assets/clip-tokenizer "$out/fuzz-$h" "$out/corpus/$h" "Fuzz/corpus/$h" \
+        LSAN_OPTIONS=suppressions=Fuzz/lsan.supp STRATA_TOKENIZER=Assets/clip-tokenizer "$out/fuzz-$h" "$out/corpus/$h" "Fuzz/corpus/$h" \
             -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 -artifact_prefix="Fuzz/crashers/$h/" \
             -print_final_stats=1 > "$log" 2>&1 || { echo "$h: FOUND A PROBLEM (see $log)"; tail -30 "$log"; exit 1; }
         echo "$h: $(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}') executions in ${seconds} s, no crash, leak or timeout"
