@@ -209,8 +209,12 @@ def autosave_points(work, count, rng, report):
     typed_all = "abcdefghijklmnopqrstuvwxyz" * 4
     killed = failures = mid = 0
     original = None
+    attempt = 0
     while killed < count:
-        name = f"strata-kill-{os.getpid()}"
+        # A tmux server of its own each time: a new one under the name of one still
+        # shutting down would not start.
+        attempt += 1
+        name = f"strata-kill-{os.getpid()}-{attempt}"
         tmux(name, "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", f"{env} {BIN} --threads 1; sleep 5")
         lock = os.path.join(session, ".lock")
         pid = None
