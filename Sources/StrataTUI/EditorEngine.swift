@@ -70,7 +70,7 @@ public final class EditorEngine {
         lastProgress = nil
         let note = JobNote()
         self.note = note
-        job = EditJob(after: previous.map { p in { p.wait() } }) { progress in
+        job = EditJob(after: previous.map { p in { @Sendable in p.wait() } }) { progress in
             lock.lock()
             defer { lock.unlock() }
             if method == .layerdiffusion {
@@ -106,7 +106,7 @@ public final class EditorEngine {
         let model = layeredModel!
         let base = TextToImageSettings(prompt: prompt, width: model.sampleSize, height: model.sampleSize)
         layersStep = -1
-        layersJob = BackgroundJob(after: previous.map { p in { p.wait() } }) { progress in
+        layersJob = BackgroundJob(after: previous.map { p in { @Sendable in p.wait() } }) { progress in
             let pipeline = TextToLayers(model: model)
             return try seeds.enumerated().map { k, seed in
                 var s = base
