@@ -37,6 +37,8 @@ public struct EditRecord: Codable {
 }
 
 public enum EditOutputs {
+    /// The file that marks a folder as edit outputs Strata wrote.
+    public static let marker = "edit.json"
     /// The `parameters` text of one result: the prompt, A1111's fields, and Strata's
     /// settings as JSON under "Strata edit".
     public static func infotext(_ record: EditRecord, seed: UInt64, size: Int) throws -> String {
@@ -54,8 +56,11 @@ public enum EditOutputs {
 
     /// Writes everything into `folder`; `masksOfResults` suggests the subject masks of the
     /// results (all at once) when the edit did not already suggest them (colour matching does).
-    public static func write(_ result: EditResult, record: EditRecord, to folder: URL, masksOfResults: ([Tensor]) -> [Tensor]) throws -> [String] {
-        let staged = try AtomicFolder(replacing: folder, keepingContents: true)
+    /// A `folder` that holds files is written only when it holds `edit.json` (outputs
+    /// written before), unless `ownedBy` is nil (a session's own results folder).
+    public static func write(_ result: EditResult, record: EditRecord, to folder: URL, ownedBy marker: String? = EditOutputs.marker,
+                             masksOfResults: ([Tensor]) -> [Tensor]) throws -> [String] {
+        let staged = try AtomicFolder(replacing: folder, keepingContents: true, ownedBy: marker)
         defer { staged.discard() }
         var record = record
         // The files name the λ1 used, so that repeating an edit does not depend on the rule.

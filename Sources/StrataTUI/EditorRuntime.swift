@@ -152,7 +152,7 @@ public final class EditorRuntime {
             session.placement = state.placement; session.model = modelPath
             let parameter = state.sweep?.parameter
             var written: [String: Int] = [:]
-            try AtomicFolder.write(sessionFolder, keepingContents: true) { folder in
+            try AtomicFolder.write(sessionFolder, keepingContents: true, ownedBy: EditSession.fileName) { folder in
                 let results = folder.appendingPathComponent(EditSession.resultsFolder)
                 try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
                 for slot in state.results {

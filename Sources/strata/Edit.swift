@@ -103,6 +103,8 @@ struct Edit: ParsableCommand {
         guard out != nil || session != nil else { throw fail("give --out DIR or --session NAME.strata for the results") }
         if let session, !session.hasSuffix(".strata") { throw fail("--session must name a folder ending in .strata, got \"\(session)\"") }
         let outFolder = URL(fileURLWithPath: out ?? (session! + "/" + EditSession.resultsFolder))
+        // A session's results folder is Strata's own: swapped whole, whatever it holds.
+        let outputsMarker = out == nil ? nil : EditOutputs.marker
         guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--subject is empty") }
         guard !background.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--background is empty") }
         guard FileManager.default.fileExists(atPath: image) else { throw fail("\(image): no such file") }
@@ -194,7 +196,7 @@ struct Edit: ParsableCommand {
                                 stageSeconds: Dictionary(uniqueKeysWithValues: result.stageSeconds.map { ($0.key.rawValue, $0.value) }),
                                 finalLosses: Dictionary(uniqueKeysWithValues: result.finalLosses.map { ($0.key.rawValue, [$0.value.0, $0.value.1]) }),
                                 results: [])
-        let written = try EditOutputs.write(result, record: record, to: outFolder) { images in
+        let written = try EditOutputs.write(result, record: record, to: outFolder, ownedBy: outputsMarker) { images in
             MaskSuggestion.diffEdit(model: editModel, images: images, subject: subject, background: background)
         }
         log.line("wrote \(written.count) files to \(outFolder.path)")

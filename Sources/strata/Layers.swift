@@ -97,7 +97,7 @@ struct LayersGenerate: ParsableCommand {
         var record = LayeredRecord(version: StrataVersion.string, settings: s, rng: "torch", seeds: seeds, modelName: folder.lastPathComponent,
                                    modelHash: modelHash(folder), warnings: warnings)
         let target = URL(fileURLWithPath: out)
-        let staged = try AtomicFolder(replacing: target, keepingContents: true)
+        let staged = try AtomicFolder(replacing: target, keepingContents: true, ownedBy: "layers.json")
         defer { staged.discard() }
         StopRequest.install(message: "stopping after this step …")
         let pipeline = TextToLayers(model: layered)

@@ -140,4 +140,28 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(stopped.status, 130, stopped.stderr)
         XCTAssert(stopped.stderr.contains("stopped during"), stopped.stderr)
     }
+
+    /// Outputs replace a folder of earlier outputs whole; into a folder of the user's own
+    /// files they are moved one by one (the sidecar last) and the user's files stay.
+    func testOutputsBesideTheUsersOwnFilesKeepThem() throws {
+        let dir = try CommandRunner.temporaryFolder("foreign-out")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("mine".utf8).write(to: dir.appendingPathComponent("notes.txt"))
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Assets/examples/blue-dog-meadow.png").standardized.path
+        func edit(_ seed: String, _ out: URL) throws -> CommandRunner.Outcome {
+            try CommandRunner.run(["edit", example, "--subject", "a dog", "--background", "in a forest", "--method", "txt2img",
+                                   "--preset", "quick", "--seeds", seed, "--out", out.path, "--quiet"])
+        }
+        XCTAssertEqual(try edit("1", dir).status, 0)
+        var names = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        XCTAssert(names.isSuperset(of: ["notes.txt", "edit.json", "result-1.png"]), "\(names)")
+        XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("notes.txt"), encoding: .utf8), "mine")
+        XCTAssertFalse(names.contains { $0.hasPrefix(".") }, "\(names)")
+
+        let out = dir.appendingPathComponent("edit")
+        XCTAssertEqual(try edit("1", out).status, 0)
+        XCTAssertEqual(try edit("2", out).status, 0)
+        names = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
+        XCTAssert(names.isSuperset(of: ["result-1.png", "result-2.png", "edit.json"]), "\(names)")
+    }
 }

@@ -9,19 +9,33 @@ public struct AtomicFolder {
     public let target: URL
     /// Where they are written first (`.NAME.partial-PID` beside the target).
     public let staging: URL
+    let marker: String?
+    /// Whether `publish` moves the staged entries into a folder of the user's own one by one.
+    public private(set) var entryByEntry = false
 
     /// Removes what killed writers left beside `target`, then makes the staging folder:
     /// empty, or with `keepingContents` holding the target's files as hard links (no data
     /// copied), so that a writer changes some files and the rest come along. Files must
     /// then be replaced (DurableFile, PNGImage), never rewritten in place.
-    public init(replacing target: URL, keepingContents: Bool = false) throws {
+    /// `ownedBy`: with `keepingContents`, a file that marks the target as a folder Strata
+    /// wrote (`edit.json`, `session.json`). A target that holds other files (hidden ones
+    /// aside) but not it is the user's own folder, which a swap would move: there the
+    /// staged files are moved in one by one instead, the marker last, so that it only ever
+    /// names files already in place.
+    public init(replacing target: URL, keepingContents: Bool = false, ownedBy marker: String? = nil) throws {
         self.target = target.standardizedFileURL
+        self.marker = marker
+        var keeping = keepingContents
+        if keepingContents, let marker, (try? Self.requireOwned(self.target, by: marker)) == nil {
+            entryByEntry = true
+            keeping = false
+        }
         try FileManager.default.createDirectory(at: self.target.deletingLastPathComponent(), withIntermediateDirectories: true)
         Self.recover(self.target)
         staging = Self.sibling(of: self.target, "partial", pid: getpid())
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        if keepingContents, FileManager.default.fileExists(atPath: self.target.path) { try Self.link(self.target, into: staging) }
+        if keeping, FileManager.default.fileExists(atPath: self.target.path) { try Self.link(self.target, into: staging) }
     }
 
     /// Mirrors the folder `source` into the empty folder `destination`: folders made anew,
@@ -42,10 +56,18 @@ public struct AtomicFolder {
         }
     }
 
+    /// Throws for a `target` that holds files (hidden ones aside) but not `marker`: a
+    /// folder of the user's own.
+    static func requireOwned(_ target: URL, by marker: String) throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: target.path),
+              names.contains(where: { !$0.hasPrefix(".") }), !names.contains(marker) else { return }
+        throw CocoaError(.fileWriteFileExists, userInfo: [NSFilePathErrorKey: target.path])
+    }
+
     /// Writes a whole new `target` with `body` (given the staging folder) and swaps it in;
     /// when `body` fails, the old folder stays as it was and the staging folder goes.
-    public static func write(_ target: URL, keepingContents: Bool = false, _ body: (URL) throws -> Void) throws {
-        let staged = try AtomicFolder(replacing: target, keepingContents: keepingContents)
+    public static func write(_ target: URL, keepingContents: Bool = false, ownedBy marker: String? = nil, _ body: (URL) throws -> Void) throws {
+        let staged = try AtomicFolder(replacing: target, keepingContents: keepingContents, ownedBy: marker)
         do {
             try body(staged.staging)
             try staged.publish()
@@ -58,9 +80,22 @@ public struct AtomicFolder {
     /// The staged path of an entry.
     public func url(_ name: String) -> URL { staging.appendingPathComponent(name) }
 
-    /// Puts the staged folder in the target's place in one step and removes the old one.
+    /// Puts the staged folder in the target's place in one step and removes the old one
+    /// (or, in a folder of the user's own, moves the staged entries in, the marker last).
     public func publish() throws {
         let fm = FileManager.default
+        if entryByEntry {
+            let all = try fm.contentsOfDirectory(atPath: staging.path).sorted()
+            let names = all.filter { $0 != marker } + all.filter { $0 == marker }
+            for name in names {
+                let destination = target.appendingPathComponent(name)
+                if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
+                try fm.moveItem(at: url(name), to: destination)
+            }
+            DurableFile.syncFolder(of: target.appendingPathComponent(".").path)
+            discard()
+            return
+        }
         DurableFile.syncFolder(of: staging.appendingPathComponent(".").path)
         if !fm.fileExists(atPath: target.path) {
             guard rename(staging.path, target.path) == 0 else { throw DurableFile.Failure.write(path: target.path, errno: errno) }
