@@ -26,7 +26,7 @@ public struct AtomicFolder {
         self.target = target.standardizedFileURL
         self.marker = marker
         var keeping = keepingContents
-        if keepingContents, let marker, (try? Self.requireOwned(self.target, by: marker)) == nil {
+        if keepingContents, let marker, Self.isUsersOwn(self.target, marker: marker) {
             entryByEntry = true
             keeping = false
         }
@@ -56,12 +56,11 @@ public struct AtomicFolder {
         }
     }
 
-    /// Throws for a `target` that holds files (hidden ones aside) but not `marker`: a
-    /// folder of the user's own.
-    static func requireOwned(_ target: URL, by marker: String) throws {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: target.path),
-              names.contains(where: { !$0.hasPrefix(".") }), !names.contains(marker) else { return }
-        throw CocoaError(.fileWriteFileExists, userInfo: [NSFilePathErrorKey: target.path])
+    /// Whether `target` holds files (hidden ones aside) but not `marker`: a folder of the
+    /// user's own.
+    static func isUsersOwn(_ target: URL, marker: String) -> Bool {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: target.path) else { return false }
+        return names.contains { !$0.hasPrefix(".") } && !names.contains(marker)
     }
 
     /// Writes a whole new `target` with `body` (given the staging folder) and swaps it in;
